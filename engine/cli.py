@@ -1,0 +1,216 @@
+"""The ``normalize`` command: a thin shell over ``Registry`` and ``Normalizer``.
+
+``normalize --schema NAME [FILE ...]`` reads files (or stdin), writes events as NDJSON to stdout or
+``-o``, rejects to ``--rejects`` or stderr, and a summary to stderr. ``normalize schemas`` lists the
+schemas found. Exit codes: 0 success, 1 with ``--strict`` when anything was rejected, 2 for usage and
+schema errors. Every error a user can cause is a ``NormalizeError`` caught in ``main``: one line on
+stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .errors import NormalizeError
+from .normalizer import Batch, Normalizer
+from .reader import DEFAULT_MAX_LINE_BYTES, open_input, read_batches
+from .registry import ENV_VAR, Registry, search_path
+from .sinks import NDJSONSink
+
+EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
+PROG = "normalize"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as ``NormalizeError`` (exit 2 through ``main``)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise NormalizeError(f"{message} (see '{self.prog} --help')")
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=PROG,
+        description="Normalize raw logs into typed NDJSON events with a Panther-style schema.",
+        epilog="Other commands: 'normalize schemas' lists the schemas found.",
+    )
+    p.add_argument(
+        "files", nargs="*", metavar="FILE", help="input files ('-' or none: stdin; .gz read as is)"
+    )
+    p.add_argument(
+        "-s", "--schema", required=True, metavar="NAME", help="the schema to use, e.g. Heroku.Runtime"
+    )
+    _add_schema_folders(p)
+    p.add_argument("-o", "--output", metavar="FILE", help="write events here instead of stdout")
+    p.add_argument("--rejects", metavar="FILE", help="write rejects here (NDJSON) instead of stderr")
+    p.add_argument("--strict", action="store_true", help="exit 1 when any line was rejected")
+    p.add_argument("--source-id", default="", help="value of p_source_id")
+    p.add_argument("--source-label", default="", help="value of p_source_label")
+    p.add_argument(
+        "--invalid-utf8",
+        choices=("reject", "replace"),
+        default="reject",
+        help="what a line that is not valid UTF-8 becomes (default: reject, keeping its bytes)",
+    )
+    p.add_argument(
+        "--max-line-bytes",
+        type=int,
+        default=DEFAULT_MAX_LINE_BYTES,
+        help=f"longer lines are rejected as line_too_long (default {DEFAULT_MAX_LINE_BYTES})",
+    )
+    p.add_argument("--quiet", action="store_true", help="no summary on stderr")
+    p.add_argument("--debug-codegen", action="store_true", help="print the generated line function and exit")
+    return p
+
+
+def _add_schema_folders(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--schemas",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help=f"a folder of schema files (repeatable); ${ENV_VAR} adds more; bundled schemas come last",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] == "schemas":
+            return _list_schemas(args[1:])
+        return _normalize(args)
+    except NormalizeError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`): not an error of ours.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _list_schemas(argv: list[str]) -> int:
+    p = _Parser(prog=f"{PROG} schemas", description="List the schemas found, and the file of each.")
+    _add_schema_folders(p)
+    args = p.parse_args(argv)
+    registry = Registry(search_path(args.schemas))
+    for name in registry.names():
+        print(f"{name}\t{registry.entries[name].file}")
+    return EXIT_OK
+
+
+def _normalize(argv: list[str]) -> int:
+    args = _run_parser().parse_args(argv)
+    if args.max_line_bytes < 1:
+        raise NormalizeError("--max-line-bytes must be at least 1")
+    schema = Registry(search_path(args.schemas)).load(args.schema)
+    normalizer = Normalizer(
+        schema, source_id=args.source_id, source_label=args.source_label, invalid_utf8=args.invalid_utf8
+    )
+    if args.debug_codegen:
+        sys.stdout.write(normalizer.compiled.source)
+        return EXIT_OK
+    files = args.files or ["-"]
+    for name in files:
+        if name != "-" and not Path(name).is_file():
+            raise NormalizeError(f"cannot read {name}: no such file")
+    summary = Summary()
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(open(args.output, "wb")) if args.output else sys.stdout.buffer
+        rej = stack.enter_context(open(args.rejects, "wb")) if args.rejects else sys.stderr.buffer
+        events, rejects = NDJSONSink(out), NDJSONSink(rej)
+        for name in files:
+            for batch in _batches(stack, name, normalizer, args.max_line_bytes, summary):
+                events.write_bytes(batch.ndjson(), len(batch.events))
+                if batch.rejects:
+                    if not args.rejects:
+                        events.flush()
+                    rejects.write_dicts(r.to_dict() for r in batch.rejects)
+                summary.add(batch)
+        events.flush()
+        rejects.flush()
+    if not args.quiet:
+        print(summary.text(), file=sys.stderr)
+    return EXIT_REJECTS if args.strict and summary.rejects else EXIT_OK
+
+
+def _batches(
+    stack: contextlib.ExitStack, name: str, normalizer: Normalizer, max_line_bytes: int, summary: Summary
+) -> Iterator[Batch]:
+    """Normalize one input, batch by batch, with a progress bar when a person is watching."""
+    if name == "-":
+        raw: BinaryIO = sys.stdin.buffer
+    else:
+        raw = stack.enter_context(open(name, "rb"))  # noqa: SIM115 - the ExitStack closes it
+    source = "<stdin>" if name == "-" else name
+    progress = _progress(stack, raw, name)
+    stream = open_input(raw)
+    line = 1
+    for lines in read_batches(stream, max_line_bytes=max_line_bytes):
+        batch = normalizer.normalize(lines, source=source, first_line=line)
+        line += batch.lines
+        if progress is not None:
+            progress.update(raw.tell() - progress.n)
+        yield batch
+
+
+def _progress(stack: contextlib.ExitStack, raw: BinaryIO, name: str) -> Any:
+    """A progress bar on stderr, only when stderr is a terminal and the input is a regular file."""
+    if name == "-" or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    total = os.fstat(raw.fileno()).st_size
+    return stack.enter_context(
+        tqdm(total=total, unit="B", unit_scale=True, desc=Path(name).name, leave=False, file=sys.stderr)
+    )
+
+
+class Summary:
+    """Counts over a whole run, printed on stderr at the end."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.lines = 0
+        self.events = 0
+        self.rejects = 0
+        self.reasons: Counter[str] = Counter()
+        self.skipped: Counter[str] = Counter()
+
+    def add(self, batch: Batch) -> None:
+        self.lines += batch.lines
+        self.events += len(batch.events)
+        self.rejects += len(batch.rejects)
+        self.reasons.update(r.reason for r in batch.rejects)
+        self.skipped.update(batch.skipped)
+
+    def text(self) -> str:
+        seconds = time.perf_counter() - self.started
+        rate = self.lines / seconds if seconds > 0 else 0.0
+        rejects = f"{self.rejects} rejects{_kinds(self.reasons)}"
+        skipped = f"{sum(self.skipped.values())} skipped{_kinds(self.skipped)}"
+        return (
+            f"{PROG}: {self.lines} lines: {self.events} events, {rejects}, {skipped} "
+            f"in {seconds:.2f} s ({rate:,.0f} lines/s)"
+        )
+
+
+def _kinds(counts: Counter[str]) -> str:
+    if not counts:
+        return ""
+    return " (" + ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items())) + ")"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""The batch API: lines in, events and rejects out, every line accounted for.
+
+``Normalizer`` is what the CLI, the HTTP drain and a distributed engine call: compile a schema once,
+then hand it batches of lines. Each line ends as exactly one event, one ``Reject`` (raw text kept,
+with a stable reason), or one counted skip (blank line, ``skipPrefix``, ``skipLines``), so
+``lines == len(events) + len(rejects) + sum(skipped.values())`` holds for every ``Batch``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import errors
+from .compiler import SKIP, CompiledSchema, compile_schema, make_row_ids
+from .errors import BadValue
+from .parsers.text import GO_WHITESPACE
+from .sinks import encode_event
+from .spec import Schema
+from .timestamps import format_ns
+
+# Skip kinds, counted per batch and in the summary.
+BLANK = "blank"
+SKIP_PREFIX = "skip_prefix"
+SKIP_LINES = "skip_lines"
+
+RAW_PREVIEW_BYTES = 4096
+"""How much of an over-long line a reject keeps (with the full line's size and SHA-256)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Oversized:
+    """A line longer than the reader's limit: never held whole, kept as size, hash and head."""
+
+    size: int
+    sha256: str
+    head: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A line that gave no event, with everything needed to find it, understand it and replay it.
+
+    ``raw`` is the line as text; a line that is not valid UTF-8 is kept byte for byte as ``bytes``
+    (written as ``raw_b64``). ``field``, ``value`` and ``expected`` are set for ``bad_value``.
+    """
+
+    reason: str
+    message: str
+    raw: str | bytes
+    source: str
+    line: int
+    schema: str
+    field: str | None = None
+    value: str | None = None
+    expected: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The reject as a JSON-ready mapping, in a fixed key order; absent details are omitted."""
+        out: dict[str, Any] = {"reason": self.reason, "message": self.message}
+        if self.field is not None:
+            out["field"] = self.field
+        if self.value is not None:
+            out["value"] = self.value
+        if self.expected is not None:
+            out["expected"] = self.expected
+        out.update(schema=self.schema, source=self.source, line=self.line)
+        if isinstance(self.raw, bytes):
+            out["raw_b64"] = base64.b64encode(self.raw).decode("ascii")
+        else:
+            out["raw"] = self.raw
+        return out
+
+
+@dataclass(slots=True)
+class Batch:
+    """What one call to ``Normalizer.normalize`` produced."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    lines: int = 0
+
+    def ndjson(self) -> bytes:
+        """The events as NDJSON bytes, one event a line (empty when there are none)."""
+        if not self.events:
+            return b""
+        return b"\n".join(map(encode_event, self.events)) + b"\n"
+
+
+class Normalizer:
+    """One schema compiled once, used for any number of batches.
+
+    ``invalid_utf8`` chooses what a line that is not valid UTF-8 becomes: ``"reject"`` (the default:
+    a reject keeping the exact bytes) or ``"replace"`` (decoded with U+FFFD and normalized).
+    """
+
+    def __init__(
+        self,
+        schema: Schema,
+        *,
+        source_id: str = "",
+        source_label: str = "",
+        invalid_utf8: str = "reject",
+    ) -> None:
+        if invalid_utf8 not in ("reject", "replace"):
+            raise ValueError(f"invalid_utf8 must be 'reject' or 'replace', not {invalid_utf8!r}")
+        self.schema = schema
+        self.invalid_utf8 = invalid_utf8
+        self.compiled: CompiledSchema = compile_schema(
+            schema, source_id=source_id, source_label=source_label, row_ids=make_row_ids()
+        )
+
+    @property
+    def name(self) -> str:
+        return self.schema.name
+
+    def normalize(
+        self, lines: Iterable[str | bytes | Oversized], *, source: str = "-", first_line: int = 1
+    ) -> Batch:
+        """Normalize a batch of lines (without their ``\\n``) numbered from ``first_line``.
+
+        Lines may be ``str`` or undecoded ``bytes``; ``Oversized`` stands for a line the reader would
+        not hold. ``p_parse_time`` is the time the batch started.
+        """
+        batch = Batch()
+        events = batch.events
+        append = events.append
+        rejects = batch.rejects
+        skipped = batch.skipped
+        parse = self.compiled.parse
+        skip_lines = self.schema.parser.options.skip_lines
+        parse_time = format_ns(time.time_ns())
+        number = first_line - 1
+        for number, item in enumerate(lines, first_line):
+            line = item
+            if type(line) is not str:
+                line = self._decode(item)
+                if type(line) is not str:
+                    rejects.append(self._unreadable(item, source, number))
+                    continue
+            if not line or (line[0] in GO_WHITESPACE and not line.strip(GO_WHITESPACE)):
+                skipped[BLANK] += 1
+                continue
+            if number <= skip_lines:
+                skipped[SKIP_LINES] += 1
+                continue
+            try:
+                event = parse(line, parse_time)
+            except BadValue as exc:
+                rejects.append(self._bad_value(exc, line, source, number))
+                continue
+            if event is None:
+                rejects.append(self._no_match(line, source, number))
+            elif event is SKIP:
+                skipped[SKIP_PREFIX] += 1
+            else:
+                append(event)
+        batch.lines = number - first_line + 1
+        return batch
+
+    # --- the rare paths -----------------------------------------------------------------------
+
+    def _decode(self, item: bytes | Oversized) -> str | None:
+        if isinstance(item, Oversized):
+            return None
+        try:
+            return item.decode("utf-8")
+        except UnicodeDecodeError:
+            return item.decode("utf-8", "replace") if self.invalid_utf8 == "replace" else None
+
+    def _unreadable(self, item: bytes | Oversized, source: str, number: int) -> Reject:
+        if isinstance(item, Oversized):
+            return Reject(
+                errors.LINE_TOO_LONG,
+                f"line is {item.size} bytes, more than the limit; sha256 {item.sha256}; "
+                f"raw keeps the first {len(item.head)} bytes",
+                _text_or_bytes(item.head),
+                source,
+                number,
+                self.name,
+            )
+        try:
+            item.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            message = f"line is not valid UTF-8: byte 0x{item[exc.start]:02x} at offset {exc.start}"
+        return Reject(errors.INVALID_UTF8, message, item, source, number, self.name)
+
+    def _bad_value(self, exc: BadValue, line: str, source: str, number: int) -> Reject:
+        field_name = getattr(exc, "field", None)
+        value = getattr(exc, "value", None)
+        message = f"field {field_name!r}: {value!r} is not a valid {exc.expected}"
+        if exc.detail:
+            message += f" ({exc.detail})"
+        return Reject(
+            errors.BAD_VALUE, message, line, source, number, self.name, field_name, value, exc.expected
+        )
+
+    def _no_match(self, line: str, source: str, number: int) -> Reject:
+        why = self.compiled.parser.why_not(line)
+        return Reject(errors.NO_MATCH, f"no match: {why}", line, source, number, self.name)
+
+
+def oversized(data: bytes, size: int | None = None, digest: hashlib._Hash | None = None) -> Oversized:
+    """An ``Oversized`` for a line whose first bytes are ``data`` (and whose hash ``digest`` holds)."""
+    if digest is None:
+        digest = hashlib.sha256(data)
+    return Oversized(len(data) if size is None else size, digest.hexdigest(), data[:RAW_PREVIEW_BYTES])
+
+
+def _text_or_bytes(data: bytes) -> str | bytes:
+    """``data`` as text when it decodes (a cut may split a character: then keep the bytes)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data

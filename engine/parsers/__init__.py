@@ -1,0 +1,30 @@
+"""Parsers turn one line into name/value text pairs; each module exposes ``compile(config)``.
+
+A text parser is a list of *branches* tried in order (fastmatch's ``match`` list); each branch is a
+generated function ``line -> tuple of values | None`` plus the names of those values, fixed at
+compile time, so the schema compiler can bind values to fields by position with no per-line lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Branch = tuple[Callable[[str], tuple[str, ...] | None], tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class TextParser:
+    """A compiled text parser: branches tried in order, and a slow explanation for failures."""
+
+    branches: tuple[Branch, ...]
+    why_not: Callable[[str], str]
+
+
+def compile_text_parser(kind: str, config: Mapping[str, Any]) -> TextParser:
+    """Compile the parser named ``kind`` (as in the schema's ``parser:`` block)."""
+    from . import fastmatch
+
+    compilers: dict[str, Callable[[Mapping[str, Any]], TextParser]] = {"fastmatch": fastmatch.compile}
+    return compilers[kind](config)

@@ -1,0 +1,99 @@
+"""Reading input: bytes in large blocks, split on ``\\n`` only, in batches of lines.
+
+Lines are split on ``\\n`` alone (``str.splitlines`` would also split on ten other characters and
+change the record count); the ``\\n`` and one ``\\r`` right before it are removed (spec l.3). A
+block that decodes as UTF-8 is decoded at once; otherwise its lines are decoded one by one and the
+bad ones passed on as ``bytes`` for the normalizer to reject or repair. A line longer than
+``max_line_bytes`` is never held whole: it is passed on as an ``Oversized`` (size, SHA-256, head).
+Gzip input is recognised by its magic bytes and decompressed as a stream.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from .normalizer import RAW_PREVIEW_BYTES, Oversized, oversized
+
+DEFAULT_MAX_LINE_BYTES = 1 << 20
+BLOCK_SIZE = 1 << 20
+GZIP_MAGIC = b"\x1f\x8b"
+
+Line = str | bytes | Oversized
+
+
+def open_input(stream: BinaryIO) -> BinaryIO:
+    """``stream``, or a decompressing view of it when it starts with the gzip magic bytes."""
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
+    if buffered.peek(2)[:2] == GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
+    return buffered  # type: ignore[return-value]
+
+
+def read_batches(
+    stream: BinaryIO, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, block_size: int = BLOCK_SIZE
+) -> Iterator[list[Line]]:
+    """Yield the lines of ``stream`` in batches (about one block of input each), in order."""
+    pending = b""  # the start of a line whose end has not been read yet
+    digest = None  # set while skipping through an over-long line
+    size = 0
+    head = b""
+    while chunk := stream.read(block_size):
+        if digest is not None:
+            cut = chunk.find(b"\n")
+            if cut < 0:
+                digest.update(chunk)
+                size += len(chunk)
+                continue
+            digest.update(chunk[:cut])
+            yield [Oversized(size + cut, digest.hexdigest(), head)]
+            digest = None
+            chunk = chunk[cut + 1 :]
+        data = pending + chunk if pending else chunk
+        cut = data.rfind(b"\n")
+        pending = data[cut + 1 :]
+        if len(pending) > max_line_bytes:  # the last line is already too long: hash it as it comes
+            digest, size, head = hashlib.sha256(pending), len(pending), pending[:RAW_PREVIEW_BYTES]
+            pending = b""
+        if cut >= 0:
+            yield split_lines(data[:cut], max_line_bytes)
+    if digest is not None:
+        yield [Oversized(size, digest.hexdigest(), head)]
+    elif pending:
+        yield split_lines(pending, max_line_bytes)
+
+
+def split_lines(block: bytes, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> list[Line]:
+    """Split a block of whole lines (without the final ``\\n``) into lines, decoding what decodes."""
+    try:
+        text = block.decode("utf-8")
+    except UnicodeDecodeError:
+        return [_decode_line(raw, max_line_bytes) for raw in block.split(b"\n")]
+    lines: list[Line] = text.split("\n")  # type: ignore[assignment]
+    if "\r" in text:
+        lines = [line[:-1] if line.endswith("\r") else line for line in lines]  # type: ignore[union-attr]
+    # A line of n characters has at most 4n bytes: only suspects are measured exactly.
+    if max(map(len, lines)) * 4 > max_line_bytes:  # type: ignore[arg-type]
+        lines = [_limit(line, max_line_bytes) for line in lines]  # type: ignore[arg-type]
+    return lines
+
+
+def _limit(line: str, max_line_bytes: int) -> Line:
+    if len(line) * 4 <= max_line_bytes:
+        return line
+    data = line.encode("utf-8")
+    return oversized(data) if len(data) > max_line_bytes else line
+
+
+def _decode_line(raw: bytes, max_line_bytes: int) -> Line:
+    if raw.endswith(b"\r"):
+        raw = raw[:-1]
+    if len(raw) > max_line_bytes:
+        return oversized(raw)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw

@@ -1,0 +1,226 @@
+"""Finding schemas: bundled ones, drop-in folders, and loading one by name.
+
+Every ``*.yml``/``*.yaml`` file under the search folders is a schema file (except test files named
+``*_tests.yml`` or ``*.tests.yml``), known by its ``schema:`` name, not its file name. Folders are
+searched in order: ``--schemas`` folders, then those in ``$NORMALIZE_SCHEMAS`` (a path list), then the
+bundled ``schemas/``. Two files defining one name is an error naming both.
+
+Loading a file: bounded YAML (``yamlio``) → ``schema.json`` (``jsonschema``) → ``build_schema``; every
+error is a ``SchemaError`` at ``FILE:LINE:COL`` with the path of the offending key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .errors import NormalizeError, SchemaError
+from .spec import Schema, build_schema, format_path
+from .yamlio import Document, read_yaml
+
+ENV_VAR = "NORMALIZE_SCHEMAS"
+SCHEMA_SUFFIXES = (".yml", ".yaml")
+TEST_SUFFIXES = ("_tests.yml", "_tests.yaml", ".tests.yml", ".tests.yaml")
+
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def bundled_dir() -> Path:
+    """The folder of schemas shipped with normalize.
+
+    An installed wheel carries them as ``engine/schemas``; a checkout (and an editable install)
+    has them at the top of the repository, beside ``engine/``.
+    """
+    installed = _PACKAGE / "schemas"
+    return installed if installed.is_dir() else _PACKAGE.parent / "schemas"
+
+
+def search_path(folders: Sequence[str | os.PathLike[str]] = (), *, bundled: bool = True) -> list[Path]:
+    """The folders to search, in order: given ones, ``$NORMALIZE_SCHEMAS``, then the bundled one."""
+    paths = [Path(f) for f in folders]
+    paths += [Path(p) for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
+    if bundled:
+        paths.append(bundled_dir())
+    return paths
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A schema name and the file that defines it."""
+
+    name: str
+    file: Path
+    folder: Path
+
+
+class Registry:
+    """Schema names → files, over a search path; loads and validates a schema on request."""
+
+    def __init__(self, folders: Iterable[Path]) -> None:
+        self.entries: dict[str, Entry] = {}
+        for folder in folders:
+            if not folder.is_dir():
+                raise NormalizeError(f"schema folder {folder} does not exist")
+            for file in _schema_files(folder):
+                name = _schema_name(file)
+                if name in self.entries:
+                    first = self.entries[name].file
+                    raise SchemaError(
+                        f"schema {name!r} is defined twice: in {first} and in {file}", file=str(file)
+                    )
+                self.entries[name] = Entry(name, file, folder)
+
+    def names(self) -> list[str]:
+        return sorted(self.entries)
+
+    def load(self, name: str) -> Schema:
+        """The validated schema called ``name``."""
+        entry = self.entries.get(name)
+        if entry is None:
+            known = ", ".join(self.names()) or "none"
+            raise NormalizeError(f"unknown schema {name!r} (known: {known})")
+        return load_schema_file(entry.file)
+
+
+def _schema_files(folder: Path) -> Iterator[Path]:
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in SCHEMA_SUFFIXES and not path.name.endswith(TEST_SUFFIXES) and path.is_file():
+            yield path
+
+
+def _schema_name(file: Path) -> str:
+    doc = read_yaml(file)
+    name = doc.data.get("schema") if isinstance(doc.data, dict) else None
+    if not isinstance(name, str):
+        line, col = doc.mark(("schema",))
+        raise SchemaError("a schema file needs a 'schema:' name", file=str(file), line=line, col=col)
+    return name
+
+
+# --- one file ---------------------------------------------------------------------------------
+
+
+@cache
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema that schema files must satisfy (shipped as ``engine/schema.json``)."""
+    return json.loads((resources.files("engine") / "schema.json").read_text(encoding="utf-8"))
+
+
+@cache
+def _validator() -> jsonschema.protocols.Validator:
+    schema = json_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
+
+
+def load_schema_file(path: str | os.PathLike[str]) -> Schema:
+    """Read, validate and build one schema file."""
+    doc = read_yaml(path)
+    return load_schema_document(doc)
+
+
+def load_schema_document(doc: Document) -> Schema:
+    """Validate a read YAML document against ``schema.json`` and build its ``Schema``."""
+    error = _first_error(doc.data)
+    if error is not None:
+        raise error.located(file=doc.name, **_position(doc, error))
+    try:
+        return build_schema(doc.data, file=doc.name)
+    except SchemaError as exc:
+        raise exc.located(file=doc.name, **_position(doc, exc)) from None
+
+
+def _position(doc: Document, error: SchemaError) -> dict[str, int]:
+    line, col = doc.mark(_parse_path(error.path or ""), key=error.at_key)
+    return {"line": line, "col": col}
+
+
+def _parse_path(text: str) -> tuple[str | int, ...]:
+    """``fields[3].type`` → ``("fields", 3, "type")`` (the inverse of ``format_path``)."""
+    parts: list[str | int] = []
+    for dotted in text.split("."):
+        name, *indexes = dotted.split("[")
+        if name:
+            parts.append(name)
+        parts.extend(int(i.rstrip("]")) for i in indexes)
+    return tuple(parts)
+
+
+def _first_error(data: Any) -> SchemaError | None:
+    """The most useful ``schema.json`` violation, in the user's words, or ``None``."""
+    errors = list(_validator().iter_errors(data))
+    if not errors:
+        return None
+    best = min(errors, key=lambda e: (-len(e.absolute_path), str(list(e.absolute_path))))
+    best = jsonschema.exceptions.best_match([best] + [e for e in errors if e is not best])
+    message, at_key = _message(best)
+    return SchemaError(message, path=format_path(tuple(best.absolute_path)), at_key=at_key)
+
+
+def _message(error: jsonschema.ValidationError) -> tuple[str, bool]:
+    """Reword a ``jsonschema`` error; say whether it is about a key (the path is reported apart)."""
+    return _wording(error), error.validator in ("additionalProperties", "unevaluatedProperties")
+
+
+def _wording(error: jsonschema.ValidationError) -> str:
+    kind = error.validator
+    value = error.instance
+    if kind in ("additionalProperties", "unevaluatedProperties"):
+        extra = sorted(set(value) - set(error.schema.get("properties", {})) - _ref_properties(error.schema))
+        if extra:
+            error.path.append(extra[0])  # point at the key itself
+            return f"unknown key {extra[0]!r}"
+    if kind == "required":
+        missing = error.message.split("'")[1]
+        return f"missing required key {missing!r}"
+    if kind == "enum":
+        if error.path and error.path[-1] == "type":
+            return f"unknown type {value!r}; expected one of {', '.join(error.validator_value)}"
+        return f"{value!r} is not one of {', '.join(map(repr, error.validator_value))}"
+    if kind == "type":
+        return f"expected {_article(error.validator_value)}, got {_json_type(value)} {value!r}"
+    if kind == "pattern" and error.path and error.path[-1] == "schema":
+        return f"schema name {value!r} must be dotted parts that each start with an uppercase letter"
+    return error.message
+
+
+def _ref_properties(schema: dict[str, Any]) -> set[str]:
+    """Property names that a field's ``$ref`` to ``value`` brings in."""
+    if schema.get("$ref") == "#/$defs/value":
+        return set(json_schema()["$defs"]["value"]["properties"])
+    return set()
+
+
+def _article(kind: str | list[str]) -> str:
+    kinds = [kind] if isinstance(kind, str) else kind
+    words = {
+        "object": "a mapping",
+        "array": "a list",
+        "string": "a string",
+        "integer": "an integer",
+        "boolean": "true or false",
+        "number": "a number",
+        "null": "null",
+    }
+    return " or ".join(words.get(k, k) for k in kinds)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, list):
+        return "list"
+    if value is None:
+        return "null"
+    return type(value).__name__

@@ -1,0 +1,44 @@
+"""Shared helpers: build schemas from YAML text written in the test, normalize lines with them."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine import Batch, Normalizer
+from engine.registry import load_schema_file
+
+P_VOLATILE = ("p_row_id", "p_parse_time")
+
+
+@pytest.fixture
+def schema_file(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write a schema file (dedented YAML) into a temporary folder and return its path."""
+
+    def write(text: str, name: str = "schema.yml") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def normalize(schema_file: Callable[[str, str], Path]) -> Callable[..., Batch]:
+    """Normalize ``lines`` with a schema given as YAML text."""
+
+    def run(schema_yaml: str, lines: list[str], **options: Any) -> Batch:
+        normalizer = Normalizer(load_schema_file(schema_file(schema_yaml)), **options)
+        return normalizer.normalize(lines, source="test")
+
+    return run
+
+
+def stable(event: dict[str, Any]) -> dict[str, Any]:
+    """An event without the fields that differ on every run."""
+    return {k: v for k, v in event.items() if k not in P_VOLATILE}

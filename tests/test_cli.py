@@ -1,0 +1,188 @@
+"""The ``normalize`` command as users run it: a subprocess on real files, exact output and exit codes."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+NORMALIZE = str(Path(sys.executable).with_name("normalize"))
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "schemas" / "Heroku" / "sample.log"
+
+GOOD = "83 <40>1 2012-11-30T06:45:29+00:00 host app web.3 - State changed from starting to up"
+BAD_PRI = "83 <4x>1 2012-11-30T06:45:29+00:00 host app web.3 - State changed"
+SHORT = "83 <40>1 2012-11-30T06:45:29+00:00 host app"
+
+SUMMARY = re.compile(
+    r"normalize: (?P<lines>\d+) lines: (?P<events>\d+) events, "
+    r"(?P<rejects>\d+) rejects(?P<reasons> \([^)]*\))?, "
+    r"(?P<skipped>\d+) skipped(?P<kinds> \([^)]*\))? in \d+\.\d\d s \([\d,]+ lines/s\)\n\Z"
+)
+
+
+def run(
+    *args: str, stdin: bytes = b"", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [NORMALIZE, *args], input=stdin, capture_output=True, env={**os.environ, **(env or {})}, check=False
+    )
+
+
+def events(stdout: bytes) -> list[dict]:
+    return [orjson.loads(line) for line in stdout.splitlines()]
+
+
+def test_bundled_sample() -> None:
+    result = run("--schema", "Heroku.Runtime", str(SAMPLE))
+    lines = SAMPLE.read_bytes().count(b"\n")
+    summary = SUMMARY.match(result.stderr.decode())
+    assert result.returncode == 0, result.stderr
+    assert summary is not None, result.stderr
+    assert int(summary["lines"]) == lines
+    assert int(summary["events"]) == len(events(result.stdout)) == lines - int(summary["rejects"])
+
+
+def test_stdin_rejects_to_stderr_and_counts() -> None:
+    data = f"{GOOD}\n\n{BAD_PRI}\r\n{SHORT}\n{GOOD}".encode()
+    result = run("--schema", "Heroku.Runtime", stdin=data)
+    assert result.returncode == 0
+    out = events(result.stdout)
+    assert [e["message"] for e in out] == ["State changed from starting to up"] * 2
+    *reject_lines, summary = result.stderr.decode().splitlines(keepends=True)
+    rejects = [orjson.loads(r) for r in reject_lines]
+    assert rejects == [
+        {
+            "reason": "bad_value",
+            "message": "field 'priority': '4x' is not a valid int",
+            "field": "priority",
+            "value": "4x",
+            "expected": "int",
+            "schema": "Heroku.Runtime",
+            "source": "<stdin>",
+            "line": 3,
+            "raw": BAD_PRI,
+        },
+        {
+            "reason": "no_match",
+            "message": "no match: delimiter ' ' after %{app_name} not found from column 41",
+            "schema": "Heroku.Runtime",
+            "source": "<stdin>",
+            "line": 4,
+            "raw": SHORT,
+        },
+    ]
+    m = SUMMARY.match(summary)
+    assert m is not None, summary
+    assert m.group("lines", "events", "rejects", "reasons", "skipped", "kinds") == (
+        "5",
+        "2",
+        "2",
+        " (bad_value 1, no_match 1)",
+        "1",
+        " (blank 1)",
+    )
+
+
+def test_files_gzip_output_and_rejects_file(tmp_path: Path) -> None:
+    plain = tmp_path / "a.log"
+    plain.write_text(f"{GOOD}\n{BAD_PRI}\n")
+    packed = tmp_path / "b.log.gz"
+    packed.write_bytes(gzip.compress(f"{GOOD}\n".encode()))
+    out, rej = tmp_path / "out.ndjson", tmp_path / "rejects.ndjson"
+    result = run("-s", "Heroku.Runtime", str(plain), str(packed), "-o", str(out), "--rejects", str(rej))
+    assert result.returncode == 0
+    assert result.stdout == b""
+    assert len(events(out.read_bytes())) == 2
+    (reject,) = events(rej.read_bytes())
+    assert (reject["source"], reject["line"]) == (str(plain), 2)
+    assert SUMMARY.match(result.stderr.decode())["lines"] == "3"
+
+
+def test_strict_exit_code() -> None:
+    assert run("-s", "Heroku.Runtime", "--strict", "--quiet", stdin=f"{GOOD}\n".encode()).returncode == 0
+    result = run("-s", "Heroku.Runtime", "--strict", "--quiet", stdin=f"{BAD_PRI}\n".encode())
+    assert result.returncode == 1
+
+
+def test_invalid_utf8_nul_and_long_lines() -> None:
+    bad = GOOD.encode().replace(b"State", b"St\xffte")
+    nul = GOOD.replace("State", "St\0te")
+    long = GOOD + "x" * 300
+    data = b"\n".join([bad, nul.encode(), long.encode()]) + b"\n"
+    result = run("-s", "Heroku.Runtime", "--max-line-bytes", "200", stdin=data)
+    (event,) = events(result.stdout)
+    assert event["message"] == "St\0te changed from starting to up"
+    rejects = [orjson.loads(r) for r in result.stderr.splitlines()[:-1]]
+    assert [r["reason"] for r in rejects] == ["invalid_utf8", "line_too_long"]
+    assert rejects[0]["message"] == "line is not valid UTF-8: byte 0xff at offset 54"
+    assert rejects[0]["raw_b64"] == __import__("base64").b64encode(bad).decode()
+    assert rejects[1]["message"].startswith(f"line is {len(long)} bytes, more than the limit; sha256 ")
+
+
+def test_invalid_utf8_replace() -> None:
+    bad = GOOD.encode().replace(b"State", b"St\xffte") + b"\n"
+    result = run("-s", "Heroku.Runtime", "--invalid-utf8", "replace", "--quiet", stdin=bad)
+    assert events(result.stdout)[0]["message"] == "St\ufffdte changed from starting to up"
+
+
+def test_schemas_listing_and_drop_in_folders(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "anything.yaml").write_text(
+        "schema: Custom.Kv\nparser:\n  fastmatch:\n    match: ['%{k}=%{v}']\n"
+        "fields:\n  - {name: k, type: string}\n"
+    )
+    listing = run("schemas", "--schemas", str(folder))
+    assert listing.returncode == 0
+    assert listing.stdout.decode().splitlines() == [
+        f"Custom.Kv\t{folder / 'anything.yaml'}",
+        f"Heroku.Runtime\t{REPO / 'schemas' / 'Heroku' / 'Runtime.yml'}",
+    ]
+    via_env = run("-s", "Custom.Kv", "--quiet", stdin=b"a=b\n", env={"NORMALIZE_SCHEMAS": str(folder)})
+    assert [e["k"] for e in events(via_env.stdout)] == ["a"]
+
+
+def test_duplicate_schema_names(tmp_path: Path) -> None:
+    for name in ("one.yml", "two.yml"):
+        (tmp_path / name).write_text("schema: Heroku.Runtime\nfields:\n  - {name: a, type: string}\n")
+    result = run("-s", "Heroku.Runtime", "--schemas", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.decode() == (
+        f"normalize: {tmp_path / 'two.yml'}: schema 'Heroku.Runtime' is defined twice: "
+        f"in {tmp_path / 'one.yml'} and in {tmp_path / 'two.yml'}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-s", "Nope.Nothing"], "normalize: unknown schema 'Nope.Nothing' (known: Heroku.Runtime)\n"),
+        (["-s", "Heroku.Runtime", "/no/such/file"], "normalize: cannot read /no/such/file: no such file\n"),
+        ([], "normalize: the following arguments are required: -s/--schema (see 'normalize --help')\n"),
+        (
+            ["-s", "Heroku.Runtime", "--schemas", "/no/such/dir"],
+            "normalize: schema folder /no/such/dir does not exist\n",
+        ),
+    ],
+    ids=["unknown-schema", "missing-file", "no-schema", "missing-folder"],
+)
+def test_usage_errors(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert (result.returncode, result.stderr.decode(), result.stdout) == (2, message, b"")
+
+
+def test_bad_schema_file_exit_2_no_traceback(tmp_path: Path) -> None:
+    (tmp_path / "bad.yml").write_text("schema: Custom.Bad\nfields:\n  - name: a\n    type: integr\n")
+    result = run("-s", "Custom.Bad", "--schemas", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.decode() == (
+        f"normalize: {tmp_path / 'bad.yml'}:4:11: unknown type 'integr'; expected one of string, int, "
+        "smallint, bigint, float, boolean, timestamp, json, object, array (at fields[0].type)\n"
+    )
