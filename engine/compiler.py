@@ -26,7 +26,7 @@ from .codegen import compile_function
 from .errors import BadValue, SchemaError
 from .parsers import TextParser, compile_text_parser
 from .parsers.text import GO_WHITESPACE, parse_template
-from .spec import Schema, Value
+from .spec import Field, Schema, Value
 
 SKIP: Final = object()
 """Returned for a line the parser swallows on purpose (``skipPrefix``): no event, no reject."""
@@ -205,11 +205,11 @@ def _emit_fields(w: _Writer, schema: Schema, slot: dict[str, str]) -> None:
     ``try`` per field; the single handler adds the field and the value on the way out.
     """
     w.emit("event = {}")
-    has_event_time = any(f.value.is_event_time for f in schema.fields)
-    if has_event_time:
+    if any(f.value.is_event_time for f in schema.fields):
         w.emit("event_time = None")
-    if any(f.value.indicators and f.value.type == "string" for f in schema.fields):
-        w.emit("found = {}")
+    scanned = _indicator_fields(schema)
+    if scanned:
+        w.emit("found = None" if len(scanned) == 1 else "found = {}")
     w.emit("field_index = 0")
     w.emit("try:")
     event_time_seen = False
@@ -223,7 +223,12 @@ def _emit_fields(w: _Writer, schema: Schema, slot: dict[str, str]) -> None:
             w.emit(f"event[{field.name!r}] = {var}", 3)
         else:
             w.emit(f"field_index = {index}", 3)
-            w.emit(f"event[{field.name!r}] = converted = {w.bind('convert', converter)}({var})", 3)
+            call = f"{w.bind('convert', converter)}({var})"
+            if value.type in values.SAFE_DIGITS:  # the common case inline: a few ASCII digits
+                digits = values.SAFE_DIGITS[value.type]
+                fits = f"len({var}) <= {digits} and {var}.isdigit() and {var}.isascii()"
+                call = f"int({var}) if {fits} else {call}"
+            w.emit(f"event[{field.name!r}] = converted = {call}", 3)
             if value.type == "timestamp" and value.is_event_time:
                 # The first present isEventTime field in schema order wins (spec c.5).
                 if event_time_seen:
@@ -232,9 +237,11 @@ def _emit_fields(w: _Writer, schema: Schema, slot: dict[str, str]) -> None:
                 else:
                     w.emit("event_time = converted", 3)
                 event_time_seen = True
-        if value.indicators and value.type == "string":
-            scan = w.bind("scan", indicators.compile_scanner(value.indicators))
-            w.emit(f"{scan}({var}, found)", 3)
+        if field in scanned and len(scanned) == 1:
+            # One indicator field: its finished p_any_* lists are remembered per value.
+            w.emit(f"found = {w.bind('lookup', indicators.compile_lookup(value.indicators))}({var})", 3)
+        elif field in scanned:
+            w.emit(f"{w.bind('scan', indicators.compile_scanner(value.indicators))}({var}, found)", 3)
     w.emit("except BadValue as exc:")
     names = w.bind("names", tuple(f.name for f in schema.fields))
     w.emit(f"exc.field = {names}[field_index]", 2)
@@ -257,6 +264,15 @@ def _emit_standard_fields(
         w.emit(f"event['p_source_id'] = {source_id!r}")
     if source_label:
         w.emit(f"event['p_source_label'] = {source_label!r}")
-    if any(f.value.indicators and f.value.type == "string" for f in schema.fields):
+    scanned = _indicator_fields(schema)
+    if len(scanned) == 1:
+        w.emit("if found:")
+        w.emit("event.update(found)", 2)
+    elif scanned:
         w.emit("if found:")
         w.emit(f"event.update({w.bind('finish', indicators.finish)}(found))", 2)
+
+
+def _indicator_fields(schema: Schema) -> list[Field]:
+    """The fields whose values are scanned for indicators (only strings are, spec d)."""
+    return [f for f in schema.fields if f.value.indicators and f.value.type == "string"]

@@ -516,10 +516,36 @@ def compile_scanner(names: Sequence[str]) -> Scanner:
     return scan_all
 
 
-def finish(acc: dict[str, set[str]]) -> dict[str, list[str]]:
+def finish(acc: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
     """The ``p_any_*`` lists to write: keys sorted (spec l.2), values sorted, empty lists left out.
 
     Values sort as Go's ``sort.Strings`` does, by their UTF-8 bytes: Python orders ``str`` by code
     point, which is the same order for text without surrogates, and decoded log lines have none.
+    The lists are tuples (written as JSON arrays): immutable, so events may share them.
     """
-    return {key: sorted(values) for key, values in sorted(acc.items()) if values}
+    return {key: tuple(sorted(values)) for key, values in sorted(acc.items()) if values}
+
+
+def compile_lookup(names: Sequence[str]) -> Callable[[str], dict[str, tuple[str, ...]]]:
+    """``value → finished p_any_* lists`` for a schema whose only indicator field has ``names``.
+
+    With one indicator field nothing needs merging, so the finished result of a value can be
+    remembered whole (log fields repeat the same few hosts): a repeated value costs one dict lookup.
+    Values longer than a host name are not remembered; the memory is emptied when it fills up.
+    """
+    scan = compile_scanner(names)
+    memory: dict[str, dict[str, tuple[str, ...]]] = {}
+
+    def lookup(value: str) -> dict[str, tuple[str, ...]]:
+        found = memory.get(value)
+        if found is None:
+            acc: dict[str, set[str]] = {}
+            scan(value, acc)
+            found = finish(acc)
+            if len(value) <= _MAX_REMEMBERED_LEN:
+                if len(memory) >= _MEMO_SIZE:
+                    memory.clear()
+                memory[value] = found
+        return found
+
+    return lookup

@@ -45,6 +45,13 @@ __all__ = [
 OUT_OF_RANGE: Final = "out of range"
 NOT_FINITE: Final = "NaN and infinities are not allowed"  # spec l.8
 
+SAFE_DIGITS: Final[dict[str, int]] = {"smallint": 4, "int": 9, "bigint": 18}
+"""Per integer type, how many ASCII digits always fit (so ``int()`` alone is exact and in range).
+
+The schema compiler inlines that fast path (``len < n+1 and isdigit and isascii → int(s)``) and
+calls the full converter for anything else: signs, leading zeros past the length, bad text.
+"""
+
 # ---------------------------------------------------------------------------------------------------
 # Integers: strconv.ParseInt(s, 10, bits)
 # ---------------------------------------------------------------------------------------------------

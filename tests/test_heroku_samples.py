@@ -52,7 +52,7 @@ EXPECTED = {
             "process_id": "router",
             "timestamp": "2024-03-15 10:00:01.123456000",
             "p_event_time": "2024-03-15 10:00:01.123456000",
-            "p_any_domain_names": ["host"],
+            "p_any_domain_names": ("host",),
         },
         ["message_id"],
     ),

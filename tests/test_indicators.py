@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.indicators import FIELD_OF, INDICATORS, P_ANY_KEYS, compile_scanner, finish
+from engine.indicators import FIELD_OF, INDICATORS, P_ANY_KEYS, compile_lookup, compile_scanner, finish
 
 IP = "p_any_ip_addresses"
 DOMAIN = "p_any_domain_names"
@@ -18,7 +18,7 @@ def scan(names: list[str], *values: str) -> dict[str, list[str]]:
     acc: dict[str, set[str]] = {}
     for value in values:
         scanner(value, acc)
-    return finish(acc)
+    return {key: list(found) for key, found in finish(acc).items()}
 
 
 def rows(*cases: tuple[str, str, str, dict[str, list[str]]]) -> list[pytest.param]:
@@ -396,9 +396,9 @@ def test_finish_dedups_across_fields_and_sorts_keys_and_values() -> None:
     acc["p_any_usernames"] = set()
     result = finish(acc)
     assert result == {
-        DOMAIN: ["a.example", "b.example"],
-        IP: ["10.0.0.2"],
-        "p_any_md5_hashes": [MD5],
+        DOMAIN: ("a.example", "b.example"),
+        IP: ("10.0.0.2",),
+        "p_any_md5_hashes": (MD5,),
     }
     assert list(result) == sorted(result)
 
@@ -409,12 +409,39 @@ def test_finish_sorts_by_utf8_bytes() -> None:
     values = ["\U0001f600", "\uff61", "z", "é", "\ue000", "Z", "\U00010000", "zz"]
     acc = {"p_any_trace_ids": set(values)}
     expected = ["Z", "z", "zz", "é", "\ue000", "\uff61", "\U00010000", "\U0001f600"]
-    assert finish(acc) == {"p_any_trace_ids": expected}
+    assert finish(acc) == {"p_any_trace_ids": tuple(expected)}
     assert expected == sorted(values, key=lambda text: text.encode("utf-8"))
 
 
 def test_finish_of_nothing() -> None:
     assert finish({}) == {}
+
+
+@pytest.mark.parametrize(
+    ("names", "value", "expected"),
+    [
+        (["hostname"], "host", {DOMAIN: ("host",)}),
+        (["hostname"], "10.1.2.3", {IP: ("10.1.2.3",)}),
+        (["hostname"], "", {}),
+        (["aws_arn"], "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc", {
+            "p_any_aws_account_ids": ("123456789012",),
+            "p_any_aws_arns": ("arn:aws:ec2:us-east-1:123456789012:instance/i-0abc",),
+            "p_any_aws_instance_ids": ("i-0abc",),
+        }),
+    ],
+)
+def test_lookup_gives_finished_lists(names: list[str], value: str, expected: dict) -> None:
+    lookup = compile_lookup(names)
+    assert lookup(value) == expected
+    assert lookup(value) == expected  # the remembered answer is the same
+    assert list(lookup(value)) == sorted(expected)
+
+
+def test_lookup_remembers_only_short_values() -> None:
+    lookup = compile_lookup(["domain"])
+    long = "x" * 300
+    assert lookup(long) is not lookup(long)
+    assert lookup("short") is lookup("short")
 
 
 # --- The public tables -------------------------------------------------------------------------

@@ -95,10 +95,10 @@ def test_drop_in_schema_event(normalize: Callable[..., Batch]) -> None:
         "p_event_time": "2000-10-10 20:55:36.000000000",
         "p_source_id": "src-1",
         "p_source_label": "gateway",
-        "p_any_emails": ["bob@example.com"],
-        "p_any_ip_addresses": ["10.0.0.7"],
-        "p_any_md5_hashes": ["d41d8cd98f00b204e9800998ecf8427e"],
-        "p_any_usernames": ["bob@example.com"],
+        "p_any_emails": ("bob@example.com",),
+        "p_any_ip_addresses": ("10.0.0.7",),
+        "p_any_md5_hashes": ("d41d8cd98f00b204e9800998ecf8427e",),
+        "p_any_usernames": ("bob@example.com",),
     }
     assert re.fullmatch(r"[0-9a-f]{28}", event["p_row_id"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9}", event["p_parse_time"])
