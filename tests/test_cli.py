@@ -40,13 +40,22 @@ def events(stdout: bytes) -> list[dict]:
 
 
 def test_bundled_sample() -> None:
+    """The README's first run: 24 lines, 21 events, the 2 bad lines as rejects, 1 blank line."""
     result = run("--schema", "Heroku.Runtime", str(SAMPLE))
-    lines = SAMPLE.read_bytes().count(b"\n")
-    summary = SUMMARY.match(result.stderr.decode())
     assert result.returncode == 0, result.stderr
-    assert summary is not None, result.stderr
-    assert int(summary["lines"]) == lines
-    assert int(summary["events"]) == len(events(result.stdout)) == lines - int(summary["rejects"])
+    *rejects, summary = result.stderr.decode().splitlines(keepends=True)
+    m = SUMMARY.match(summary)
+    assert m is not None, summary
+    assert m.group("lines", "events", "rejects", "reasons", "skipped", "kinds") == (
+        "24",
+        "21",
+        "2",
+        " (bad_value 1, no_match 1)",
+        "1",
+        " (blank 1)",
+    )
+    assert len(events(result.stdout)) == 21
+    assert [orjson.loads(r)["line"] for r in rejects] == [22, 24]
 
 
 def test_stdin_rejects_to_stderr_and_counts() -> None:

@@ -423,11 +423,15 @@ def test_finish_of_nothing() -> None:
         (["hostname"], "host", {DOMAIN: ("host",)}),
         (["hostname"], "10.1.2.3", {IP: ("10.1.2.3",)}),
         (["hostname"], "", {}),
-        (["aws_arn"], "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc", {
-            "p_any_aws_account_ids": ("123456789012",),
-            "p_any_aws_arns": ("arn:aws:ec2:us-east-1:123456789012:instance/i-0abc",),
-            "p_any_aws_instance_ids": ("i-0abc",),
-        }),
+        (
+            ["aws_arn"],
+            "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc",
+            {
+                "p_any_aws_account_ids": ("123456789012",),
+                "p_any_aws_arns": ("arn:aws:ec2:us-east-1:123456789012:instance/i-0abc",),
+                "p_any_aws_instance_ids": ("i-0abc",),
+            },
+        ),
     ],
 )
 def test_lookup_gives_finished_lists(names: list[str], value: str, expected: dict) -> None:
