@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .allocator import keep_freed_memory
 from .errors import NormalizeError
 from .normalizer import Batch, Normalizer
 from .reader import DEFAULT_MAX_LINE_BYTES, open_input, read_batches
@@ -121,6 +122,7 @@ def _normalize(argv: list[str]) -> int:
     if args.debug_codegen:
         sys.stdout.write(normalizer.compiled.source)
         return EXIT_OK
+    keep_freed_memory()
     files = args.files or ["-"]
     for name in files:
         if name != "-" and not Path(name).is_file():

@@ -38,32 +38,47 @@ def read_batches(
 ) -> Iterator[list[Line]]:
     """Yield the lines of ``stream`` in batches (about one block of input each), in order."""
     pending = b""  # the start of a line whose end has not been read yet
-    digest = None  # set while skipping through an over-long line
-    size = 0
-    head = b""
+    long_line: _LongLine | None = None  # set while reading through an over-long line
     while chunk := stream.read(block_size):
-        if digest is not None:
+        if long_line is not None:
             cut = chunk.find(b"\n")
+            long_line.add(chunk if cut < 0 else chunk[:cut])
             if cut < 0:
-                digest.update(chunk)
-                size += len(chunk)
                 continue
-            digest.update(chunk[:cut])
-            yield [Oversized(size + cut, digest.hexdigest(), head)]
-            digest = None
+            yield [long_line.done()]
+            long_line = None
             chunk = chunk[cut + 1 :]
         data = pending + chunk if pending else chunk
         cut = data.rfind(b"\n")
         pending = data[cut + 1 :]
         if len(pending) > max_line_bytes:  # the last line is already too long: hash it as it comes
-            digest, size, head = hashlib.sha256(pending), len(pending), pending[:RAW_PREVIEW_BYTES]
+            long_line = _LongLine()
+            long_line.add(pending)
             pending = b""
         if cut >= 0:
             yield split_lines(data[:cut], max_line_bytes)
-    if digest is not None:
-        yield [Oversized(size, digest.hexdigest(), head)]
+    if long_line is not None:
+        yield [long_line.done()]
     elif pending:
         yield split_lines(pending, max_line_bytes)
+
+
+class _LongLine:
+    """An over-long line read piece by piece: its size, SHA-256 and first bytes, never the whole."""
+
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.head = b""
+
+    def add(self, piece: bytes) -> None:
+        self.digest.update(piece)
+        self.size += len(piece)
+        if len(self.head) < RAW_PREVIEW_BYTES:
+            self.head += piece[: RAW_PREVIEW_BYTES - len(self.head)]
+
+    def done(self) -> Oversized:
+        return Oversized(self.size, self.digest.hexdigest(), self.head)
 
 
 def split_lines(block: bytes, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> list[Line]:

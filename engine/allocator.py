@@ -1,0 +1,33 @@
+"""Process-level tuning of the C allocator for a long streaming run.
+
+Each batch allocates and frees a few MiB (the input block, its lines, the events, the NDJSON
+output). glibc hands memory at the top of the heap back to the kernel as soon as it is freed, so the
+next batch takes the same pages again as fresh page faults: measured on the 100k-line Heroku corpus,
+125,000 minor faults and a quarter of the run spent in the kernel. Asking glibc to keep a top pad
+of 64 MiB (``mallopt(M_TOP_PAD)``) cut that to 12,000 faults and the run from 2.1 s to 1.1 s, with the
+same peak RSS (pages never touched are not resident). Only the CLI and worker processes call this;
+the library never changes the allocator of a process it is imported into.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+
+M_TOP_PAD = -2  # glibc <malloc.h>
+TOP_PAD_BYTES = 64 << 20
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc's malloc to keep a top pad between batches; ``False`` where that is not glibc."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(M_TOP_PAD, TOP_PAD_BYTES))
