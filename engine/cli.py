@@ -21,8 +21,9 @@ from typing import Any, BinaryIO
 
 from .allocator import keep_freed_memory
 from .errors import NormalizeError
-from .normalizer import Batch, Normalizer
-from .reader import DEFAULT_MAX_LINE_BYTES, open_input, read_batches
+from .normalizer import Encoded, Normalizer
+from .parallel import Block, WorkerPool, available_cores, encode_blocks
+from .reader import DEFAULT_MAX_LINE_BYTES, open_input, read_blocks
 from .registry import ENV_VAR, Registry, search_path
 from .sinks import NDJSONSink
 
@@ -66,6 +67,13 @@ def _run_parser() -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_MAX_LINE_BYTES,
         help=f"longer lines are rejected as line_too_long (default {DEFAULT_MAX_LINE_BYTES})",
+    )
+    p.add_argument(
+        "-w",
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes (default: all cores for 32 MiB or more of files, else 1); order is kept",
     )
     p.add_argument("--quiet", action="store_true", help="no summary on stderr")
     p.add_argument("--debug-codegen", action="store_true", help="print the generated line function and exit")
@@ -115,29 +123,42 @@ def _normalize(argv: list[str]) -> int:
     args = _run_parser().parse_args(argv)
     if args.max_line_bytes < 1:
         raise NormalizeError("--max-line-bytes must be at least 1")
+    if args.workers is not None and args.workers < 1:
+        raise NormalizeError("--workers must be at least 1")
     schema = Registry(search_path(args.schemas)).load(args.schema)
-    normalizer = Normalizer(
-        schema, source_id=args.source_id, source_label=args.source_label, invalid_utf8=args.invalid_utf8
-    )
+    options = {
+        "source_id": args.source_id,
+        "source_label": args.source_label,
+        "invalid_utf8": args.invalid_utf8,
+    }
+    normalizer = Normalizer(schema, **options)
     if args.debug_codegen:
         sys.stdout.write(normalizer.compiled.source)
         return EXIT_OK
-    keep_freed_memory()
     files = args.files or ["-"]
     for name in files:
         if name != "-" and not Path(name).is_file():
             raise NormalizeError(f"cannot read {name}: no such file")
+    workers = args.workers or _default_workers(files)
+    keep_freed_memory()
     summary = Summary()
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(open(args.output, "wb")) if args.output else sys.stdout.buffer
         rej = stack.enter_context(open(args.rejects, "wb")) if args.rejects else sys.stderr.buffer
         events, rejects = NDJSONSink(out), NDJSONSink(rej)
+        pool = stack.enter_context(WorkerPool(schema, options, workers)) if workers > 1 else None
         for name in files:
-            for batch in _batches(stack, name, normalizer, args.max_line_bytes, summary):
-                events.write_bytes(batch.ndjson(), len(batch.events))
+            blocks = _blocks(stack, name, args.max_line_bytes)
+            source = "<stdin>" if name == "-" else name
+            if pool is None:
+                results = encode_blocks(normalizer, blocks, source=source, max_line_bytes=args.max_line_bytes)
+            else:
+                results = pool.encode_blocks(blocks, source=source, max_line_bytes=args.max_line_bytes)
+            for batch in results:
+                events.write_bytes(batch.ndjson, batch.events)
                 if batch.rejects:
                     if not args.rejects:
-                        events.flush()
+                        events.flush()  # keep stdout and stderr in step on a terminal
                     rejects.write_dicts(r.to_dict() for r in batch.rejects)
                 summary.add(batch)
         events.flush()
@@ -147,24 +168,29 @@ def _normalize(argv: list[str]) -> int:
     return EXIT_REJECTS if args.strict and summary.rejects else EXIT_OK
 
 
-def _batches(
-    stack: contextlib.ExitStack, name: str, normalizer: Normalizer, max_line_bytes: int, summary: Summary
-) -> Iterator[Batch]:
-    """Normalize one input, batch by batch, with a progress bar when a person is watching."""
+PARALLEL_MIN_BYTES = 32 << 20
+"""Below this much input (in regular files), starting worker processes costs more than it saves."""
+
+
+def _default_workers(files: list[str]) -> int:
+    """All cores when the input is regular files of at least 32 MiB in all; else one process."""
+    if "-" in files:
+        return 1
+    size = sum(Path(name).stat().st_size for name in files)
+    return available_cores() if size >= PARALLEL_MIN_BYTES else 1
+
+
+def _blocks(stack: contextlib.ExitStack, name: str, max_line_bytes: int) -> Iterator[Block]:
+    """The blocks of one input, with a progress bar when a person is watching."""
     if name == "-":
         raw: BinaryIO = sys.stdin.buffer
     else:
         raw = stack.enter_context(open(name, "rb"))  # noqa: SIM115 - the ExitStack closes it
-    source = "<stdin>" if name == "-" else name
     progress = _progress(stack, raw, name)
-    stream = open_input(raw)
-    line = 1
-    for lines in read_batches(stream, max_line_bytes=max_line_bytes):
-        batch = normalizer.normalize(lines, source=source, first_line=line)
-        line += batch.lines
+    for block in read_blocks(open_input(raw), max_line_bytes=max_line_bytes):
         if progress is not None:
             progress.update(raw.tell() - progress.n)
-        yield batch
+        yield block
 
 
 def _progress(stack: contextlib.ExitStack, raw: BinaryIO, name: str) -> Any:
@@ -190,9 +216,9 @@ class Summary:
         self.reasons: Counter[str] = Counter()
         self.skipped: Counter[str] = Counter()
 
-    def add(self, batch: Batch) -> None:
+    def add(self, batch: Encoded) -> None:
         self.lines += batch.lines
-        self.events += len(batch.events)
+        self.events += batch.events
         self.rejects += len(batch.rejects)
         self.reasons.update(r.reason for r in batch.rejects)
         self.skipped.update(batch.skipped)

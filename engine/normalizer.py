@@ -93,6 +93,21 @@ class Batch:
             return b""
         return b"\n".join(map(encode_event, self.events)) + b"\n"
 
+    def encoded(self) -> Encoded:
+        """This batch with its events already written as NDJSON: what sinks and workers pass on."""
+        return Encoded(self.ndjson(), len(self.events), self.rejects, self.skipped, self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A batch whose events are NDJSON bytes: small to send between processes, ready to write."""
+
+    ndjson: bytes
+    events: int
+    rejects: list[Reject]
+    skipped: Counter[str]
+    lines: int
+
 
 class Normalizer:
     """One schema compiled once, used for any number of batches.
@@ -229,11 +244,9 @@ class Normalizer:
         return Reject(errors.NO_MATCH, f"no match: {why}", line, source, number, self.name)
 
 
-def oversized(data: bytes, size: int | None = None, digest: hashlib._Hash | None = None) -> Oversized:
-    """An ``Oversized`` for a line whose first bytes are ``data`` (and whose hash ``digest`` holds)."""
-    if digest is None:
-        digest = hashlib.sha256(data)
-    return Oversized(len(data) if size is None else size, digest.hexdigest(), data[:RAW_PREVIEW_BYTES])
+def oversized(data: bytes) -> Oversized:
+    """The ``Oversized`` that stands for the over-long line ``data``."""
+    return Oversized(len(data), hashlib.sha256(data).hexdigest(), data[:RAW_PREVIEW_BYTES])
 
 
 def _text_or_bytes(data: bytes) -> str | bytes:

@@ -37,6 +37,17 @@ def read_batches(
     stream: BinaryIO, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, block_size: int = BLOCK_SIZE
 ) -> Iterator[list[Line]]:
     """Yield the lines of ``stream`` in batches (about one block of input each), in order."""
+    for block in read_blocks(stream, max_line_bytes=max_line_bytes, block_size=block_size):
+        yield [block] if isinstance(block, Oversized) else split_lines(block, max_line_bytes)
+
+
+def read_blocks(
+    stream: BinaryIO, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, block_size: int = BLOCK_SIZE
+) -> Iterator[bytes | Oversized]:
+    """Yield ``stream`` as blocks of whole lines (joined by ``\\n``, without the last one) or, for
+    a line longer than ``max_line_bytes``, an ``Oversized`` in its place. Blocks are what parallel
+    workers receive: splitting and decoding happen where the lines are normalized.
+    """
     pending = b""  # the start of a line whose end has not been read yet
     long_line: _LongLine | None = None  # set while reading through an over-long line
     while chunk := stream.read(block_size):
@@ -45,7 +56,7 @@ def read_batches(
             long_line.add(chunk if cut < 0 else chunk[:cut])
             if cut < 0:
                 continue
-            yield [long_line.done()]
+            yield long_line.done()
             long_line = None
             chunk = chunk[cut + 1 :]
         data = pending + chunk if pending else chunk
@@ -56,11 +67,11 @@ def read_batches(
             long_line.add(pending)
             pending = b""
         if cut >= 0:
-            yield split_lines(data[:cut], max_line_bytes)
+            yield data[:cut]
     if long_line is not None:
-        yield [long_line.done()]
+        yield long_line.done()
     elif pending:
-        yield split_lines(pending, max_line_bytes)
+        yield pending
 
 
 class _LongLine:
@@ -79,6 +90,11 @@ class _LongLine:
 
     def done(self) -> Oversized:
         return Oversized(self.size, self.digest.hexdigest(), self.head)
+
+
+def count_lines(block: bytes | Oversized) -> int:
+    """How many lines a block from ``read_blocks`` holds."""
+    return 1 if isinstance(block, Oversized) else block.count(b"\n") + 1
 
 
 def split_lines(block: bytes, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> list[Line]:

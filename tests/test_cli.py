@@ -195,3 +195,49 @@ def test_bad_schema_file_exit_2_no_traceback(tmp_path: Path) -> None:
         f"normalize: {tmp_path / 'bad.yml'}:4:11: unknown type 'integr'; expected one of string, int, "
         "smallint, bigint, float, boolean, timestamp, json, object, array (at fields[0].type)\n"
     )
+
+
+PARSE_TIME = re.compile(rb'"p_parse_time":"([^"]+)",')
+
+
+def without_volatile(ndjson: bytes) -> bytes:
+    """NDJSON without p_row_id and p_parse_time (and p_event_time where it fell back to the latter)."""
+    lines = []
+    for line in ndjson.splitlines(keepends=True):
+        parse_time = PARSE_TIME.search(line).group(1)
+        kept = line.replace(b'"p_event_time":"' + parse_time + b'",', b"")
+        lines.append(re.sub(rb'"p_row_id":"[0-9a-f]{28}",|"p_parse_time":"[^"]+",', b"", kept))
+    return b"".join(lines)
+
+
+def test_workers_give_the_same_output(tmp_path: Path) -> None:
+    """1 and 3 workers: byte-identical events and rejects (but for row ids and parse times), in order."""
+    corpus = tmp_path / "corpus.log"
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO.parent / "shared" / "tools" / "gen_heroku.py"),
+            "-n",
+            "30000",
+            "-o",
+            str(corpus),
+        ],
+        check=True,
+    )
+    with corpus.open("ab") as f:  # rejects and skips in the middle of the stream too
+        f.write(f"{BAD_PRI}\n\n{SHORT}\n".encode() + SAMPLE.read_bytes())
+    outputs = []
+    for workers in ("1", "3"):
+        out, rej = tmp_path / f"out{workers}", tmp_path / f"rej{workers}"
+        result = run(
+            "-s", "Heroku.Runtime", "-w", workers, str(corpus), "-o", str(out), "--rejects", str(rej)
+        )
+        assert result.returncode == 0
+        outputs.append(
+            (without_volatile(out.read_bytes()), rej.read_bytes(), result.stderr.split(b" in ")[0])
+        )
+    assert outputs[0] == outputs[1]
+    assert outputs[0][2] == (
+        b"normalize: 30027 lines: 30021 events, 4 rejects (bad_value 2, no_match 2), 2 skipped (blank 2)"
+    )
+    assert len(outputs[0][0].splitlines()) == 30021

@@ -1,0 +1,94 @@
+"""Normalizing a stream of blocks, in this process or in worker processes, in input order.
+
+``encode_blocks`` runs one ``Normalizer`` here. ``WorkerPool`` gives each worker process a whole
+``Normalizer`` of its own (compiled once per worker) and sends it blocks of raw lines; workers
+split, decode, normalize and encode, and send back NDJSON bytes and rejects, so pickling costs little
+next to the work. At most ``2 × workers`` blocks are in flight, which bounds memory, and results
+are taken back in the order the blocks were read, so the output is the same as with one process
+(except ``p_row_id`` and ``p_parse_time``, which differ on every run anyway).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from .allocator import keep_freed_memory
+from .normalizer import Encoded, Normalizer, Oversized
+from .reader import count_lines, split_lines
+from .spec import Schema
+
+Block = bytes | Oversized
+
+
+def encode_blocks(
+    normalizer: Normalizer, blocks: Iterable[Block], *, source: str, max_line_bytes: int
+) -> Iterator[Encoded]:
+    """Normalize ``blocks`` (from ``reader.read_blocks``) here, one after the other."""
+    line = 1
+    for block in blocks:
+        yield _encode(normalizer, block, source, line, max_line_bytes)
+        line += count_lines(block)
+
+
+def _encode(
+    normalizer: Normalizer, block: Block, source: str, first_line: int, max_line_bytes: int
+) -> Encoded:
+    lines = [block] if isinstance(block, Oversized) else split_lines(block, max_line_bytes)
+    return normalizer.normalize(lines, source=source, first_line=first_line).encoded()
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class WorkerPool:
+    """Worker processes, each with its own ``Normalizer`` for ``schema`` built with ``options``."""
+
+    def __init__(self, schema: Schema, options: dict[str, Any], workers: int) -> None:
+        self.workers = workers
+        # fork: workers start with the modules already imported; nothing here holds threads yet.
+        context = multiprocessing.get_context("fork")
+        self._executor = ProcessPoolExecutor(workers, context, initializer=_start, initargs=(schema, options))
+
+    def encode_blocks(
+        self, blocks: Iterable[Block], *, source: str, max_line_bytes: int
+    ) -> Iterator[Encoded]:
+        """Like ``encode_blocks``, across the workers; results come back in input order."""
+        window: deque[Future[Encoded]] = deque()
+        line = 1
+        for block in blocks:
+            window.append(self._executor.submit(_work, block, source, line, max_line_bytes))
+            line += count_lines(block)
+            if len(window) >= 2 * self.workers:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+
+    def close(self) -> None:
+        self._executor.shutdown(cancel_futures=True)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_normalizer: Normalizer | None = None  # one per worker process
+
+
+def _start(schema: Schema, options: dict[str, Any]) -> None:
+    global _normalizer
+    keep_freed_memory()
+    _normalizer = Normalizer(schema, **options)
+
+
+def _work(block: Block, source: str, first_line: int, max_line_bytes: int) -> Encoded:
+    assert _normalizer is not None, "worker started without a normalizer"
+    return _encode(_normalizer, block, source, first_line, max_line_bytes)
