@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from . import indicators, timestamps, values
 from .codegen import compile_function
-from .errors import BadValue, SchemaError
+from .errors import BadValue
 from .parsers import TextParser, compile_text_parser
 from .parsers.text import GO_WHITESPACE, parse_template
 from .spec import Field, Schema, Value
@@ -75,7 +75,7 @@ def make_row_ids() -> Iterator[str]:
 
 
 class _Writer:
-    """Collects generated lines with indentation; one small method per kind of statement."""
+    """The generated function's source lines and the objects its globals bind."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -102,10 +102,6 @@ def compile_schema(
 
     ``source_id``/``source_label`` become ``p_source_id``/``p_source_label`` when non-empty.
     """
-    if schema.parser.kind not in ("fastmatch",):
-        raise SchemaError(
-            f"the {schema.parser.kind!r} parser is not supported yet", file=schema.file, path="parser"
-        )
     parser = compile_text_parser(schema.parser.kind, schema.parser.config)
     options = schema.parser.options
     w = _Writer()
@@ -162,15 +158,15 @@ def _emit_branches(w: _Writer, parser: TextParser, slots: list[str], slot: dict[
 def _emit_text_options(w: _Writer, schema: Schema, slots: list[str], slot: dict[str, str]) -> None:
     """trimSpace, then emptyValues, then expandFields, in Panther's order (spec a.4)."""
     options = schema.parser.options
-    captured = [slot[name] for name in slots]
+    variables = [slot[name] for name in slots]
     if options.trim_space:
         ws = w.bind("ws", GO_WHITESPACE)
-        for var in captured:
+        for var in variables:
             w.emit(f"if {var} is not None:")
             w.emit(f"{var} = {var}.strip({ws})", 2)
     empty_test = _empty_test(w, options.empty_values)
     if empty_test:
-        for var in captured:
+        for var in variables:
             w.emit(f"if {empty_test(var)}:")
             w.emit(f"{var} = None", 2)
     # Templates run in the file's order (Panther's is Go map order, i.e. random: spec a.4 step 6).

@@ -59,7 +59,6 @@ class Entry:
 
     name: str
     file: Path
-    folder: Path
 
 
 class Registry:
@@ -77,7 +76,7 @@ class Registry:
                     raise SchemaError(
                         f"schema {name!r} is defined twice: in {first} and in {file}", file=str(file)
                     )
-                self.entries[name] = Entry(name, file, folder)
+                self.entries[name] = Entry(name, file)
 
     def names(self) -> list[str]:
         return sorted(self.entries)
@@ -160,8 +159,7 @@ def _first_error(data: Any) -> SchemaError | None:
     errors = list(_validator().iter_errors(data))
     if not errors:
         return None
-    best = min(errors, key=lambda e: (-len(e.absolute_path), str(list(e.absolute_path))))
-    best = jsonschema.exceptions.best_match([best] + [e for e in errors if e is not best])
+    best = jsonschema.exceptions.best_match(errors)
     message, at_key = _message(best)
     return SchemaError(message, path=format_path(tuple(best.absolute_path)), at_key=at_key)
 

@@ -20,8 +20,6 @@ from .timestamps import TimeFormatError, compile_time_formats
 
 Path = tuple[str | int, ...]
 
-SCALAR_TYPES = frozenset({"string", "int", "smallint", "bigint", "float", "boolean", "timestamp", "json"})
-
 # Keys that only make sense on some types (Panther drops them silently elsewhere, spec j.12).
 _KEYS_FOR_TYPE: dict[str, frozenset[str]] = {
     "timeFormat": frozenset({"timestamp"}),
@@ -72,7 +70,7 @@ class TextOptions:
 class Parser:
     """Which parser, its own settings (as written) and the shared text options."""
 
-    kind: str  # "fastmatch", "regex", "csv", "native" or "json" (no parser block)
+    kind: str  # "fastmatch" (regex, csv and JSON lines are not supported yet)
     config: Mapping[str, Any]
     options: TextOptions
 
@@ -180,8 +178,8 @@ def _time_formats(item: Mapping[str, Any], path: Path) -> tuple[str, ...]:
 
 
 def _build_parser(block: Mapping[str, Any] | None, fields: tuple[Field, ...]) -> Parser:
-    if block is None:
-        return Parser("json", {}, TextOptions())
+    if block is None:  # each line is JSON (spec f.3)
+        raise _error("JSON lines (a schema without 'parser') are not supported yet", ("fields",), at_key=True)
     ((kind, config),) = block.items()
     path: Path = ("parser", kind)
     options = TextOptions(

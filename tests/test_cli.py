@@ -12,6 +12,8 @@ from pathlib import Path
 import orjson
 import pytest
 
+from engine.errors import REASONS
+
 NORMALIZE = str(Path(sys.executable).with_name("normalize"))
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "schemas" / "Heroku" / "sample.log"
@@ -241,3 +243,9 @@ def test_workers_give_the_same_output(tmp_path: Path) -> None:
         b"normalize: 30027 lines: 30021 events, 4 rejects (bad_value 2, no_match 2), 2 skipped (blank 2)"
     )
     assert len(outputs[0][0].splitlines()) == 30021
+
+
+def test_readme_documents_every_reject_reason() -> None:
+    readme = (REPO / "README.md").read_text()
+    for reason in REASONS:
+        assert f"| `{reason}` |" in readme
