@@ -100,13 +100,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NormalizeError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): not an error of ours.
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:  # a file that cannot be opened, read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{PROG}: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
 
 
 def _list_schemas(argv: list[str]) -> int:
@@ -138,7 +142,8 @@ def _normalize(argv: list[str]) -> int:
     files = args.files or ["-"]
     for name in files:
         if name != "-" and not Path(name).is_file():
-            raise NormalizeError(f"cannot read {name}: no such file")
+            problem = "a folder, not a file" if Path(name).is_dir() else "no such file"
+            raise NormalizeError(f"cannot read {name}: {problem}")
     workers = args.workers or _default_workers(files)
     keep_freed_memory()
     summary = Summary()

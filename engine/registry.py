@@ -68,7 +68,7 @@ class Registry:
         self.entries: dict[str, Entry] = {}
         for folder in folders:
             if not folder.is_dir():
-                raise NormalizeError(f"schema folder {folder} does not exist")
+                raise NormalizeError(f"schema folder {folder} does not exist or is not a folder")
             for file in _schema_files(folder):
                 name = _schema_name(file)
                 if name in self.entries:

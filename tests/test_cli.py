@@ -179,10 +179,15 @@ def test_duplicate_schema_names(tmp_path: Path) -> None:
         ([], "normalize: the following arguments are required: -s/--schema (see 'normalize --help')\n"),
         (
             ["-s", "Heroku.Runtime", "--schemas", "/no/such/dir"],
-            "normalize: schema folder /no/such/dir does not exist\n",
+            "normalize: schema folder /no/such/dir does not exist or is not a folder\n",
+        ),
+        (["-s", "Heroku.Runtime", "/"], "normalize: cannot read /: a folder, not a file\n"),
+        (
+            ["-s", "Heroku.Runtime", "-o", "/no/such/dir/out.ndjson", str(SAMPLE)],
+            "normalize: /no/such/dir/out.ndjson: No such file or directory\n",
         ),
     ],
-    ids=["unknown-schema", "missing-file", "no-schema", "missing-folder"],
+    ids=["unknown-schema", "missing-file", "no-schema", "missing-folder", "folder-as-input", "bad-output"],
 )
 def test_usage_errors(args: list[str], message: str) -> None:
     result = run(*args)
