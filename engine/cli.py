@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .allocator import keep_freed_memory
+from .compiler import DEFAULT_REGEX_TIMEOUT
 from .errors import NormalizeError
 from .normalizer import Encoded, Normalizer
 from .parallel import Block, WorkerPool, available_cores, encode_blocks
@@ -67,6 +68,14 @@ def _run_parser() -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_MAX_LINE_BYTES,
         help=f"longer lines are rejected as line_too_long (default {DEFAULT_MAX_LINE_BYTES})",
+    )
+    p.add_argument(
+        "--regex-timeout",
+        type=float,
+        default=DEFAULT_REGEX_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time budget of one regex search; a line over it is a regex_timeout reject "
+        f"(default {DEFAULT_REGEX_TIMEOUT:g})",
     )
     p.add_argument(
         "-w",
@@ -130,10 +139,13 @@ def _normalize(argv: list[str]) -> int:
     if args.workers is not None and args.workers < 1:
         raise NormalizeError("--workers must be at least 1")
     schema = Registry(search_path(args.schemas)).load(args.schema)
+    if args.regex_timeout <= 0:
+        raise NormalizeError("--regex-timeout must be more than 0")
     options = {
         "source_id": args.source_id,
         "source_label": args.source_label,
         "invalid_utf8": args.invalid_utf8,
+        "regex_timeout": args.regex_timeout,
     }
     normalizer = Normalizer(schema, **options)
     if args.debug_codegen:

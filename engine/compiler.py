@@ -25,6 +25,7 @@ from . import indicators, timestamps, values
 from .codegen import compile_function
 from .errors import BadValue
 from .parsers import TextParser, compile_text_parser
+from .parsers.regex import DEFAULT_TIMEOUT as DEFAULT_REGEX_TIMEOUT
 from .parsers.text import GO_WHITESPACE, parse_template
 from .spec import Field, Schema, Value
 
@@ -97,12 +98,14 @@ def compile_schema(
     source_id: str = "",
     source_label: str = "",
     row_ids: Iterator[str] | None = None,
+    regex_timeout: float = DEFAULT_REGEX_TIMEOUT,
 ) -> CompiledSchema:
     """Generate and compile the line function of ``schema``.
 
-    ``source_id``/``source_label`` become ``p_source_id``/``p_source_label`` when non-empty.
+    ``source_id``/``source_label`` become ``p_source_id``/``p_source_label`` when non-empty;
+    ``regex_timeout`` bounds each regex search, in seconds.
     """
-    parser = compile_text_parser(schema.parser.kind, schema.parser.config)
+    parser = compile_text_parser(schema.parser.kind, schema.parser.config, regex_timeout=regex_timeout)
     options = schema.parser.options
     w = _Writer()
     slots = _slot_names(schema)

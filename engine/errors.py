@@ -74,10 +74,19 @@ class BadValue(ValueError):
         self.detail = detail
 
 
+class RegexTimeout(Exception):
+    """A user regex that ran out of its time budget on one line (catastrophic backtracking)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the regex search took longer than {seconds:g} s")
+        self.seconds = seconds
+
+
 # Reject reason codes (stable, snake_case).
 NO_MATCH: Final = "no_match"
 BAD_VALUE: Final = "bad_value"
 INVALID_UTF8: Final = "invalid_utf8"
 LINE_TOO_LONG: Final = "line_too_long"
+REGEX_TIMEOUT: Final = "regex_timeout"
 
-REASONS: Final = (NO_MATCH, BAD_VALUE, INVALID_UTF8, LINE_TOO_LONG)
+REASONS: Final = (NO_MATCH, BAD_VALUE, INVALID_UTF8, LINE_TOO_LONG, REGEX_TIMEOUT)

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import errors
-from .compiler import SKIP, CompiledSchema, compile_schema, make_row_ids
-from .errors import BadValue
+from .compiler import DEFAULT_REGEX_TIMEOUT, SKIP, CompiledSchema, compile_schema, make_row_ids
+from .errors import BadValue, RegexTimeout
 from .parsers.text import GO_WHITESPACE
 from .sinks import encode_event
 from .spec import Schema
@@ -123,13 +123,18 @@ class Normalizer:
         source_id: str = "",
         source_label: str = "",
         invalid_utf8: str = "reject",
+        regex_timeout: float = DEFAULT_REGEX_TIMEOUT,
     ) -> None:
         if invalid_utf8 not in ("reject", "replace"):
             raise ValueError(f"invalid_utf8 must be 'reject' or 'replace', not {invalid_utf8!r}")
         self.schema = schema
         self.invalid_utf8 = invalid_utf8
         self.compiled: CompiledSchema = compile_schema(
-            schema, source_id=source_id, source_label=source_label, row_ids=make_row_ids()
+            schema,
+            source_id=source_id,
+            source_label=source_label,
+            row_ids=make_row_ids(),
+            regex_timeout=regex_timeout,
         )
 
     @property
@@ -193,6 +198,9 @@ class Normalizer:
                 event = parse(line, parse_time)
             except BadValue as exc:
                 rejects.append(self._bad_value(exc, line, source, number))
+                continue
+            except RegexTimeout as exc:
+                rejects.append(Reject(errors.REGEX_TIMEOUT, str(exc), line, source, number, self.name))
                 continue
             if event is None:
                 rejects.append(self._no_match(line, source, number))

@@ -15,6 +15,7 @@ from typing import Any
 from .errors import SchemaError
 from .indicators import compile_scanner
 from .parsers.fastmatch import PatternError, compile_pattern
+from .parsers.regex import compile_regex
 from .parsers.text import parse_template
 from .timestamps import TimeFormatError, compile_time_formats
 
@@ -70,7 +71,7 @@ class TextOptions:
 class Parser:
     """Which parser, its own settings (as written) and the shared text options."""
 
-    kind: str  # "fastmatch" (regex, csv and JSON lines are not supported yet)
+    kind: str  # "fastmatch" or "regex" (csv and JSON lines are not supported yet)
     config: Mapping[str, Any]
     options: TextOptions
 
@@ -209,4 +210,14 @@ def _check_fastmatch(config: Mapping[str, Any], path: Path) -> None:
             raise _error(str(exc), (*path, "match", i)) from None
 
 
-_PARSER_CHECKS: dict[str, Callable[[Mapping[str, Any], Path], None]] = {"fastmatch": _check_fastmatch}
+def _check_regex(config: Mapping[str, Any], path: Path) -> None:
+    try:
+        compile_regex(config)
+    except SchemaError as exc:
+        raise _error(exc.message, (*path, "match")) from None
+
+
+_PARSER_CHECKS: dict[str, Callable[[Mapping[str, Any], Path], None]] = {
+    "fastmatch": _check_fastmatch,
+    "regex": _check_regex,
+}

@@ -22,9 +22,14 @@ class TextParser:
     why_not: Callable[[str], str]
 
 
-def compile_text_parser(kind: str, config: Mapping[str, Any]) -> TextParser:
-    """Compile the parser named ``kind`` (as in the schema's ``parser:`` block)."""
-    from . import fastmatch
+def compile_text_parser(kind: str, config: Mapping[str, Any], *, regex_timeout: float) -> TextParser:
+    """Compile the parser named ``kind`` (as in the schema's ``parser:`` block).
 
-    compilers: dict[str, Callable[[Mapping[str, Any]], TextParser]] = {"fastmatch": fastmatch.compile}
-    return compilers[kind](config)
+    ``regex_timeout`` is the time budget of one regex search, in seconds (the regex parser's guard
+    against catastrophic backtracking).
+    """
+    from . import fastmatch, regex
+
+    if kind == "regex":
+        return regex.compile(config, regex_timeout)
+    return fastmatch.compile(config)
