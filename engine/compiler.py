@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import count
 from typing import Any, Final
 
-from . import indicators, timestamps, values
+from . import indicators, native, rules, timestamps, values
 from .codegen import compile_function
 from .errors import BadValue
 from .parsers import TextParser, compile_text_parser
@@ -37,21 +37,12 @@ LineFunction = Callable[[str, str], "dict[str, Any] | object | None"]
 
 @dataclass(frozen=True, slots=True)
 class CompiledSchema:
-    """A schema's line function, its parser (for explanations) and the generated source."""
+    """A schema's line function, its text parser (for explanations; none for JSON) and its source."""
 
     schema: Schema
     parse: LineFunction
-    parser: TextParser
+    parser: TextParser | None
     source: str
-
-
-def _reject_text(expected: str) -> Callable[[str], Any]:
-    """Converter for object/array fields, which text parsers cannot fill (spec b.2: an error)."""
-
-    def convert(text: str) -> Any:
-        raise BadValue(expected, "a text parser gives text, not JSON")
-
-    return convert
 
 
 def _text_converter(value: Value) -> Callable[[str], Any] | None:
@@ -60,8 +51,6 @@ def _text_converter(value: Value) -> Callable[[str], Any] | None:
         return None
     if value.type == "timestamp":
         return timestamps.compile_time_text(value.time_formats)
-    if value.type in ("object", "array"):
-        return _reject_text(value.type)
     return values.TEXT_CONVERTERS[value.type]
 
 
@@ -105,19 +94,23 @@ def compile_schema(
     ``source_id``/``source_label`` become ``p_source_id``/``p_source_label`` when non-empty;
     ``regex_timeout`` bounds each regex search, in seconds.
     """
-    parser = compile_text_parser(schema.parser.kind, schema.parser.config, regex_timeout=regex_timeout)
-    options = schema.parser.options
     w = _Writer()
-    slots = _slot_names(schema)
-    slot = {name: f"s{i}" for i, name in enumerate(slots)}
-
     w.emit("def parse(line, parse_time):", 0)
-    if options.skip_prefix:
-        w.emit(f"if line.startswith({options.skip_prefix!r}):")
-        w.emit("return SKIP", 2)
-    _emit_branches(w, parser, slots, slot)
-    _emit_text_options(w, schema, slots, slot)
-    _emit_fields(w, schema, slot)
+    if schema.parser.kind == "json":
+        parser = None
+        w.emit(f"obj = {w.bind('decode', native.decode_line)}(line)")
+        _emit_fields(w, schema, None)
+    else:
+        parser = compile_text_parser(schema.parser.kind, schema.parser.config, regex_timeout=regex_timeout)
+        options = schema.parser.options
+        slots = _slot_names(schema)
+        slot = {name: f"s{i}" for i, name in enumerate(slots)}
+        if options.skip_prefix:
+            w.emit(f"if line.startswith({options.skip_prefix!r}):")
+            w.emit("return SKIP", 2)
+        _emit_branches(w, parser, slots, slot)
+        _emit_text_options(w, schema, slots, slot)
+        _emit_fields(w, schema, slot)
     _emit_standard_fields(w, schema, source_id, source_label, row_ids or make_row_ids())
     w.emit("return event")
 
@@ -132,30 +125,31 @@ def _slot_names(schema: Schema) -> list[str]:
     names = [f.name for f in schema.fields]
     for target, template in schema.parser.options.expand_fields:
         for name in (*parse_template(template)[1], target):
-            if name not in names:
+            if name and name not in names:  # %{} in a template names no value: it expands to ""
                 names.append(name)
     return names
 
 
 def _emit_branches(w: _Writer, parser: TextParser, slots: list[str], slot: dict[str, str]) -> None:
-    """Try each branch in order; bind its values to the slots by position (the last duplicate wins)."""
+    """Try each branch in order; bind its values to the slots by position (the last duplicate wins).
+
+    A flat ``if``/``elif`` chain, so any number of patterns stays within Python's nesting limits.
+    """
     for i, (match, names) in enumerate(parser.branches):
-        indent = 1 + i
-        fn = w.bind("match", match)
-        w.emit(f"values = {fn}(line)", indent)
-        w.emit("if values is not None:", indent)
+        keyword = "if" if i == 0 else "elif"
+        w.emit(f"{keyword} (values := {w.bind('match', match)}(line)) is not None:")
         targets = ["_"] * len(names)
         for position, name in enumerate(names):
-            if name in slot:
+            if name and name in slot:  # the unnamed %{} emits nothing (spec a.1, U8)
                 if slot[name] in targets:  # an earlier duplicate: the JSON decoder keeps the last (spec a.3)
                     targets[targets.index(slot[name])] = "_"
                 targets[position] = slot[name]
-        w.emit(f"{', '.join(targets)}, = values", indent + 1)
+        w.emit(f"{', '.join(targets)}, = values", 2)
         for name in slots:
             if slot[name] not in targets:
-                w.emit(f"{slot[name]} = None", indent + 1)
-        w.emit("else:", indent)
-    w.emit("return None", len(parser.branches) + 1)
+                w.emit(f"{slot[name]} = None", 2)
+    w.emit("else:")
+    w.emit("return None", 2)
 
 
 def _emit_text_options(w: _Writer, schema: Schema, slots: list[str], slot: dict[str, str]) -> None:
@@ -177,7 +171,8 @@ def _emit_text_options(w: _Writer, schema: Schema, slots: list[str], slot: dict[
         literals, names = parse_template(template)
         parts = [repr(literals[0])]
         for name, literal in zip(names, literals[1:], strict=True):
-            parts.append(f"({slot[name]} or '')")
+            if name:
+                parts.append(f"({slot[name]} or '')")
             parts.append(repr(literal))
         w.emit(f"expanded = {' + '.join(p for p in parts if p != repr('')) or repr('')}")
         condition = "expanded" if not empty_test else f"expanded and not ({empty_test('expanded')})"
@@ -196,55 +191,220 @@ def _empty_test(w: _Writer, empty_values: tuple[str, ...]) -> Callable[[str], st
     return lambda var: f"{var} in {name}"
 
 
-def _emit_fields(w: _Writer, schema: Schema, slot: dict[str, str]) -> None:
-    """One block per field, in schema order: convert, remember the event time, scan indicators.
+@dataclass
+class _Fields:
+    """What the field emitters share while writing one schema's function."""
 
-    ``field_index`` is stored before each conversion so a ``BadValue`` can name its field without a
-    ``try`` per field; the single handler adds the field and the value on the way out.
+    w: _Writer
+    json: bool  # values come decoded from JSON (native types) rather than as captured text
+    lookup: Value | None  # the one indicator value whose finished lists are remembered, if any
+    paths: list[str] = field(default_factory=list)  # field paths, indexed by ``where``
+    names: count = field(default_factory=count)  # fresh suffixes for generated local names
+    event_time_seen: bool = False
+
+    def fresh(self, prefix: str) -> str:
+        return f"{prefix}{next(self.names)}"
+
+
+def _emit_fields(w: _Writer, schema: Schema, slot: dict[str, str] | None) -> None:
+    """One block per field, in schema order: presence, conversion, rules, event time, indicators.
+
+    ``slot`` maps field names to the locals holding captured text; ``None`` means a JSON source,
+    whose decoded object is the local ``obj``. ``where`` (an index into the field paths) and
+    ``current`` are stored before each conversion, so one ``except`` can name the field and the
+    value of any ``BadValue`` without a ``try`` per field.
     """
+    scanned = [v for v in _values(schema.fields) if v.indicators]
+    ctx = _Fields(
+        w, json=slot is None, lookup=scanned[0] if len(scanned) == 1 and scanned[0].type == "string" else None
+    )
     w.emit("event = {}")
-    if any(f.value.is_event_time for f in schema.fields):
+    if any(v.is_event_time for v in _values(schema.fields)):
         w.emit("event_time = None")
-    scanned = _indicator_fields(schema)
     if scanned:
-        w.emit("found = None" if len(scanned) == 1 else "found = {}")
-    w.emit("field_index = 0")
+        w.emit("found = None" if ctx.lookup else "found = {}")
+    w.emit("where = 0")
+    w.emit("current = None")
     w.emit("try:")
-    event_time_seen = False
-    for index, field in enumerate(schema.fields):
-        var = slot[field.name]
-        value = field.value
-        converter = _text_converter(value)
-        # "" gives null for every type but string and json (spec b.2).
-        w.emit(f"if {var} is not None:" if converter is None else f"if {var}:", 2)
-        if converter is None:
-            w.emit(f"event[{field.name!r}] = {var}", 3)
-        else:
-            w.emit(f"field_index = {index}", 3)
-            call = f"{w.bind('convert', converter)}({var})"
-            if value.type in values.SAFE_DIGITS:  # the common case inline: a few ASCII digits
-                digits = values.SAFE_DIGITS[value.type]
-                fits = f"len({var}) <= {digits} and {var}.isdigit() and {var}.isascii()"
-                call = f"int({var}) if {fits} else {call}"
-            w.emit(f"event[{field.name!r}] = converted = {call}", 3)
-            if value.type == "timestamp" and value.is_event_time:
-                # The first present isEventTime field in schema order wins (spec c.5).
-                if event_time_seen:
-                    w.emit("if event_time is None:", 3)
-                    w.emit("event_time = converted", 4)
-                else:
-                    w.emit("event_time = converted", 3)
-                event_time_seen = True
-        if field in scanned and len(scanned) == 1:
-            # One indicator field: its finished p_any_* lists are remembered per value.
-            w.emit(f"found = {w.bind('lookup', indicators.compile_lookup(value.indicators))}({var})", 3)
-        elif field in scanned:
-            w.emit(f"{w.bind('scan', indicators.compile_scanner(value.indicators))}({var}, found)", 3)
+    source = None if slot else "obj"
+    _emit_object_fields(ctx, schema.fields, target="event", source=source, slot=slot, prefix="", indent=2)
     w.emit("except BadValue as exc:")
-    names = w.bind("names", tuple(f.name for f in schema.fields))
-    w.emit(f"exc.field = {names}[field_index]", 2)
-    w.emit(f"exc.value = ({', '.join(slot[f.name] for f in schema.fields)},)[field_index]", 2)
+    w.emit(f"exc.field = {w.bind('paths', ctx.paths)}[where]", 2)
+    w.emit("exc.value = current", 2)
     w.emit("raise", 2)
+
+
+def _values(fields: tuple[Field, ...]) -> Iterator[Value]:
+    """Every value of a schema, nested ones and array elements included, depth first."""
+    for f in fields:
+        stack = [f.value]
+        while stack:
+            value = stack.pop()
+            yield value
+            stack.extend(g.value for g in reversed(value.fields))
+            if value.element is not None:
+                stack.append(value.element)
+
+
+def _emit_object_fields(
+    ctx: _Fields,
+    fields: tuple[Field, ...],
+    *,
+    target: str,
+    source: str | None,
+    slot: dict[str, str] | None,
+    prefix: str,
+    indent: int,
+    event_time: bool = True,
+) -> None:
+    """The fields of the event (or of a nested object) into the dict ``target``.
+
+    Values come from the JSON object in the local ``source``, or, for a text parser, from ``slot``.
+    """
+    for f in fields:
+        if source is None:
+            var = slot[f.name]  # type: ignore[index]
+        else:
+            var = ctx.fresh("v")
+            ctx.w.emit(f"{var} = {source}.get({f.name!r})", indent)
+        _emit_value(
+            ctx,
+            f.value,
+            var,
+            assign=f"{target}[{f.name!r}] = {{}}",
+            path=f"{prefix}{f.name}",
+            indent=indent,
+            absent=f"raise {ctx.w.bind('missing', rules.missing)}()" if f.value.required else None,
+            event_time=event_time,
+        )
+
+
+def _emit_value(
+    ctx: _Fields,
+    value: Value,
+    var: str,
+    *,
+    assign: str,
+    path: str,
+    indent: int,
+    absent: str | None,
+    event_time: bool,
+) -> None:
+    """Write ``var``, converted, through ``assign`` (a statement with ``{}`` for the value).
+
+    ``absent`` is the statement to run when the value is null or absent (``required`` raises).
+    """
+    w = ctx.w
+    keeps_empty = value.type in ("string", "json") or (ctx.json and value.type in ("object", "array"))
+    if keeps_empty:
+        present = f"{var} is not None"
+    else:  # "" gives null for every type but string and json (spec b.2)
+        present = f"{var} is not None and {var} != ''" if ctx.json else var
+    w.emit(f"if {present}:", indent)
+    inner = indent + 1
+    where = len(ctx.paths)
+    ctx.paths.append(path)
+    if value.type in ("object", "array"):
+        w.emit(f"where = {where}", inner)
+        w.emit(f"current = {var}", inner)
+    if value.type == "object":
+        _emit_object(ctx, value, var, assign=assign, path=path, indent=inner, event_time=event_time)
+    elif value.type == "array":
+        _emit_array(ctx, value, var, assign=assign, path=path, indent=inner)
+    else:
+        converted = _emit_scalar(ctx, value, var, where, inner)
+        w.emit(assign.format(converted), inner)
+        if value.is_event_time and event_time:  # the first present one in schema order (spec c.5)
+            if ctx.event_time_seen:
+                w.emit("if event_time is None:", inner)
+                w.emit(f"event_time = {converted}", inner + 1)
+            else:
+                w.emit(f"event_time = {converted}", inner)
+            ctx.event_time_seen = True
+        if value.indicators and value.type == "string":
+            if value is ctx.lookup:  # one indicator field: its finished lists are remembered per value
+                lookup = w.bind("lookup", indicators.compile_lookup(value.indicators))
+                w.emit(f"found = {lookup}({converted})", inner)
+            else:
+                scan = w.bind("scan", indicators.compile_scanner(value.indicators))
+                w.emit(f"{scan}({converted}, found)", inner)
+    if absent is not None:
+        w.emit("else:", indent)
+        w.emit(f"where = {where}", inner)
+        w.emit("current = None", inner)
+        w.emit(absent, inner)
+
+
+def _emit_scalar(ctx: _Fields, value: Value, var: str, where: int, indent: int) -> str:
+    """Convert and check a scalar; return the expression holding the result."""
+    w = ctx.w
+    convert = native.converter(value.type, value.time_formats) if ctx.json else _text_converter(value)
+    check = rules.compile_validate(value.validate) if value.type == "string" else None
+    if convert is None and check is None:
+        return var
+    w.emit(f"where = {where}", indent)
+    w.emit(f"current = {var}", indent)
+    result = var
+    if convert is not None:
+        call = f"{w.bind('convert', convert)}({var})"
+        if ctx.json and value.type == "string":
+            call = f"{var} if type({var}) is str else {call}"
+        elif not ctx.json and value.type in values.SAFE_DIGITS:  # the common case inline: a few digits
+            digits = values.SAFE_DIGITS[value.type]
+            call = f"int({var}) if len({var}) <= {digits} and {var}.isdigit() and {var}.isascii() else {call}"
+        result = ctx.fresh("c")
+        w.emit(f"{result} = {call}", indent)
+    if check is not None:
+        w.emit(f"{w.bind('check', check)}({result})", indent)
+    return result
+
+
+def _emit_object(
+    ctx: _Fields, value: Value, var: str, *, assign: str, path: str, indent: int, event_time: bool
+) -> None:
+    """A nested object, inline: its fields, then the finished dict (an empty object is kept)."""
+    w = ctx.w
+    source, target = ctx.fresh("o"), ctx.fresh("d")
+    w.emit(f"{source} = {w.bind('expect_object', native.expect_object)}({var})", indent)
+    w.emit(f"{target} = {{}}", indent)
+    _emit_object_fields(
+        ctx,
+        value.fields,
+        target=target,
+        source=source,
+        slot=None,
+        prefix=f"{path}.",
+        indent=indent,
+        event_time=event_time,
+    )
+    w.emit(assign.format(target), indent)
+
+
+def _emit_array(ctx: _Fields, value: Value, var: str, *, assign: str, path: str, indent: int) -> None:
+    """An array: each element converted by ``element``; nulls kept, an empty array omitted (b.2).
+
+    Timestamps inside arrays never set the event time (spec c.5), and use the element's own time
+    formats (Panther ignores them: its bug j.4).
+    """
+    w = ctx.w
+    element = value.element
+    assert element is not None
+    items, item = ctx.fresh("items"), ctx.fresh("x")
+    w.emit(f"{items} = []", indent)
+    w.emit(f"for {item} in {w.bind('expect_array', native.expect_array)}({var}):", indent)
+    append = f"{items}.append({{}})"
+    _emit_value(
+        ctx,
+        element,
+        item,
+        assign=append,
+        path=f"{path}[]",
+        indent=indent + 1,
+        absent=append.format("None"),
+        event_time=False,
+    )
+    w.emit(f"if {items}:", indent)
+    w.emit(assign.format(items), indent + 1)
 
 
 def _emit_standard_fields(
@@ -253,7 +413,7 @@ def _emit_standard_fields(
     """The ``p_`` fields after the schema's own, in the documented order (spec e, l.2)."""
     w.emit(f"event['p_log_type'] = {schema.name!r}")
     w.emit(f"event['p_row_id'] = next({w.bind('row_ids', row_ids)})")
-    if any(f.value.is_event_time for f in schema.fields):
+    if any(v.is_event_time for v in _values(schema.fields)):
         w.emit("event['p_event_time'] = parse_time if event_time is None else event_time")
     else:
         w.emit("event['p_event_time'] = parse_time")
@@ -262,15 +422,10 @@ def _emit_standard_fields(
         w.emit(f"event['p_source_id'] = {source_id!r}")
     if source_label:
         w.emit(f"event['p_source_label'] = {source_label!r}")
-    scanned = _indicator_fields(schema)
-    if len(scanned) == 1:
+    scanned = [v for v in _values(schema.fields) if v.indicators]
+    if len(scanned) == 1 and scanned[0].type == "string":  # the remembered lists of _emit_value
         w.emit("if found:")
         w.emit("event.update(found)", 2)
     elif scanned:
         w.emit("if found:")
         w.emit(f"event.update({w.bind('finish', indicators.finish)}(found))", 2)
-
-
-def _indicator_fields(schema: Schema) -> list[Field]:
-    """The fields whose values are scanned for indicators (only strings are, spec d)."""
-    return [f for f in schema.fields if f.value.indicators and f.value.type == "string"]

@@ -33,7 +33,7 @@ class SchemaError(NormalizeError):
         file: str | None = None,
         line: int | None = None,
         col: int | None = None,
-        path: str | None = None,
+        path: tuple[str | int, ...] = (),
         at_key: bool = False,
     ) -> None:
         super().__init__(message)
@@ -41,7 +41,7 @@ class SchemaError(NormalizeError):
         self.file = file
         self.line = line
         self.col = col
-        self.path = path
+        self.path = path  # where in the document: ("fields", 3, "type")
         self.at_key = at_key  # the location is the mapping key at ``path``, not its value
 
     def located(self, *, file: str, line: int | None, col: int | None) -> SchemaError:
@@ -56,8 +56,16 @@ class SchemaError(NormalizeError):
                 where += f":{self.col}"
         text = f"{where}: {self.message}"
         if self.path:
-            text += f" (at {self.path})"
+            text += f" (at {format_path(self.path)})"
         return text
+
+
+def format_path(path: tuple[str | int, ...]) -> str:
+    """``("fields", 3, "type")`` → ``fields[3].type``, the way users read it."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
 
 
 class BadValue(ValueError):
@@ -82,11 +90,25 @@ class RegexTimeout(Exception):
         self.seconds = seconds
 
 
+class InvalidJSON(Exception):
+    """A line that a JSON schema cannot read: not JSON, or not a JSON object."""
+
+
 # Reject reason codes (stable, snake_case).
 NO_MATCH: Final = "no_match"
 BAD_VALUE: Final = "bad_value"
 INVALID_UTF8: Final = "invalid_utf8"
 LINE_TOO_LONG: Final = "line_too_long"
 REGEX_TIMEOUT: Final = "regex_timeout"
+INVALID_JSON: Final = "invalid_json"
+VALIDATION_FAILED: Final = "validation_failed"
 
-REASONS: Final = (NO_MATCH, BAD_VALUE, INVALID_UTF8, LINE_TOO_LONG, REGEX_TIMEOUT)
+REASONS: Final = (
+    NO_MATCH,
+    BAD_VALUE,
+    VALIDATION_FAILED,
+    INVALID_JSON,
+    INVALID_UTF8,
+    LINE_TOO_LONG,
+    REGEX_TIMEOUT,
+)

@@ -17,13 +17,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from . import errors
 from .compiler import DEFAULT_REGEX_TIMEOUT, SKIP, CompiledSchema, compile_schema, make_row_ids
-from .errors import BadValue, RegexTimeout
+from .errors import BadValue, InvalidJSON, RegexTimeout
 from .parsers.text import GO_WHITESPACE
+from .rules import RuleFailed
 from .sinks import encode_event
 from .spec import Schema
 from .timestamps import format_ns
+from .values import encode_default
 
 # Skip kinds, counted per batch and in the summary.
 BLANK = "blank"
@@ -60,6 +64,7 @@ class Reject:
     field: str | None = None
     value: str | None = None
     expected: str | None = None
+    rule: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The reject as a JSON-ready mapping, in a fixed key order; absent details are omitted."""
@@ -70,6 +75,8 @@ class Reject:
             out["value"] = self.value
         if self.expected is not None:
             out["expected"] = self.expected
+        if self.rule is not None:
+            out["rule"] = self.rule
         out.update(schema=self.schema, source=self.source, line=self.line)
         if isinstance(self.raw, bytes):
             out["raw_b64"] = base64.b64encode(self.raw).decode("ascii")
@@ -202,6 +209,9 @@ class Normalizer:
             except RegexTimeout as exc:
                 rejects.append(Reject(errors.REGEX_TIMEOUT, str(exc), line, source, number, self.name))
                 continue
+            except InvalidJSON as exc:
+                rejects.append(Reject(errors.INVALID_JSON, str(exc), line, source, number, self.name))
+                continue
             if event is None:
                 rejects.append(self._no_match(line, source, number))
             elif event is SKIP:
@@ -239,7 +249,21 @@ class Normalizer:
 
     def _bad_value(self, exc: BadValue, line: str, source: str, number: int) -> Reject:
         field_name = getattr(exc, "field", None)
-        value = getattr(exc, "value", None)
+        value = _as_text(getattr(exc, "value", None))
+        if isinstance(exc, RuleFailed):
+            shown = "" if value is None else f" {value!r}"
+            message = f"field {field_name!r}{shown} fails its {exc.rule!r} rule: {exc.detail}"
+            return Reject(
+                errors.VALIDATION_FAILED,
+                message,
+                line,
+                source,
+                number,
+                self.name,
+                field_name,
+                value,
+                rule=exc.rule,
+            )
         message = f"field {field_name!r}: {value!r} is not a valid {exc.expected}"
         if exc.detail:
             message += f" ({exc.detail})"
@@ -255,6 +279,13 @@ class Normalizer:
 def oversized(data: bytes) -> Oversized:
     """The ``Oversized`` that stands for the over-long line ``data``."""
     return Oversized(len(data), hashlib.sha256(data).hexdigest(), data[:RAW_PREVIEW_BYTES])
+
+
+def _as_text(value: object) -> str | None:
+    """A failed value as a reject shows it: text as it is, a JSON value as compact JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return orjson.dumps(value, default=encode_default).decode()
 
 
 def _text_or_bytes(data: bytes) -> str | bytes:

@@ -23,7 +23,7 @@ from typing import Any
 import jsonschema
 
 from .errors import NormalizeError, SchemaError
-from .spec import Schema, build_schema, format_path
+from .spec import Schema, build_schema
 from .yamlio import Document, read_yaml
 
 ENV_VAR = "NORMALIZE_SCHEMAS"
@@ -139,19 +139,8 @@ def load_schema_document(doc: Document) -> Schema:
 
 
 def _position(doc: Document, error: SchemaError) -> dict[str, int]:
-    line, col = doc.mark(_parse_path(error.path or ""), key=error.at_key)
+    line, col = doc.mark(error.path, key=error.at_key)
     return {"line": line, "col": col}
-
-
-def _parse_path(text: str) -> tuple[str | int, ...]:
-    """``fields[3].type`` → ``("fields", 3, "type")`` (the inverse of ``format_path``)."""
-    parts: list[str | int] = []
-    for dotted in text.split("."):
-        name, *indexes = dotted.split("[")
-        if name:
-            parts.append(name)
-        parts.extend(int(i.rstrip("]")) for i in indexes)
-    return tuple(parts)
 
 
 def _first_error(data: Any) -> SchemaError | None:
@@ -161,7 +150,7 @@ def _first_error(data: Any) -> SchemaError | None:
         return None
     best = jsonschema.exceptions.best_match(errors)
     message, at_key = _message(best)
-    return SchemaError(message, path=format_path(tuple(best.absolute_path)), at_key=at_key)
+    return SchemaError(message, path=tuple(best.absolute_path), at_key=at_key)
 
 
 def _message(error: jsonschema.ValidationError) -> tuple[str, bool]:

@@ -71,7 +71,7 @@ class TextOptions:
 class Parser:
     """Which parser, its own settings (as written) and the shared text options."""
 
-    kind: str  # "fastmatch" or "regex" (csv and JSON lines are not supported yet)
+    kind: str  # "fastmatch", "regex", or "json" for a schema without a parser block (csv: not yet)
     config: Mapping[str, Any]
     options: TextOptions
 
@@ -101,16 +101,8 @@ def build_schema(doc: Mapping[str, Any], file: str = "") -> Schema:
     )
 
 
-def format_path(path: Path) -> str:
-    """``("fields", 3, "type")`` → ``fields[3].type``, the way users read it."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
-
-
 def _error(message: str, path: Path, *, at_key: bool = False) -> SchemaError:
-    return SchemaError(message, path=format_path(path), at_key=at_key)
+    return SchemaError(message, path=path, at_key=at_key)
 
 
 def _build_fields(
@@ -180,7 +172,7 @@ def _time_formats(item: Mapping[str, Any], path: Path) -> tuple[str, ...]:
 
 def _build_parser(block: Mapping[str, Any] | None, fields: tuple[Field, ...]) -> Parser:
     if block is None:  # each line is JSON (spec f.3)
-        raise _error("JSON lines (a schema without 'parser') are not supported yet", ("fields",), at_key=True)
+        return Parser("json", {}, TextOptions())
     ((kind, config),) = block.items()
     path: Path = ("parser", kind)
     options = TextOptions(

@@ -12,11 +12,14 @@ from pathlib import Path
 import orjson
 import pytest
 
+from engine import Registry, search_path
 from engine.errors import REASONS
 
 NORMALIZE = str(Path(sys.executable).with_name("normalize"))
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "schemas" / "Heroku" / "sample.log"
+
+BUNDLED = Registry(search_path()).names()  # the message lists them; test_bundled_schemas pins the set
 
 GOOD = "83 <40>1 2012-11-30T06:45:29+00:00 host app web.3 - State changed from starting to up"
 BAD_PRI = "83 <4x>1 2012-11-30T06:45:29+00:00 host app web.3 - State changed"
@@ -152,10 +155,11 @@ def test_schemas_listing_and_drop_in_folders(tmp_path: Path) -> None:
     )
     listing = run("schemas", "--schemas", str(folder))
     assert listing.returncode == 0
-    assert listing.stdout.decode().splitlines() == [
-        f"Custom.Kv\t{folder / 'anything.yaml'}",
-        f"Heroku.Runtime\t{REPO / 'schemas' / 'Heroku' / 'Runtime.yml'}",
-    ]
+    lines = listing.stdout.decode().splitlines()
+    assert f"Custom.Kv\t{folder / 'anything.yaml'}" in lines
+    assert f"Heroku.Runtime\t{REPO / 'schemas' / 'Heroku' / 'Runtime.yml'}" in lines
+    assert lines == sorted(lines)  # by name
+    assert len(lines) == len(BUNDLED) + 1
     via_env = run("-s", "Custom.Kv", "--quiet", stdin=b"a=b\n", env={"NORMALIZE_SCHEMAS": str(folder)})
     assert [e["k"] for e in events(via_env.stdout)] == ["a"]
 
@@ -174,7 +178,7 @@ def test_duplicate_schema_names(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-s", "Nope.Nothing"], "normalize: unknown schema 'Nope.Nothing' (known: Heroku.Runtime)\n"),
+        (["-s", "Nope.Nothing"], f"normalize: unknown schema 'Nope.Nothing' (known: {', '.join(BUNDLED)})\n"),
         (["-s", "Heroku.Runtime", "/no/such/file"], "normalize: cannot read /no/such/file: no such file\n"),
         ([], "normalize: the following arguments are required: -s/--schema (see 'normalize --help')\n"),
         (

@@ -311,3 +311,29 @@ def test_conservation(heroku: Normalizer, lines: list[str | bytes]) -> None:
         orjson.loads(line)
     for reject in batch.rejects:
         orjson.dumps(reject.to_dict())
+
+
+def test_rules_on_text_fields(normalize: Callable[..., Batch]) -> None:
+    """required and validate on a text parser's fields; j.13: a required boolean is enforced."""
+    schema = """
+        schema: Custom.Rules
+        parser:
+          fastmatch:
+            emptyValues: ['-']
+            match: ['%{kind} %{ok} %{client}']
+        fields:
+          - {name: kind, type: string, validate: {deny: [debug]}}
+          - {name: ok, type: boolean, required: true}
+          - {name: client, type: string, validate: {ip: ipv4}}
+    """
+    batch = normalize(schema, ["info true 10.0.0.1", "debug true 10.0.0.1", "info - 10.0.0.1", "info 1 ::1"])
+    assert [e["kind"] for e in batch.events] == ["info"]
+    assert [(r.line, r.reason, r.field, r.rule, r.value) for r in batch.rejects] == [
+        (2, "validation_failed", "kind", "deny", "debug"),
+        (3, "validation_failed", "ok", "required", None),
+        (4, "validation_failed", "client", "ip", "::1"),
+    ]
+    assert (
+        batch.rejects[2].to_dict()["message"]
+        == "field 'client' '::1' fails its 'ip' rule: not an IP address (ipv4)"
+    )

@@ -89,11 +89,6 @@ CASES = [
         "schema: Custom.Test\nparser:\n  csv:\n    delimiter: ','\nfields:\n  - {name: a, type: string}\n",
         "3:3: the 'csv' parser is not supported yet (at parser.csv)",
     ),
-    (
-        "json-lines",
-        "schema: Custom.Test\nfields:\n  - {name: a, type: string}\n",
-        "2:1: JSON lines (a schema without 'parser') are not supported yet (at fields)",
-    ),
 ]
 
 

@@ -322,7 +322,7 @@ def test_error_fields_are_one_based_and_unpathed() -> None:
         "s.yml",
         2,
         1,
-        None,
+        (),
     )
 
 
