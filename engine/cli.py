@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import os
 import sys
 import time
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -128,8 +130,11 @@ def _list_schemas(argv: list[str]) -> int:
     args = p.parse_args(argv)
     registry = Registry(search_path(args.schemas))
     for name in registry.names():
-        print(f"{name}\t{registry.entries[name].file}")
-    return EXIT_OK
+        for file in registry.files[name]:
+            print(f"{name}\t{file}")
+    for problem in registry.problems:
+        print(f"{PROG}: {problem}", file=sys.stderr)
+    return EXIT_USAGE if registry.problems else EXIT_OK
 
 
 def _normalize(argv: list[str]) -> int:
@@ -152,10 +157,7 @@ def _normalize(argv: list[str]) -> int:
         sys.stdout.write(normalizer.compiled.source)
         return EXIT_OK
     files = args.files or ["-"]
-    for name in files:
-        if name != "-" and not Path(name).is_file():
-            problem = "a folder, not a file" if Path(name).is_dir() else "no such file"
-            raise NormalizeError(f"cannot read {name}: {problem}")
+    _check_paths(files, [out for out in (args.output, args.rejects) if out])
     workers = args.workers or _default_workers(files)
     keep_freed_memory()
     summary = Summary()
@@ -185,6 +187,25 @@ def _normalize(argv: list[str]) -> int:
     return EXIT_REJECTS if args.strict and summary.rejects else EXIT_OK
 
 
+def _check_paths(inputs: list[str], outputs: list[str]) -> None:
+    """Refuse what would fail late or destroy data: missing inputs, folders, an output over an input."""
+    for name in inputs:
+        if name == "-":
+            continue
+        path = Path(name)
+        if not path.exists():
+            raise NormalizeError(f"cannot read {name}: no such file")
+        if path.is_dir():
+            raise NormalizeError(f"cannot read {name}: a folder, not a file")
+    written: list[Path] = []
+    for name in outputs:
+        out = Path(name)
+        for other in [*(Path(i) for i in inputs if i != "-"), *written]:
+            if out.exists() and other.exists() and out.samefile(other):
+                raise NormalizeError(f"{name} is both an input and an output, or written twice")
+        written.append(out)
+
+
 PARALLEL_MIN_BYTES = 32 << 20
 """Below this much input (in regular files), starting worker processes costs more than it saves."""
 
@@ -193,7 +214,7 @@ def _default_workers(files: list[str]) -> int:
     """All cores when the input is regular files of at least 32 MiB in all; else one process."""
     if "-" in files:
         return 1
-    size = sum(Path(name).stat().st_size for name in files)
+    size = sum(Path(name).stat().st_size for name in files if Path(name).is_file())
     return available_cores() if size >= PARALLEL_MIN_BYTES else 1
 
 
@@ -204,17 +225,22 @@ def _blocks(stack: contextlib.ExitStack, name: str, max_line_bytes: int) -> Iter
     else:
         raw = stack.enter_context(open(name, "rb"))  # noqa: SIM115 - the ExitStack closes it
     progress = _progress(stack, raw, name)
-    for block in read_blocks(open_input(raw), max_line_bytes=max_line_bytes):
-        if progress is not None:
-            progress.update(raw.tell() - progress.n)
-        yield block
+    try:
+        for block in read_blocks(open_input(raw), max_line_bytes=max_line_bytes):
+            if progress is not None:
+                progress.update(raw.tell() - progress.n)
+            yield block
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:  # a truncated or corrupt .gz
+        raise NormalizeError(f"cannot read {name}: not valid gzip data ({exc})") from None
 
 
 def _progress(stack: contextlib.ExitStack, raw: BinaryIO, name: str) -> Any:
     """A progress bar on stderr, only when stderr is a terminal and the input is a regular file."""
-    if name == "-" or not sys.stderr.isatty():
+    if name == "-" or not sys.stderr.isatty() or not Path(name).is_file():
         return None
     from tqdm import tqdm
+
+    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked after this
 
     total = os.fstat(raw.fileno()).st_size
     return stack.enter_context(

@@ -39,6 +39,8 @@ from urllib.parse import unquote
 
 import idna
 
+from .parsers.text import GO_WHITESPACE
+
 Scanner = Callable[[str, dict[str, set[str]]], None]
 """``scan(value, acc)``: add what one string yields to ``acc[p_any_key]`` (sets created on demand)."""
 
@@ -95,11 +97,6 @@ FIELD_OF: Final[dict[str, tuple[str, ...]]] = {
 P_ANY_KEYS: Final = tuple(sorted({key for keys in FIELD_OF.values() for key in keys}))
 """Every ``p_any_*`` list an indicator can feed, sorted."""
 
-# Go's unicode.IsSpace set, which strings.TrimSpace removes (spec a.4).
-_GO_SPACE: Final = (
-    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000"
-)
 _HEX: Final = "0123456789abcdefABCDEF"
 _IP_FIRST: Final = _HEX + ":"
 _IP_CHARS: Final = _HEX + ".:"
@@ -167,19 +164,19 @@ def _domain_name(text: str) -> str:
 
 def _ip_verdict(value: str) -> Verdict:
     """ip: the trimmed text, unchanged, if it is an IP address."""
-    text = value.strip(_GO_SPACE)
+    text = value.strip(GO_WHITESPACE)
     return (_IP, text) if text and _is_ip(text) else ()
 
 
 def _domain_verdict(value: str) -> Verdict:
     """domain: any non-empty trimmed text, ``xn--`` names decoded."""
-    text = value.strip(_GO_SPACE)
+    text = value.strip(GO_WHITESPACE)
     return (_DOMAIN, _domain_name(text)) if text else ()
 
 
 def _hostname_verdict(value: str) -> Verdict:
     """hostname: an IP goes to the IP list only, anything else to domain names (spec d, I1-I7)."""
-    text = value.strip(_GO_SPACE)
+    text = value.strip(GO_WHITESPACE)
     if not text:
         return ()
     if _is_ip(text):
@@ -189,7 +186,7 @@ def _hostname_verdict(value: str) -> Verdict:
 
 def _url_verdict(value: str) -> Verdict:
     """url: the hostname rule on Go's ``url.Parse(text).Hostname()``; nothing if parsing fails."""
-    host = _url_hostname(value.strip(_GO_SPACE))
+    host = _url_hostname(value.strip(GO_WHITESPACE))
     return _hostname_verdict(host) if host else ()
 
 
@@ -393,7 +390,7 @@ def _hash_scanner(name: str, length: int, key: str) -> Scanner:
     """A scanner adding trimmed text of exactly ``length`` hex digits, lowercased, to ``key``."""
 
     def scan(value: str, acc: dict[str, set[str]]) -> None:
-        text = value.strip(_GO_SPACE)
+        text = value.strip(GO_WHITESPACE)
         if len(text) == length and not text.strip(_HEX):
             _add(acc, key, text.lower())
 
@@ -405,7 +402,7 @@ def _trimmed_scanner(name: str, key: str) -> Scanner:
     """A scanner adding any non-empty trimmed text to ``key`` (trace_id, username)."""
 
     def scan(value: str, acc: dict[str, set[str]]) -> None:
-        text = value.strip(_GO_SPACE)
+        text = value.strip(GO_WHITESPACE)
         if text:
             _add(acc, key, text)
 
@@ -416,7 +413,7 @@ def _trimmed_scanner(name: str, key: str) -> Scanner:
 def _scan_email(value: str, acc: dict[str, set[str]]) -> None:
     """email: if the *untrimmed* value has an ``@``, the trimmed value (no other check, case kept)."""
     if "@" in value:
-        _add(acc, _EMAIL, value.strip(_GO_SPACE))
+        _add(acc, _EMAIL, value.strip(GO_WHITESPACE))
 
 
 # --- AWS (not trimmed, spec d) -----------------------------------------------------------------

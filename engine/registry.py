@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -53,41 +52,51 @@ def search_path(folders: Sequence[str | os.PathLike[str]] = (), *, bundled: bool
     return paths
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """A schema name and the file that defines it."""
-
-    name: str
-    file: Path
-
-
 class Registry:
-    """Schema names → files, over a search path; loads and validates a schema on request."""
+    """Schema names → files, over a search path; loads and validates a schema on request.
+
+    A file that cannot be read as a schema does not stop other schemas from loading: it is kept in
+    ``problems`` and reported when the name asked for is not found (and by ``normalize schemas``).
+    A name defined by two files is an error when that name is asked for.
+    """
 
     def __init__(self, folders: Iterable[Path]) -> None:
-        self.entries: dict[str, Entry] = {}
+        self.files: dict[str, list[Path]] = {}
+        self.problems: list[SchemaError] = []
         for folder in folders:
             if not folder.is_dir():
                 raise NormalizeError(f"schema folder {folder} does not exist or is not a folder")
             for file in _schema_files(folder):
-                name = _schema_name(file)
-                if name in self.entries:
-                    first = self.entries[name].file
-                    raise SchemaError(
-                        f"schema {name!r} is defined twice: in {first} and in {file}", file=str(file)
-                    )
-                self.entries[name] = Entry(name, file)
+                try:
+                    name = _schema_name(file)
+                except SchemaError as exc:
+                    self.problems.append(exc)
+                    continue
+                self.files.setdefault(name, []).append(file)
 
     def names(self) -> list[str]:
-        return sorted(self.entries)
+        return sorted(self.files)
+
+    def file(self, name: str) -> Path:
+        """The one file that defines ``name``."""
+        files = self.files.get(name)
+        if not files:
+            known = ", ".join(self.names()) or "none"
+            message = f"unknown schema {name!r} (known: {known})"
+            if self.problems:
+                message += (
+                    f"; {len(self.problems)} schema file(s) could not be read, the first: {self.problems[0]}"
+                )
+            raise NormalizeError(message)
+        if len(files) > 1:
+            raise SchemaError(
+                f"schema {name!r} is defined twice: in {files[0]} and in {files[1]}", file=str(files[1])
+            )
+        return files[0]
 
     def load(self, name: str) -> Schema:
         """The validated schema called ``name``."""
-        entry = self.entries.get(name)
-        if entry is None:
-            known = ", ".join(self.names()) or "none"
-            raise NormalizeError(f"unknown schema {name!r} (known: {known})")
-        return load_schema_file(entry.file)
+        return load_schema_file(self.file(name))
 
 
 def _schema_files(folder: Path) -> Iterator[Path]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import SchemaError
-from .indicators import compile_scanner
 from .parsers.fastmatch import PatternError, compile_pattern
 from .parsers.regex import compile_regex
 from .parsers.text import parse_template
@@ -138,9 +137,7 @@ def _build_value(item: Mapping[str, Any], path: Path) -> Value:
         raise _error("an object needs 'fields'", (*path, "type"))
     if kind == "array" and "element" not in item:
         raise _error("an array needs 'element'", (*path, "type"))
-    indicators = tuple(item.get("indicators", ()))
-    if indicators:
-        compile_scanner(indicators)  # names are checked by schema.json; this builds nothing twice later
+    indicators = tuple(item.get("indicators", ()))  # names are checked by schema.json
     return Value(
         type=kind,
         required=item.get("required", False),

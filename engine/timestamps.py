@@ -249,7 +249,8 @@ def _exponent_ns(text: str) -> int:
         seconds = Decimal(text)
     except InvalidOperation:  # an exponent beyond Decimal's ±10**18
         raise BadValue(_UNIX, _OUT_OF_RANGE) from None
-    if abs(seconds) >= _SECONDS_BOUND:
+    # adjusted() first: arithmetic on a huge exponent (1e1000000) raises decimal.Overflow
+    if not seconds.is_finite() or (seconds and seconds.adjusted() >= 12) or abs(seconds) >= _SECONDS_BOUND:
         raise BadValue(_UNIX, _OUT_OF_RANGE)
     return int(seconds.scaleb(9, _TRUNCATE))
 

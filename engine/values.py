@@ -11,7 +11,7 @@ string is not handled here: for these types ``""`` means an absent field (spec b
 caller decides before converting.
 
 Floats are returned as ``GoFloat`` so that ``orjson`` writes them the way Panther's jsoniter does
-(``1000``, not ``1000.0``) through ``encode_default``; ``RawJSON`` carries a ``json`` field's text.
+(``1000``, not ``1000.0``) through ``encode_default``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from engine.errors import BadValue
 __all__ = [
     "TEXT_CONVERTERS",
     "GoFloat",
-    "RawJSON",
     "boolean_from_json",
     "encode_default",
     "float_from_json",
@@ -194,41 +193,17 @@ def format_float(x: float) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
-# json: raw text kept verbatim, and the orjson hook
+# The orjson hook
 # ---------------------------------------------------------------------------------------------------
 
 
-class RawJSON:
-    """A ``json`` field's value: JSON text written out verbatim, whitespace and key order kept (T22).
-
-    A plain class, not a dataclass: orjson serializes dataclasses itself and would never ask
-    ``encode_default``.
-    """
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is RawJSON and other.text == self.text
-
-    def __hash__(self) -> int:
-        return hash(self.text)
-
-    def __repr__(self) -> str:
-        return f"RawJSON({self.text!r})"
-
-
 def encode_default(obj: object) -> object:
-    """The ``default=`` hook for ``orjson.dumps``: writes ``GoFloat`` and ``RawJSON`` values.
+    """The ``default=`` hook for ``orjson.dumps``: writes ``GoFloat`` values as Panther does.
 
     orjson does not serialize float subclasses itself, so every ``GoFloat`` comes here.
     """
     if type(obj) is GoFloat:
         return Fragment(format_float(obj))
-    if type(obj) is RawJSON:
-        return Fragment(obj.text)
     raise TypeError(f"Type is not JSON serializable: {type(obj).__name__}")
 
 

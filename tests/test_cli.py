@@ -258,3 +258,52 @@ def test_readme_documents_every_reject_reason() -> None:
     readme = (REPO / "README.md").read_text()
     for reason in REASONS:
         assert f"| `{reason}` |" in readme
+
+
+def test_truncated_gzip_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    packed = gzip.compress(f"{GOOD}\n".encode() * 100)
+    cut = tmp_path / "cut.log.gz"
+    cut.write_bytes(packed[: len(packed) // 2])
+    result = run("-s", "Heroku.Runtime", str(cut))
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith(f"normalize: cannot read {cut}: not valid gzip data (")
+    assert b"Traceback" not in result.stderr
+
+
+def test_output_over_an_input_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "in.log"
+    data.write_text(f"{GOOD}\n")
+    result = run("-s", "Heroku.Runtime", str(data), "-o", str(data))
+    assert (result.returncode, result.stderr.decode()) == (
+        2,
+        f"normalize: {data} is both an input and an output, or written twice\n",
+    )
+    assert data.read_text() == f"{GOOD}\n"  # untouched
+
+
+def test_a_pipe_is_an_input() -> None:
+    """Process substitution and FIFOs are not regular files, and are read all the same."""
+    result = subprocess.run(
+        ["bash", "-c", f'"{NORMALIZE}" -s Heroku.Runtime --quiet <(printf "%s\\n" "{GOOD}")'],
+        capture_output=True,
+        check=False,
+    )
+    assert (result.returncode, len(events(result.stdout))) == (0, 1)
+
+
+def test_a_broken_file_does_not_stop_other_schemas(tmp_path: Path) -> None:
+    (tmp_path / "good.yml").write_text(
+        "schema: Custom.Good\nparser:\n  fastmatch:\n    match: ['%{a} %{b}']\nfields:\n  - {name: a, type: string}\n"
+    )
+    (tmp_path / "broken.yml").write_text("schema: [unclosed\n")
+    ok = run("-s", "Custom.Good", "--schemas", str(tmp_path), "--quiet", stdin=b"x y\n")
+    assert (ok.returncode, [e["a"] for e in events(ok.stdout)]) == (0, ["x"])
+    missing = run("-s", "Custom.Other", "--schemas", str(tmp_path))
+    assert missing.returncode == 2
+    assert "; 1 schema file(s) could not be read, the first: " + str(
+        tmp_path / "broken.yml"
+    ) + ":2:1: invalid YAML" in (missing.stderr.decode())
+    listing = run("schemas", "--schemas", str(tmp_path))
+    assert listing.returncode == 2
+    assert f"Custom.Good\t{tmp_path / 'good.yml'}" in listing.stdout.decode()
+    assert listing.stderr.decode().startswith(f"normalize: {tmp_path / 'broken.yml'}:2:1: invalid YAML")

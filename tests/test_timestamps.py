@@ -614,3 +614,11 @@ def test_format_ns_outside_years_0_to_9999_is_a_bug(ns: int) -> None:
 def test_format_ns_agrees_with_datetime(ns: int) -> None:
     seconds, fraction = divmod(ns, 10**9)
     assert format_ns(ns) == lake_text(EPOCH + timedelta(seconds=seconds)) + f"{fraction:09d}"
+
+
+@pytest.mark.parametrize("value", ["1e1000000", "-1e1000000", "1e999999999999999999", "1e12"])
+def test_unix_huge_exponents_are_out_of_range(value: str) -> None:
+    """Decimal arithmetic on such exponents overflows: the check must come before it."""
+    with pytest.raises(BadValue) as info:
+        compile_time_format("unix")(value)
+    assert info.value.detail == "out of range (years 0000 to 9999 in UTC)"

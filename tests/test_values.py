@@ -16,7 +16,6 @@ from engine.errors import BadValue
 from engine.values import (
     TEXT_CONVERTERS,
     GoFloat,
-    RawJSON,
     boolean_from_json,
     encode_default,
     float_from_json,
@@ -227,27 +226,6 @@ def test_orjson_writes_go_floats_t14() -> None:
         b'{"T14-thousand":1000,"T14-million":1000000,"T14-tenth":0.1,'
         b'"T14-shortest-digits":123456789.12345679,"T14-small-exponent":1e-07,"T14-large-exponent":1e+21}'
     )
-
-
-RAW_CASES = [
-    ("T22-verbatim-object", '{  "x" :  1 }', b'{"j":{  "x" :  1 }}'),
-    ("T23-json-string", '"string"', b'{"j":"string"}'),
-]
-
-
-@pytest.mark.parametrize(("text", "want"), [c[1:] for c in RAW_CASES], ids=[c[0] for c in RAW_CASES])
-def test_orjson_writes_raw_json(text: str, want: bytes) -> None:
-    assert orjson.dumps({"j": RawJSON(text)}, default=encode_default) == want
-
-
-def test_raw_json_is_a_value() -> None:
-    assert RawJSON("[1]") == RawJSON("[1]")
-    assert RawJSON("[1]") != RawJSON("[ 1 ]")
-    assert RawJSON("[1]") != "[1]"
-    assert len({RawJSON("[1]"), RawJSON("[1]")}) == 1
-    assert repr(RawJSON("[1]")) == "RawJSON('[1]')"
-    with pytest.raises(AttributeError):
-        RawJSON("[1]").other = 1  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("obj", [object(), 1.5 + 0j, b"x"], ids=["object", "complex", "bytes"])
