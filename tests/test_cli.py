@@ -293,7 +293,8 @@ def test_a_pipe_is_an_input() -> None:
 
 def test_a_broken_file_does_not_stop_other_schemas(tmp_path: Path) -> None:
     (tmp_path / "good.yml").write_text(
-        "schema: Custom.Good\nparser:\n  fastmatch:\n    match: ['%{a} %{b}']\nfields:\n  - {name: a, type: string}\n"
+        "schema: Custom.Good\nparser:\n  fastmatch:\n    match: ['%{a} %{b}']\n"
+        "fields:\n  - {name: a, type: string}\n"
     )
     (tmp_path / "broken.yml").write_text("schema: [unclosed\n")
     ok = run("-s", "Custom.Good", "--schemas", str(tmp_path), "--quiet", stdin=b"x y\n")
