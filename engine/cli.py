@@ -154,11 +154,14 @@ def _normalize(argv: list[str]) -> int:
     }
     normalizer = Normalizer(schema, **options)
     if args.debug_codegen:
+        if normalizer.compiled is None:
+            raise NormalizeError(f"{schema.name} is compiled for each file's CSV header: no code to show yet")
         sys.stdout.write(normalizer.compiled.source)
         return EXIT_OK
     files = args.files or ["-"]
     _check_paths(files, [out for out in (args.output, args.rejects) if out])
-    workers = args.workers or _default_workers(files)
+    # A CSV schema named by each file's header reads a file's batches in order, in one process.
+    workers = 1 if normalizer.sequential else args.workers or _default_workers(files)
     keep_freed_memory()
     summary = Summary()
     with contextlib.ExitStack() as stack:

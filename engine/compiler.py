@@ -16,7 +16,7 @@ a ``BadValue`` raised from it carries ``field`` and ``value`` attributes naming 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any, Final
@@ -88,11 +88,12 @@ def compile_schema(
     source_label: str = "",
     row_ids: Iterator[str] | None = None,
     regex_timeout: float = DEFAULT_REGEX_TIMEOUT,
+    columns: Sequence[str] | None = None,
 ) -> CompiledSchema:
     """Generate and compile the line function of ``schema``.
 
     ``source_id``/``source_label`` become ``p_source_id``/``p_source_label`` when non-empty;
-    ``regex_timeout`` bounds each regex search, in seconds.
+    ``regex_timeout`` bounds each regex search, in seconds; ``columns`` are a CSV header's names.
     """
     w = _Writer()
     w.emit("def parse(line, parse_time):", 0)
@@ -101,7 +102,9 @@ def compile_schema(
         w.emit(f"obj = {w.bind('decode', native.decode_line)}(line)")
         _emit_fields(w, schema, None)
     else:
-        parser = compile_text_parser(schema.parser.kind, schema.parser.config, regex_timeout=regex_timeout)
+        parser = compile_text_parser(
+            schema.parser.kind, schema.parser.config, regex_timeout=regex_timeout, columns=columns
+        )
         options = schema.parser.options
         slots = _slot_names(schema)
         slot = {name: f"s{i}" for i, name in enumerate(slots)}

@@ -70,7 +70,7 @@ class TextOptions:
 class Parser:
     """Which parser, its own settings (as written) and the shared text options."""
 
-    kind: str  # "fastmatch", "regex", or "json" for a schema without a parser block (csv: not yet)
+    kind: str  # "fastmatch", "regex", "csv", or "json" for a schema without a parser block
     config: Mapping[str, Any]
     options: TextOptions
 
@@ -206,7 +206,13 @@ def _check_regex(config: Mapping[str, Any], path: Path) -> None:
         raise _error(exc.message, (*path, "match")) from None
 
 
+def _check_csv(config: Mapping[str, Any], path: Path) -> None:
+    if not config.get("columns") and not config.get("hasHeader"):
+        raise _error("a csv parser needs 'columns' or 'hasHeader: true'", path, at_key=True)
+
+
 _PARSER_CHECKS: dict[str, Callable[[Mapping[str, Any], Path], None]] = {
     "fastmatch": _check_fastmatch,
     "regex": _check_regex,
+    "csv": _check_csv,
 }

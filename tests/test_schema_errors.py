@@ -86,8 +86,8 @@ CASES = [
     ),
     (
         "unsupported-parser",
-        "schema: Custom.Test\nparser:\n  csv:\n    delimiter: ','\nfields:\n  - {name: a, type: string}\n",
-        "3:3: the 'csv' parser is not supported yet (at parser.csv)",
+        "schema: Custom.Test\nparser:\n  native:\n    name: X\nfields:\n  - {name: a, type: string}\n",
+        "3:3: the 'native' parser is not supported yet (at parser.native)",
     ),
 ]
 

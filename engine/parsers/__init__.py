@@ -7,7 +7,7 @@ compile time, so the schema compiler can bind values to fields by position with 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,14 +22,18 @@ class TextParser:
     why_not: Callable[[str], str]
 
 
-def compile_text_parser(kind: str, config: Mapping[str, Any], *, regex_timeout: float) -> TextParser:
+def compile_text_parser(
+    kind: str, config: Mapping[str, Any], *, regex_timeout: float, columns: Sequence[str] | None = None
+) -> TextParser:
     """Compile the parser named ``kind`` (as in the schema's ``parser:`` block).
 
     ``regex_timeout`` is the time budget of one regex search, in seconds (the regex parser's guard
-    against catastrophic backtracking).
+    against catastrophic backtracking); ``columns`` are the names a CSV file's header line gave.
     """
-    from . import fastmatch, regex
+    from . import csv, fastmatch, regex
 
     if kind == "regex":
         return regex.compile(config, regex_timeout)
+    if kind == "csv":
+        return csv.compile(config, columns)
     return fastmatch.compile(config)
