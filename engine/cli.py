@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fnmatch
 import gzip
 import os
 import sys
@@ -51,7 +52,13 @@ def _run_parser() -> argparse.ArgumentParser:
         "files", nargs="*", metavar="FILE", help="input files ('-' or none: stdin; .gz read as is)"
     )
     p.add_argument(
-        "-s", "--schema", required=True, metavar="NAME", help="the schema to use, e.g. Heroku.Runtime"
+        "-s",
+        "--schema",
+        action="append",
+        required=True,
+        metavar="NAME",
+        help="the schema to use, e.g. Heroku.Runtime; repeat it, or give a glob ('Syslog.*'), to classify "
+        "each line by the first schema, in the order given, that takes it",
     )
     _add_schema_folders(p)
     p.add_argument("-o", "--output", metavar="FILE", help="write events here instead of stdout")
@@ -143,7 +150,8 @@ def _normalize(argv: list[str]) -> int:
         raise NormalizeError("--max-line-bytes must be at least 1")
     if args.workers is not None and args.workers < 1:
         raise NormalizeError("--workers must be at least 1")
-    schema = Registry(search_path(args.schemas)).load(args.schema)
+    registry = Registry(search_path(args.schemas))
+    schemas = [registry.load(name) for name in _schema_names(registry, args.schema)]
     if args.regex_timeout <= 0:
         raise NormalizeError("--regex-timeout must be more than 0")
     options = {
@@ -152,11 +160,14 @@ def _normalize(argv: list[str]) -> int:
         "invalid_utf8": args.invalid_utf8,
         "regex_timeout": args.regex_timeout,
     }
-    normalizer = Normalizer(schema, **options)
+    normalizer = Normalizer(schemas, **options)
     if args.debug_codegen:
-        if normalizer.compiled is None:
-            raise NormalizeError(f"{schema.name} is compiled for each file's CSV header: no code to show yet")
-        sys.stdout.write(normalizer.compiled.source)
+        compiled = normalizer.classifier or (normalizer.compiled,)
+        if None in compiled:
+            raise NormalizeError(
+                f"{normalizer.name} is compiled for each file's CSV header: no code to show yet"
+            )
+        sys.stdout.write("\n".join(c.source for c in compiled if c is not None))
         return EXIT_OK
     files = args.files or ["-"]
     _check_paths(files, [out for out in (args.output, args.rejects) if out])
@@ -168,7 +179,7 @@ def _normalize(argv: list[str]) -> int:
         out = stack.enter_context(open(args.output, "wb")) if args.output else sys.stdout.buffer
         rej = stack.enter_context(open(args.rejects, "wb")) if args.rejects else sys.stderr.buffer
         events, rejects = NDJSONSink(out), NDJSONSink(rej)
-        pool = stack.enter_context(WorkerPool(schema, options, workers)) if workers > 1 else None
+        pool = stack.enter_context(WorkerPool(schemas, options, workers)) if workers > 1 else None
         for name in files:
             blocks = _blocks(stack, name, args.max_line_bytes)
             source = "<stdin>" if name == "-" else name
@@ -207,6 +218,20 @@ def _check_paths(inputs: list[str], outputs: list[str]) -> None:
             if out.exists() and other.exists() and out.samefile(other):
                 raise NormalizeError(f"{name} is both an input and an output, or written twice")
         written.append(out)
+
+
+def _schema_names(registry: Registry, patterns: list[str]) -> list[str]:
+    """The names asked for, in order; a glob stands for the names it matches, sorted (spec l.6)."""
+    names: list[str] = []
+    for pattern in patterns:
+        if any(c in pattern for c in "*?["):
+            matched = fnmatch.filter(registry.names(), pattern)
+            if not matched:
+                raise NormalizeError(f"no schema matches {pattern!r} (known: {', '.join(registry.names())})")
+        else:
+            matched = [pattern]
+        names += [name for name in matched if name not in names]
+    return names
 
 
 PARALLEL_MIN_BYTES = 32 << 20
@@ -260,6 +285,7 @@ class Summary:
         self.events = 0
         self.rejects = 0
         self.reasons: Counter[str] = Counter()
+        self.log_types: Counter[str] = Counter()
         self.skipped: Counter[str] = Counter()
 
     def add(self, batch: Encoded) -> None:
@@ -268,14 +294,16 @@ class Summary:
         self.rejects += len(batch.rejects)
         self.reasons.update(r.reason for r in batch.rejects)
         self.skipped.update(batch.skipped)
+        self.log_types.update(batch.log_types)
 
     def text(self) -> str:
         seconds = time.perf_counter() - self.started
         rate = self.lines / seconds if seconds > 0 else 0.0
+        types = _kinds(self.log_types) if len(self.log_types) > 1 else ""
         rejects = f"{self.rejects} rejects{_kinds(self.reasons)}"
         skipped = f"{sum(self.skipped.values())} skipped{_kinds(self.skipped)}"
         return (
-            f"{PROG}: {self.lines} lines: {self.events} events, {rejects}, {skipped} "
+            f"{PROG}: {self.lines} lines: {self.events} events{types}, {rejects}, {skipped} "
             f"in {seconds:.2f} s ({rate:,.0f} lines/s)"
         )
 

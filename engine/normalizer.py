@@ -13,7 +13,7 @@ import gc
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -72,6 +72,7 @@ class Reject:
     value: str | None = None
     expected: str | None = None
     rule: str | None = None
+    refusals: tuple[Reject, ...] = ()  # with several schemas: why each one refused the line
 
     def to_dict(self) -> dict[str, Any]:
         """The reject as a JSON-ready mapping, in a fixed key order; absent details are omitted."""
@@ -84,6 +85,11 @@ class Reject:
             out["expected"] = self.expected
         if self.rule is not None:
             out["rule"] = self.rule
+        if self.refusals:
+            out["refusals"] = [
+                {k: v for k, v in r.to_dict().items() if k not in ("source", "line", "raw", "raw_b64")}
+                for r in self.refusals
+            ]
         out.update(schema=self.schema, source=self.source, line=self.line)
         if isinstance(self.raw, bytes):
             out["raw_b64"] = base64.b64encode(self.raw).decode("ascii")
@@ -100,6 +106,7 @@ class Batch:
     rejects: list[Reject] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     lines: int = 0
+    log_types: Counter[str] = field(default_factory=Counter)  # events per p_log_type
 
     def ndjson(self) -> bytes:
         """The events as NDJSON bytes, one event a line (empty when there are none)."""
@@ -109,7 +116,9 @@ class Batch:
 
     def encoded(self) -> Encoded:
         """This batch with its events already written as NDJSON: what sinks and workers pass on."""
-        return Encoded(self.ndjson(), len(self.events), self.rejects, self.skipped, self.lines)
+        return Encoded(
+            self.ndjson(), len(self.events), self.rejects, self.skipped, self.lines, self.log_types
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +130,7 @@ class Encoded:
     rejects: list[Reject]
     skipped: Counter[str]
     lines: int
+    log_types: Counter[str]
 
 
 class Normalizer:
@@ -132,7 +142,7 @@ class Normalizer:
 
     def __init__(
         self,
-        schema: Schema,
+        schemas: Schema | Sequence[Schema],
         *,
         source_id: str = "",
         source_label: str = "",
@@ -141,28 +151,35 @@ class Normalizer:
     ) -> None:
         if invalid_utf8 not in ("reject", "replace"):
             raise ValueError(f"invalid_utf8 must be 'reject' or 'replace', not {invalid_utf8!r}")
-        self.schema = schema
+        self.schemas = (schemas,) if isinstance(schemas, Schema) else tuple(schemas)
+        if not self.schemas:
+            raise ValueError("a normalizer needs at least one schema")
+        self.schema = self.schemas[0]
+        self.name = ", ".join(s.name for s in self.schemas)
         self.invalid_utf8 = invalid_utf8
-        config = schema.parser.config
-        self._has_header = schema.parser.kind == "csv" and bool(config.get("hasHeader"))
+        config = self.schema.parser.config
+        self._has_header = self.schema.parser.kind == "csv" and bool(config.get("hasHeader"))
         # A CSV schema without columns takes its names from each file's header line.
         self.sequential = self._has_header and not config.get("columns")
         """Whether the batches of one source must all go, in order, through this one normalizer."""
-        self._compile = partial(
-            compile_schema,
-            schema,
-            source_id=source_id,
-            source_label=source_label,
-            row_ids=make_row_ids(),
-            regex_timeout=regex_timeout,
-        )
+        row_ids = make_row_ids()
+        options = {"source_id": source_id, "source_label": source_label, "row_ids": row_ids}
+        self._compile = partial(compile_schema, self.schema, regex_timeout=regex_timeout, **options)
         self.compiled: CompiledSchema | None = None if self.sequential else self._compile()
         self._by_header: dict[tuple[str, ...], CompiledSchema] = {}
         self._sources: dict[str, _Source] = {}
-
-    @property
-    def name(self) -> str:
-        return self.schema.name
+        self.classifier: tuple[CompiledSchema, ...] = ()
+        """With several schemas: each compiled, in the order lines try them (spec l.6)."""
+        if len(self.schemas) > 1:
+            for schema in self.schemas:
+                if schema.parser.options.skip_lines or schema.parser.config.get("hasHeader"):
+                    raise NormalizeError(
+                        f"{schema.name} reads the first lines of a file (skipLines or a CSV header): "
+                        "it cannot share a feed with other schemas"
+                    )
+            self.classifier = tuple(
+                compile_schema(s, regex_timeout=regex_timeout, **options) for s in self.schemas
+            )
 
     def normalize(
         self, lines: Iterable[str | bytes | Oversized], *, source: str = "-", first_line: int = 1
@@ -187,10 +204,14 @@ class Normalizer:
             number = first_line - 1
             if state.to_skip or state.header:
                 number = self._prologue(numbered, state, batch, source, number)
-            if state.compiled is not None:
+            if self.classifier:
+                number = self._classify(numbered, batch, parse_time=parse_time, source=source, before=number)
+            elif state.compiled is not None:
                 number = self._loop(
                     numbered, state.compiled, batch, parse_time=parse_time, source=source, before=number
                 )
+                if batch.events:
+                    batch.log_types[self.schema.name] = len(batch.events)
         finally:
             if collecting:
                 gc.enable()
@@ -278,17 +299,11 @@ class Normalizer:
                 continue
             try:
                 event = parse(line, parse_time)
-            except BadValue as exc:
-                rejects.append(self._bad_value(exc, line, source, number))
-                continue
-            except RegexTimeout as exc:
-                rejects.append(Reject(errors.REGEX_TIMEOUT, str(exc), line, source, number, self.name))
-                continue
-            except InvalidJSON as exc:
-                rejects.append(Reject(errors.INVALID_JSON, str(exc), line, source, number, self.name))
+            except (BadValue, RegexTimeout, InvalidJSON) as exc:
+                rejects.append(refusal(compiled, exc, line, source, number))
                 continue
             if event is None:
-                rejects.append(self._no_match(compiled, line, source, number))
+                rejects.append(refusal(compiled, None, line, source, number))
             elif event is SKIP:
                 skipped[SKIP_PREFIX] += 1
             else:
@@ -322,34 +337,85 @@ class Normalizer:
             message = f"line is not valid UTF-8: byte 0x{item[exc.start]:02x} at offset {exc.start}"
         return Reject(errors.INVALID_UTF8, message, item, source, number, self.name)
 
-    def _bad_value(self, exc: BadValue, line: str, source: str, number: int) -> Reject:
-        field_name = getattr(exc, "field", None)
-        value = _as_text(getattr(exc, "value", None))
-        if isinstance(exc, RuleFailed):
-            shown = "" if value is None else f" {value!r}"
-            message = f"field {field_name!r}{shown} fails its {exc.rule!r} rule: {exc.detail}"
-            return Reject(
-                errors.VALIDATION_FAILED,
-                message,
-                line,
-                source,
-                number,
-                self.name,
-                field_name,
-                value,
-                rule=exc.rule,
-            )
-        message = f"field {field_name!r}: {value!r} is not a valid {exc.expected}"
-        if exc.detail:
-            message += f" ({exc.detail})"
-        return Reject(
-            errors.BAD_VALUE, message, line, source, number, self.name, field_name, value, exc.expected
-        )
+    def _classify(
+        self,
+        numbered: Iterator[tuple[int, Line]],
+        batch: Batch,
+        *,
+        parse_time: str,
+        source: str,
+        before: int,
+    ) -> int:
+        """Each line to the first schema, in order, that takes it (spec l.6); returns the last number.
 
-    def _no_match(self, compiled: CompiledSchema, line: str, source: str, number: int) -> Reject:
+        A line no schema takes is one reject listing why each refused it. Refusals are explained
+        only then: the slow explanations never run for a line that some schema takes.
+        """
+        append = batch.events.append
+        log_types = batch.log_types
+        number = before
+        for number, item in numbered:
+            line = item
+            if type(line) is not str:
+                line = self._decode(item)
+                if type(line) is not str:
+                    batch.rejects.append(self._unreadable(item, source, number))
+                    continue
+            if not line or (line[0] in GO_WHITESPACE and not line.strip(GO_WHITESPACE)):
+                batch.skipped[BLANK] += 1
+                continue
+            failures: list[tuple[CompiledSchema, Exception | None]] = []
+            for compiled in self.classifier:
+                try:
+                    event = compiled.parse(line, parse_time)
+                except (BadValue, RegexTimeout, InvalidJSON) as exc:
+                    failures.append((compiled, exc))
+                    continue
+                if event is None:
+                    failures.append((compiled, None))
+                    continue
+                if event is SKIP:
+                    batch.skipped[SKIP_PREFIX] += 1
+                else:
+                    append(event)
+                    log_types[compiled.schema.name] += 1
+                break
+            else:
+                refusals = tuple(refusal(c, exc, line, source, number) for c, exc in failures)
+                message = "no schema took the line: " + "; ".join(
+                    f"{r.schema}: {r.message}" for r in refusals
+                )
+                batch.rejects.append(
+                    Reject(errors.NO_MATCH, message, line, source, number, self.name, refusals=refusals)
+                )
+        return number
+
+
+def refusal(compiled: CompiledSchema, exc: Exception | None, line: str, source: str, number: int) -> Reject:
+    """The reject for a line ``compiled`` did not take: ``exc`` raised, or ``None`` for no match."""
+    name = compiled.schema.name
+    if exc is None:
         assert compiled.parser is not None, "only text parsers find no match"
-        why = compiled.parser.why_not(line)
-        return Reject(errors.NO_MATCH, f"no match: {why}", line, source, number, self.name)
+        return Reject(
+            errors.NO_MATCH, f"no match: {compiled.parser.why_not(line)}", line, source, number, name
+        )
+    if isinstance(exc, RegexTimeout):
+        return Reject(errors.REGEX_TIMEOUT, str(exc), line, source, number, name)
+    if isinstance(exc, InvalidJSON):
+        return Reject(errors.INVALID_JSON, str(exc), line, source, number, name)
+    assert isinstance(exc, BadValue)
+    field_name = getattr(exc, "field", None)
+    value = _as_text(getattr(exc, "value", None))
+    if isinstance(exc, RuleFailed):
+        shown = "" if value is None else f" {value!r}"
+        message = f"field {field_name!r}{shown} fails its {exc.rule!r} rule: {exc.detail}"
+        return Reject(
+            errors.VALIDATION_FAILED, message, line, source, number, name, field_name, value, rule=exc.rule
+        )
+    message = f"field {field_name!r}: {value!r} is not a valid {exc.expected}"
+    if exc.detail:
+        message += f" ({exc.detail})"
+    return Reject(errors.BAD_VALUE, message, line, source, number, name, field_name, value, exc.expected)
 
 
 def oversized(data: bytes) -> Oversized:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
@@ -48,13 +48,15 @@ def available_cores() -> int:
 
 
 class WorkerPool:
-    """Worker processes, each with its own ``Normalizer`` for ``schema`` built with ``options``."""
+    """Worker processes, each with its own ``Normalizer`` for ``schemas`` built with ``options``."""
 
-    def __init__(self, schema: Schema, options: dict[str, Any], workers: int) -> None:
+    def __init__(self, schemas: Sequence[Schema], options: dict[str, Any], workers: int) -> None:
         self.workers = workers
         # fork: workers start with the modules already imported; nothing here holds threads yet.
         context = multiprocessing.get_context("fork")
-        self._executor = ProcessPoolExecutor(workers, context, initializer=_start, initargs=(schema, options))
+        self._executor = ProcessPoolExecutor(
+            workers, context, initializer=_start, initargs=(schemas, options)
+        )
 
     def encode_blocks(
         self, blocks: Iterable[Block], *, source: str, max_line_bytes: int
@@ -83,10 +85,10 @@ class WorkerPool:
 _normalizer: Normalizer | None = None  # one per worker process
 
 
-def _start(schema: Schema, options: dict[str, Any]) -> None:
+def _start(schemas: Sequence[Schema], options: dict[str, Any]) -> None:
     global _normalizer
     keep_freed_memory()
-    _normalizer = Normalizer(schema, **options)
+    _normalizer = Normalizer(schemas, **options)
 
 
 def _work(block: Block, source: str, first_line: int, max_line_bytes: int) -> Encoded:

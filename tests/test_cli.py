@@ -308,3 +308,48 @@ def test_a_broken_file_does_not_stop_other_schemas(tmp_path: Path) -> None:
     assert listing.returncode == 2
     assert f"Custom.Good\t{tmp_path / 'good.yml'}" in listing.stdout.decode()
     assert listing.stderr.decode().startswith(f"normalize: {tmp_path / 'broken.yml'}:2:1: invalid YAML")
+
+
+def test_three_log_types_in_one_feed(tmp_path: Path) -> None:
+    """Each line goes to the first schema, in the given order, that takes it; per-type counts."""
+    apache = (REPO / "schemas" / "Apache" / "sample.log").read_text().splitlines()[0]
+    syslog = (REPO / "schemas" / "Syslog" / "RFC5424.sample.log").read_text().splitlines()[2]
+    mixed = tmp_path / "mixed.log"
+    mixed.write_text("\n".join([GOOD, apache, syslog, GOOD, "", "what is this", syslog]) + "\n")
+    result = run("-s", "Heroku.Runtime", "-s", "Apache.*", "-s", "Syslog.RFC5424", str(mixed))
+    assert result.returncode == 0
+    types = [e["p_log_type"] for e in events(result.stdout)]
+    assert types == [
+        "Heroku.Runtime",
+        "Apache.AccessCombined",
+        "Syslog.RFC5424",
+        "Heroku.Runtime",
+        "Syslog.RFC5424",
+    ]
+    *reject_lines, summary = result.stderr.decode().splitlines(keepends=True)
+    (reject,) = [orjson.loads(r) for r in reject_lines]
+    assert (reject["reason"], reject["line"], reject["schema"]) == (
+        "no_match",
+        6,
+        "Heroku.Runtime, Apache.AccessCombined, Syslog.RFC5424",
+    )
+    assert [(r["schema"], r["reason"]) for r in reject["refusals"]] == [
+        ("Heroku.Runtime", "no_match"),
+        ("Apache.AccessCombined", "no_match"),
+        ("Syslog.RFC5424", "no_match"),
+    ]
+    assert reject["message"].startswith(
+        "no schema took the line: Heroku.Runtime: no match: delimiter ' <' after"
+    )
+    assert summary.startswith(
+        "normalize: 7 lines: 5 events (Apache.AccessCombined 1, Heroku.Runtime 2, Syslog.RFC5424 2), "
+        "1 rejects (no_match 1), 1 skipped (blank 1) in "
+    )
+
+
+def test_unknown_glob() -> None:
+    result = run("-s", "Nope.*")
+    assert (result.returncode, result.stderr.decode()) == (
+        2,
+        f"normalize: no schema matches 'Nope.*' (known: {', '.join(BUNDLED)})\n",
+    )
