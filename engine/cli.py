@@ -22,14 +22,18 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import orjson
+
 from .allocator import keep_freed_memory
 from .compiler import DEFAULT_REGEX_TIMEOUT
 from .errors import NormalizeError
+from .explain import explain, render
 from .normalizer import Encoded, Normalizer
 from .parallel import Block, WorkerPool, available_cores, encode_blocks
 from .reader import DEFAULT_MAX_LINE_BYTES, open_input, read_blocks
 from .registry import ENV_VAR, Registry, search_path
 from .sinks import NDJSONSink
+from .values import encode_default
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
 PROG = "normalize"
@@ -46,7 +50,8 @@ def _run_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog=PROG,
         description="Normalize raw logs into typed NDJSON events with a Panther-style schema.",
-        epilog="Other commands: 'normalize schemas' lists the schemas found.",
+        epilog="Other commands: 'normalize schemas' lists the schemas found; "
+        "'normalize explain -s NAME LINE' shows how a line goes through a schema.",
     )
     p.add_argument(
         "files", nargs="*", metavar="FILE", help="input files ('-' or none: stdin; .gz read as is)"
@@ -114,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args and args[0] == "schemas":
             return _list_schemas(args[1:])
+        if args and args[0] == "explain":
+            return _explain(args[1:])
         return _normalize(args)
     except NormalizeError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
@@ -142,6 +149,33 @@ def _list_schemas(argv: list[str]) -> int:
     for problem in registry.problems:
         print(f"{PROG}: {problem}", file=sys.stderr)
     return EXIT_USAGE if registry.problems else EXIT_OK
+
+
+def _explain(argv: list[str]) -> int:
+    p = _Parser(
+        prog=f"{PROG} explain",
+        description="Show how lines go through a schema, field by field, and where they fail.",
+    )
+    p.add_argument("lines", nargs="*", metavar="LINE", help="lines to explain (none: read stdin)")
+    p.add_argument("-s", "--schema", action="append", required=True, metavar="NAME", help="as for normalize")
+    _add_schema_folders(p)
+    p.add_argument("--json", action="store_true", help="one JSON document per line, for tools")
+    args = p.parse_args(argv)
+    registry = Registry(search_path(args.schemas))
+    normalizer = Normalizer([registry.load(name) for name in _schema_names(registry, args.schema)])
+    lines = args.lines or sys.stdin.read().split("\n")
+    if not args.lines and lines and lines[-1] == "":
+        lines.pop()  # the newline that ends the input
+    rejected = False
+    for number, line in enumerate(lines, 1):
+        explanations = explain(normalizer, line.removesuffix("\r"))
+        rejected |= not any("event" in e.result for e in explanations)
+        if args.json:
+            doc = {"line": number, "raw": line, "schemas": [e.to_dict() for e in explanations]}
+            sys.stdout.buffer.write(orjson.dumps(doc, default=encode_default) + b"\n")
+        else:
+            print(render(explanations, number))
+    return EXIT_REJECTS if rejected else EXIT_OK
 
 
 def _normalize(argv: list[str]) -> int:

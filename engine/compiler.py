@@ -45,7 +45,7 @@ class CompiledSchema:
     source: str
 
 
-def _text_converter(value: Value) -> Callable[[str], Any] | None:
+def text_converter(value: Value) -> Callable[[str], Any] | None:
     """The text → value function for a field, or ``None`` when the text is kept as it is."""
     if value.type in ("string", "json"):  # json from a text parser is a JSON string (spec b.2, T23)
         return None
@@ -341,7 +341,7 @@ def _emit_value(
 def _emit_scalar(ctx: _Fields, value: Value, var: str, where: int, indent: int) -> str:
     """Convert and check a scalar; return the expression holding the result."""
     w = ctx.w
-    convert = native.converter(value.type, value.time_formats) if ctx.json else _text_converter(value)
+    convert = native.converter(value.type, value.time_formats) if ctx.json else text_converter(value)
     check = rules.compile_validate(value.validate) if value.type == "string" else None
     if convert is None and check is None:
         return var

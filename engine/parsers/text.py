@@ -7,8 +7,13 @@ schema compiler, in Panther's order (spec a.4); this module holds the pieces it 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from ..errors import SchemaError
+
+if TYPE_CHECKING:
+    from ..spec import TextOptions
 
 # Go's unicode.IsSpace set, what strings.TrimSpace strips (spec a.4 step 4). Python's str.strip()
 # would also strip U+001C-U+001F, which Go keeps.
@@ -39,3 +44,28 @@ def parse_template(template: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         raise SchemaError(f"unclosed %{{ in template {template!r}")
     literals.append(tail)
     return tuple(literals), tuple(names)
+
+
+def apply_options(pairs: Iterable[tuple[str, str]], options: TextOptions) -> dict[str, str]:
+    """trimSpace, emptyValues and expandFields on captured pairs, step by step (spec a.4).
+
+    The reference the schema compiler's generated code follows, kept readable for ``explain`` and
+    for tests that hold the two against each other. Pairs come in emission order; for a repeated
+    name the last one wins, as Panther's JSON decoder keeps the last key (spec a.3).
+    """
+    values: dict[str, str] = {}
+    for name, captured in pairs:
+        if not name:  # the unnamed %{} emits nothing
+            continue
+        value = captured.strip(GO_WHITESPACE) if options.trim_space else captured
+        values.pop(name, None)
+        if value not in options.empty_values:
+            values[name] = value
+    for target, template in options.expand_fields:
+        literals, names = parse_template(template)
+        parts = (values.get(name, "") + literal for name, literal in zip(names, literals[1:], strict=True))
+        expanded = literals[0] + "".join(parts)
+        if expanded and expanded not in options.empty_values:
+            values.pop(target, None)
+            values[target] = expanded
+    return values

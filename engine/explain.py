@@ -1,0 +1,167 @@
+"""``normalize explain``: how one line goes through a schema, step by step, and where it fails.
+
+The steps are rebuilt from the same pieces the compiled function uses (the parser's branches, the
+text options' reference in ``parsers/text.py``, the field converters and rules), so every field is
+shown with its own outcome, not only the first failure; the result at the end is the real one, from
+the normalizer itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from . import native, rules
+from .compiler import CompiledSchema, text_converter
+from .errors import BadValue, InvalidJSON, RegexTimeout
+from .normalizer import Normalizer
+from .parsers.text import apply_options
+from .sinks import encode_event
+from .spec import Schema, Value
+from .values import encode_default
+
+
+@dataclass
+class FieldStep:
+    """One field: what the parser gave it, and what became of it."""
+
+    name: str
+    raw: Any = None  # the captured text (or decoded JSON value); None when absent
+    value: Any = None  # the converted value, when it converted
+    problem: str | None = None  # why it did not convert or broke a rule
+    present: bool = False
+
+
+@dataclass
+class Explanation:
+    """One line through one schema."""
+
+    schema: str
+    parser: str
+    steps: list[str] = field(default_factory=list)  # what the parser did, in words
+    fields: list[FieldStep] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)  # {"event": ...} or {"reject": ...}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "parser": self.parser,
+            "steps": self.steps,
+            "fields": [
+                {k: v for k, v in vars(f).items() if k != "present" and (v is not None or k == "name")}
+                for f in self.fields
+            ],
+            "result": self.result,
+        }
+
+
+def explain(normalizer: Normalizer, line: str) -> list[Explanation]:
+    """``line`` through each schema of ``normalizer``, in order."""
+    compiled_all = normalizer.classifier or ((normalizer.compiled,) if normalizer.compiled else ())
+    return [_explain(compiled, line, normalizer) for compiled in compiled_all]
+
+
+def _explain(compiled: CompiledSchema, line: str, normalizer: Normalizer) -> Explanation:
+    schema = compiled.schema
+    out = Explanation(schema.name, schema.parser.kind)
+    raw = _raw_values(compiled, line, out)
+    if raw is not None:
+        for f in schema.fields:
+            out.fields.append(
+                _field_step(f.name, f.value, raw.get(f.name), json=schema.parser.kind == "json")
+            )
+    single = Normalizer(schema, invalid_utf8=normalizer.invalid_utf8)
+    batch = single.normalize([line], source="explain")
+    if batch.events:
+        out.result = {"event": orjson.loads(encode_event(batch.events[0]))}
+    elif batch.rejects:
+        out.result = {"reject": batch.rejects[0].to_dict()}
+    else:
+        out.result = {"skipped": next(iter(batch.skipped))}
+    return out
+
+
+def _raw_values(compiled: CompiledSchema, line: str, out: Explanation) -> dict[str, Any] | None:
+    """The name → raw value pairs the parser gives, with the parser's steps noted in ``out``."""
+    schema: Schema = compiled.schema
+    if compiled.parser is None:  # JSON lines
+        try:
+            values = native.decode_line(line)
+        except InvalidJSON as exc:
+            out.steps.append(f"not read: {exc}")
+            return None
+        out.steps.append(f"read a JSON object with {len(values)} key(s)")
+        return values
+    options = schema.parser.options
+    if options.skip_prefix and line.startswith(options.skip_prefix):
+        out.steps.append(f"skipped: the line starts with skipPrefix {options.skip_prefix!r}")
+        return None
+    for index, (match, names) in enumerate(compiled.parser.branches):
+        try:
+            found = match(line)
+        except RegexTimeout as exc:
+            out.steps.append(f"the regex timed out: {exc}")
+            return None
+        if found is not None:
+            which = f"match[{index}]" if len(compiled.parser.branches) > 1 else "the pattern"
+            out.steps.append(f"{which} matched")
+            return apply_options(zip(names, found, strict=True), options)
+    out.steps.append(f"no match: {compiled.parser.why_not(line)}")
+    return None
+
+
+def _field_step(name: str, value: Value, raw: Any, *, json: bool) -> FieldStep:
+    step = FieldStep(name, raw)
+    keeps_empty = value.type in ("string", "json") or (json and value.type in ("object", "array"))
+    step.present = raw is not None and (keeps_empty or raw != "")
+    if not step.present:
+        if value.required:
+            step.problem = "required, but absent"
+        return step
+    if value.type in ("object", "array"):
+        step.value = raw  # nested values: the result below shows them converted
+        return step
+    try:
+        convert = native.converter(value.type, value.time_formats) if json else text_converter(value)
+        converted = raw if convert is None else convert(raw)
+        check = rules.compile_validate(value.validate) if value.type == "string" else None
+        if check is not None:
+            check(converted)
+    except BadValue as exc:
+        if isinstance(exc, rules.RuleFailed):
+            step.problem = f"fails its {exc.rule!r} rule: {exc.detail}"
+        else:
+            step.problem = f"not a valid {exc.expected}" + (f" ({exc.detail})" if exc.detail else "")
+        return step
+    step.value = orjson.loads(orjson.dumps(converted, default=encode_default))
+    return step
+
+
+def render(explanations: list[Explanation], line_number: int) -> str:
+    """The explanations of one line, for a person."""
+    parts = []
+    for e in explanations:
+        outcome = next(iter(e.result))
+        parts.append(f"line {line_number} with {e.schema} ({e.parser}): {outcome}")
+        parts.extend(f"  {step}" for step in e.steps)
+        width = max((len(f.name) for f in e.fields), default=0)
+        for f in e.fields:
+            shown = "-" if f.raw is None else _short(f.raw)
+            if f.problem:
+                verdict = f"✗ {f.problem}"
+            elif not f.present:
+                verdict = "absent"
+            else:
+                verdict = f"→ {_short(f.value)}"
+            parts.append(f"  {f.name:<{width}}  {shown:<30}  {verdict}")
+        if outcome == "reject":
+            reject = e.result["reject"]
+            parts.append(f"  result: {reject['reason']}: {reject['message']}")
+    return "\n".join(parts)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = orjson.dumps(value, default=encode_default).decode()
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,134 @@
+"""``normalize explain``: a failing line of each parser kind, as text and as JSON."""
+
+from __future__ import annotations
+
+import subprocess
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import Normalizer
+from engine.explain import explain
+from engine.registry import load_schema_file
+
+from .test_cli import NORMALIZE
+from .test_normalizer import OPTIONS
+
+
+def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [NORMALIZE, "explain", *args], input=stdin.decode(), capture_output=True, text=True, check=False
+    )
+
+
+def test_fastmatch_text_output() -> None:
+    result = run("-s", "Heroku.Runtime", "83 <4x>1 2012-11-30T06:45:29+00:00 host app web.3 - -")
+    assert result.returncode == 1  # something was rejected
+    assert result.stdout == (
+        "line 1 with Heroku.Runtime (fastmatch): reject\n"
+        "  the pattern matched\n"
+        '  message_len  "83"                            → 83\n'
+        '  priority     "4x"                            ✗ not a valid int\n'
+        '  version      "1"                             → "1"\n'
+        '  timestamp    "2012-11-30T06:45:29+00:00"     → "2012-11-30 06:45:29.000000000"\n'
+        '  host_name    "host"                          → "host"\n'
+        '  app_name     "app"                           → "app"\n'
+        '  process_id   "web.3"                         → "web.3"\n'
+        "  message_id   -                               absent\n"
+        "  message      -                               absent\n"
+        "  result: bad_value: field 'priority': '4x' is not a valid int\n"
+    )
+
+
+def test_stdin_lines_and_an_accepted_line() -> None:
+    good = "83 <40>1 2012-11-30T06:45:29+00:00 host app web.3 - up"
+    result = run("-s", "Heroku.Runtime", "--json", stdin=f"{good}\n".encode())
+    assert result.returncode == 0
+    (doc,) = [orjson.loads(line) for line in result.stdout.splitlines()]
+    assert doc["line"] == 1
+    (schema,) = doc["schemas"]
+    assert schema["result"]["event"]["message"] == "up"
+
+
+def explained(schema_file: Callable[..., Path], schema: str, line: str) -> dict:
+    (e,) = explain(Normalizer(load_schema_file(schema_file(schema))), line)
+    return e.to_dict()
+
+
+def test_regex_reports_how_far_the_pattern_matched(schema_file: Callable[..., Path]) -> None:
+    schema = """
+        schema: Custom.Kv
+        parser:
+          regex:
+            match: ['^%{WORD:key}=', '%{INT:number} ', '%{GREEDYDATA:rest}$']
+        fields:
+          - {name: key, type: string}
+          - {name: number, type: int}
+          - {name: rest, type: string}
+    """
+    doc = explained(schema_file, schema, "size=big rest")
+    assert doc["steps"] == ["no match: match[0..0] match up to column 6, match[1] does not"]
+    assert doc["result"]["reject"]["reason"] == "no_match"
+
+
+def test_csv_reports_column_counts(schema_file: Callable[..., Path]) -> None:
+    schema = """
+        schema: Custom.Pair
+        parser:
+          csv:
+            columns: [a, b]
+        fields:
+          - {name: a, type: string}
+          - {name: b, type: boolean}
+    """
+    assert explained(schema_file, schema, "1,2,3")["steps"] == [
+        "no match: the row has 3 columns, the schema expects 2"
+    ]
+    doc = explained(schema_file, schema, "x,yes")
+    assert doc["fields"] == [
+        {"name": "a", "raw": "x", "value": "x"},
+        {"name": "b", "raw": "yes", "problem": "not a valid boolean"},
+    ]
+
+
+def test_json_fields_each_with_its_outcome(schema_file: Callable[..., Path]) -> None:
+    schema = """
+        schema: Custom.J
+        fields:
+          - {name: n, type: int}
+          - {name: s, type: string, validate: {allow: [a]}}
+          - {name: t, type: timestamp, timeFormats: [rfc3339], required: true}
+    """
+    doc = explained(schema_file, schema, '{"n": 1.5, "s": "b"}')
+    assert doc["steps"] == ["read a JSON object with 2 key(s)"]
+    assert doc["fields"] == [
+        {"name": "n", "raw": 1.5, "problem": "not a valid int"},
+        {"name": "s", "raw": "b", "problem": "fails its 'allow' rule: not one of the allowed values"},
+        {"name": "t", "problem": "required, but absent"},
+    ]
+    assert doc["result"]["reject"]["field"] == "n"  # the normalizer stops at the first failure
+    assert explained(schema_file, schema, "nope")["steps"] == [
+        "not read: not JSON: Expecting value at column 1"
+    ]
+
+
+@pytest.fixture(scope="module")
+def options_normalizer(tmp_path_factory: pytest.TempPathFactory) -> Normalizer:
+    path = tmp_path_factory.mktemp("options") / "options.yml"
+    path.write_text(textwrap.dedent(OPTIONS))
+    return Normalizer(load_schema_file(path))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="[]INFO |-N/A xy", max_size=24))
+def test_text_options_reference_agrees_with_generated_code(options_normalizer: Normalizer, line: str) -> None:
+    """parsers.text.apply_options (what explain shows) and the compiled function give the same fields."""
+    (e,) = explain(options_normalizer, line)
+    if "event" in e.result:
+        shown = {f.name: f.value for f in e.fields if f.present}
+        assert shown == {k: v for k, v in e.result["event"].items() if not k.startswith("p_")}
