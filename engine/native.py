@@ -100,6 +100,6 @@ def _lenient(line: str) -> Any:
     try:
         return _first_value(line.lstrip(" \t\r\n"))[0]
     except json.JSONDecodeError as exc:
-        raise InvalidJSON(f"not JSON: {exc.msg} at column {exc.colno}") from None
+        raise InvalidJSON(f"not JSON: {exc.msg} (column {exc.colno})") from None
     except RecursionError:
         raise InvalidJSON("not JSON this parser accepts: nested too deeply") from None

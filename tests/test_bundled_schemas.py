@@ -562,7 +562,9 @@ def normalizers() -> dict[str, Normalizer]:
 
 def test_bundled_schema_names(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NORMALIZE_SCHEMAS", raising=False)
-    assert Registry(search_path()).names() == sorted(["Heroku.Runtime", *SAMPLES])
+    assert Registry(search_path()).names() == sorted(
+        ["AWS.CloudTrail", "AWS.VPCFlow", "Heroku.Runtime", *SAMPLES]
+    )
 
 
 @pytest.mark.parametrize("schema", sorted(SAMPLES))

@@ -113,7 +113,7 @@ def test_json_fields_each_with_its_outcome(schema_file: Callable[..., Path]) -> 
     ]
     assert doc["result"]["reject"]["field"] == "n"  # the normalizer stops at the first failure
     assert explained(schema_file, schema, "nope")["steps"] == [
-        "not read: not JSON: Expecting value at column 1"
+        "not read: not JSON: Expecting value (column 1)"
     ]
 
 

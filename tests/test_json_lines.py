@@ -216,7 +216,7 @@ def test_rejects(
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("not json", "not JSON: Expecting value at column 1"),
+        ("not json", "not JSON: Expecting value (column 1)"),
         ("[1, 2]", "the line is an array, not a JSON object"),
         ('"text"', "the line is a string, not a JSON object"),
         ("[" * 10_000 + "]" * 10_000, "not JSON this parser accepts: nested too deeply"),
