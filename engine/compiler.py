@@ -125,7 +125,7 @@ def compile_schema(
 
 def _slot_names(schema: Schema) -> list[str]:
     """Every name the line function holds in a local: fields, then names templates read or write."""
-    names = [f.name for f in schema.fields]
+    names = list(dict.fromkeys(f.source for f in schema.fields))
     for target, template in schema.parser.options.expand_fields:
         for name in (*parse_template(template)[1], target):
             if name and name not in names:  # %{} in a template names no value: it expands to ""
@@ -266,10 +266,14 @@ def _emit_object_fields(
     """
     for f in fields:
         if source is None:
-            var = slot[f.name]  # type: ignore[index]
+            var = slot[f.source]  # type: ignore[index]
         else:
             var = ctx.fresh("v")
-            ctx.w.emit(f"{var} = {source}.get({f.name!r})", indent)
+            ctx.w.emit(f"{var} = {source}.get({f.source!r})", indent)
+        if f.mask is not None:  # masked before anything sees the value
+            masked = ctx.fresh("m")
+            ctx.w.emit(f"{masked} = None if {var} is None else {f.mask!r}", indent)
+            var = masked
         _emit_value(
             ctx,
             f.value,

@@ -69,9 +69,10 @@ def _explain(compiled: CompiledSchema, line: str, normalizer: Normalizer) -> Exp
     raw = _raw_values(compiled, line, out)
     if raw is not None:
         for f in schema.fields:
-            out.fields.append(
-                _field_step(f.name, f.value, raw.get(f.name), json=schema.parser.kind == "json")
-            )
+            value = raw.get(f.source)
+            if f.mask is not None and value is not None:
+                value = f.mask
+            out.fields.append(_field_step(f.name, f.value, value, json=schema.parser.kind == "json"))
     single = Normalizer(schema, invalid_utf8=normalizer.invalid_utf8)
     batch = single.normalize([line], source="explain")
     if batch.events:

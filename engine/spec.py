@@ -20,6 +20,9 @@ from .timestamps import TimeFormatError, compile_time_formats
 
 Path = tuple[str | int, ...]
 
+REDACTED = "****"
+"""What ``mask: {type: redact}`` writes when it has no ``to``."""
+
 # Keys that only make sense on some types (Panther drops them silently elsewhere, spec j.12).
 _KEYS_FOR_TYPE: dict[str, frozenset[str]] = {
     "timeFormat": frozenset({"timestamp"}),
@@ -49,10 +52,22 @@ class Value:
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """A named field of a schema or of an object."""
+    """A named field of a schema or of an object.
+
+    ``source`` is the input key the value is read from: the name, unless ``rename: {from: KEY}``
+    says otherwise; ``mask`` is the text written instead of a present value (``mask: {type:
+    redact}``), applied before conversion, rules and indicators, so no rule or ``p_any_*`` list
+    ever sees the original.
+    """
 
     name: str
     value: Value
+    source: str = ""
+    mask: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.source:
+            object.__setattr__(self, "source", self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +133,12 @@ def _build_fields(
                 f"field name {name!r} is reserved: p_ names are the standard fields", (*path, i, "name")
             )
         seen[name] = i
-        fields.append(Field(name, _build_value(item, (*path, i))))
+        value = _build_value(item, (*path, i))
+        if "mask" in item and value.type != "string":
+            raise _error(f"'mask' applies to string values, not to {value.type!r}", (*path, i, "mask"))
+        source = item.get("rename", {}).get("from", name)
+        mask = item["mask"].get("to", REDACTED) if "mask" in item else None
+        fields.append(Field(name, value, source, mask))
     return tuple(fields)
 
 

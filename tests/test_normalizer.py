@@ -337,3 +337,29 @@ def test_rules_on_text_fields(normalize: Callable[..., Batch]) -> None:
         batch.rejects[2].to_dict()["message"]
         == "field 'client' '::1' fails its 'ip' rule: not an IP address (ipv4)"
     )
+
+
+@pytest.mark.parametrize(
+    "parser",
+    ["parser:\n          fastmatch:\n            match: ['%{PIN} %{user} %{token}']\n", ""],
+    ids=["fastmatch", "json"],
+)
+def test_rename_and_mask(normalize: Callable[..., Batch], parser: str) -> None:
+    """rename reads another input key; mask writes its text before rules and indicators see the value."""
+    schema = f"""
+        schema: Custom.Secrets
+        {parser}
+        fields:
+          - name: userId
+            type: string
+            rename: {{from: PIN}}
+            mask: {{type: redact, to: '****'}}
+            validate: {{allow: ['****']}}
+          - {{name: user, type: string, indicators: [username]}}
+          - {{name: token, type: string, mask: {{type: redact}}, indicators: [trace_id]}}
+    """
+    line = "1234 bob s3cr3t" if parser else '{"PIN": "1234", "user": "bob", "token": "s3cr3t"}'
+    (event,) = normalize(schema, [line]).events
+    fields = {k: v for k, v in event.items() if k in ("userId", "user", "token", "p_any_trace_ids")}
+    assert fields == {"userId": "****", "user": "bob", "token": "****", "p_any_trace_ids": ("****",)}
+    assert "PIN" not in event

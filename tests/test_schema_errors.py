@@ -74,6 +74,16 @@ CASES = [
         "7:12: duplicate field name 'a' (also fields[0]) (at fields[1].name)",
     ),
     (
+        "mask-on-int",
+        HEAD + "  - name: a\n    type: int\n    mask: {type: redact}\n",
+        "8:11: 'mask' applies to string values, not to 'int' (at fields[0].mask)",
+    ),
+    (
+        "mask-type",
+        HEAD + "  - name: a\n    type: string\n    mask: {type: hash}\n",
+        "8:18: unknown type 'hash'; expected one of redact (at fields[0].mask.type)",
+    ),
+    (
         "reserved-name",
         HEAD + "  - {name: p_log_type, type: string}\n",
         "6:12: field name 'p_log_type' is reserved: p_ names are the standard fields (at fields[0].name)",
