@@ -33,6 +33,7 @@ from .parallel import Block, WorkerPool, available_cores, encode_blocks
 from .reader import DEFAULT_MAX_LINE_BYTES, open_input, read_blocks
 from .registry import ENV_VAR, Registry, search_path
 from .sinks import NDJSONSink
+from .spec import Schema
 from .values import encode_default
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
@@ -161,8 +162,7 @@ def _explain(argv: list[str]) -> int:
     _add_schema_folders(p)
     p.add_argument("--json", action="store_true", help="one JSON document per line, for tools")
     args = p.parse_args(argv)
-    registry = Registry(search_path(args.schemas))
-    normalizer = Normalizer([registry.load(name) for name in _schema_names(registry, args.schema)])
+    normalizer = Normalizer(_load_schemas(args))
     lines = args.lines or sys.stdin.read().split("\n")
     if not args.lines and lines and lines[-1] == "":
         lines.pop()  # the newline that ends the input
@@ -184,8 +184,7 @@ def _normalize(argv: list[str]) -> int:
         raise NormalizeError("--max-line-bytes must be at least 1")
     if args.workers is not None and args.workers < 1:
         raise NormalizeError("--workers must be at least 1")
-    registry = Registry(search_path(args.schemas))
-    schemas = [registry.load(name) for name in _schema_names(registry, args.schema)]
+    schemas = _load_schemas(args)
     if args.regex_timeout <= 0:
         raise NormalizeError("--regex-timeout must be more than 0")
     options = {
@@ -252,6 +251,12 @@ def _check_paths(inputs: list[str], outputs: list[str]) -> None:
             if out.exists() and other.exists() and out.samefile(other):
                 raise NormalizeError(f"{name} is both an input and an output, or written twice")
         written.append(out)
+
+
+def _load_schemas(args: argparse.Namespace) -> list[Schema]:
+    """The schemas ``--schema`` names (globs expanded), found in ``--schemas`` and the defaults."""
+    registry = Registry(search_path(args.schemas))
+    return [registry.load(name) for name in _schema_names(registry, args.schema)]
 
 
 def _schema_names(registry: Registry, patterns: list[str]) -> list[str]:

@@ -218,14 +218,12 @@ def _emit_fields(w: _Writer, schema: Schema, slot: dict[str, str] | None) -> Non
     value of any ``BadValue`` without a ``try`` per field.
     """
     scanned = [v for v in _values(schema.fields) if v.indicators]
-    ctx = _Fields(
-        w, json=slot is None, lookup=scanned[0] if len(scanned) == 1 and scanned[0].type == "string" else None
-    )
+    ctx = _Fields(w, json=slot is None, lookup=_lookup_value(schema))
     w.emit("event = {}")
     if any(v.is_event_time for v in _values(schema.fields)):
         w.emit("event_time = None")
     if scanned:
-        w.emit("found = None" if ctx.lookup else "found = {}")
+        w.emit("found = None" if ctx.lookup is not None else "found = {}")
     w.emit("where = 0")
     w.emit("current = None")
     w.emit("try:")
@@ -235,6 +233,20 @@ def _emit_fields(w: _Writer, schema: Schema, slot: dict[str, str] | None) -> Non
     w.emit(f"exc.field = {w.bind('paths', ctx.paths)}[where]", 2)
     w.emit("exc.value = current", 2)
     w.emit("raise", 2)
+
+
+def _lookup_value(schema: Schema) -> Value | None:
+    """The schema's one indicator value, when it is a top-level string: its finished p_any_* lists
+    can then be remembered per value. Anything else (several, nested, in arrays) merges per event.
+    """
+    scanned = [v for v in _values(schema.fields) if v.indicators]
+    if (
+        len(scanned) == 1
+        and scanned[0].type == "string"
+        and any(f.value is scanned[0] for f in schema.fields)
+    ):
+        return scanned[0]
+    return None
 
 
 def _values(fields: tuple[Field, ...]) -> Iterator[Value]:
@@ -429,10 +441,9 @@ def _emit_standard_fields(
         w.emit(f"event['p_source_id'] = {source_id!r}")
     if source_label:
         w.emit(f"event['p_source_label'] = {source_label!r}")
-    scanned = [v for v in _values(schema.fields) if v.indicators]
-    if len(scanned) == 1 and scanned[0].type == "string":  # the remembered lists of _emit_value
+    if _lookup_value(schema) is not None:  # the remembered lists of _emit_value
         w.emit("if found:")
         w.emit("event.update(found)", 2)
-    elif scanned:
+    elif any(v.indicators for v in _values(schema.fields)):
         w.emit("if found:")
         w.emit(f"event.update({w.bind('finish', indicators.finish)}(found))", 2)

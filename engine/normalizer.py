@@ -165,11 +165,13 @@ class Normalizer:
         row_ids = make_row_ids()
         options = {"source_id": source_id, "source_label": source_label, "row_ids": row_ids}
         self._compile = partial(compile_schema, self.schema, regex_timeout=regex_timeout, **options)
-        self.compiled: CompiledSchema | None = None if self.sequential else self._compile()
         self._by_header: dict[tuple[str, ...], CompiledSchema] = {}
         self._sources: dict[str, _Source] = {}
         self.classifier: tuple[CompiledSchema, ...] = ()
         """With several schemas: each compiled, in the order lines try them (spec l.6)."""
+        single = len(self.schemas) == 1 and not self.sequential
+        self.compiled: CompiledSchema | None = self._compile() if single else None
+        """With one schema: its compiled line function (none until a CSV header names the columns)."""
         if len(self.schemas) > 1:
             for schema in self.schemas:
                 if schema.parser.options.skip_lines or schema.parser.config.get("hasHeader"):

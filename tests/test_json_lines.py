@@ -252,3 +252,15 @@ def test_required_variants(normalize: Callable[..., Batch]) -> None:
         ("t", "required", None),
     ]
     assert batch.rejects[0].message == "field 'b' fails its 'required' rule: the field is required but absent"
+
+
+def test_only_indicator_on_array_elements(normalize: Callable[..., Batch]) -> None:
+    """One indicator value, inside an array: every element's findings are merged, not the last one's."""
+    schema = """
+        schema: Custom.Hosts
+        fields:
+          - {name: hosts, type: array, element: {type: string, indicators: [hostname]}}
+    """
+    (event,) = normalize(schema, ['{"hosts": ["b.example", "10.0.0.1", "a.example"]}']).events
+    assert event["p_any_domain_names"] == ("a.example", "b.example")
+    assert event["p_any_ip_addresses"] == ("10.0.0.1",)
