@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Any, Final
 
-from . import indicators, native, rules, timestamps, values
+from . import indicators, native, rules, timestamps, transforms, values
 from .codegen import compile_function
 from .errors import BadValue
 from .parsers import TextParser, compile_text_parser
@@ -125,7 +125,7 @@ def compile_schema(
 
 def _slot_names(schema: Schema) -> list[str]:
     """Every name the line function holds in a local: fields, then names templates read or write."""
-    names = list(dict.fromkeys(f.source for f in schema.fields))
+    names = list(dict.fromkeys(".".join(path) for f in schema.fields for path in f.paths))
     for target, template in schema.parser.options.expand_fields:
         for name in (*parse_template(template)[1], target):
             if name and name not in names:  # %{} in a template names no value: it expands to ""
@@ -277,11 +277,7 @@ def _emit_object_fields(
     Values come from the JSON object in the local ``source``, or, for a text parser, from ``slot``.
     """
     for f in fields:
-        if source is None:
-            var = slot[f.source]  # type: ignore[index]
-        else:
-            var = ctx.fresh("v")
-            ctx.w.emit(f"{var} = {source}.get({f.source!r})", indent)
+        var = _emit_input(ctx, f, source, slot, indent)
         if f.mask is not None:  # masked before anything sees the value
             masked = ctx.fresh("m")
             ctx.w.emit(f"{masked} = None if {var} is None else {f.mask!r}", indent)
@@ -296,6 +292,36 @@ def _emit_object_fields(
             absent=f"raise {ctx.w.bind('missing', rules.missing)}()" if f.value.required else None,
             event_time=event_time,
         )
+
+
+def _emit_input(ctx: _Fields, f: Field, source: str | None, slot: dict[str, str] | None, indent: int) -> str:
+    """The local holding a field's input value: its key, or what its transformations make of its paths.
+
+    Text captures are flat, so a dotted path is just a capture's name there; in JSON it digs.
+    """
+    w = ctx.w
+    inputs = []
+    for path in f.paths:
+        if source is None:
+            inputs.append(slot[".".join(path)])  # type: ignore[index]
+            continue
+        var = ctx.fresh("v")
+        if len(path) == 1:
+            w.emit(f"{var} = {source}.get({path[0]!r})", indent)
+        else:
+            w.emit(f"{var} = {w.bind('dig', transforms.dig)}({source}, {path!r})", indent)
+        inputs.append(var)
+    if f.join is None and f.split is None:
+        return inputs[0]
+    var = ctx.fresh("t")
+    w.emit(f"where = {len(ctx.paths)}", indent)  # the index _emit_value gives this field next
+    w.emit("current = None", indent)
+    if f.join is not None:
+        w.emit(f"{var} = {w.bind('concat', transforms.concat)}({f.join!r}, {', '.join(inputs)})", indent)
+    else:
+        separator, index = f.split  # type: ignore[misc]
+        w.emit(f"{var} = {w.bind('split', transforms.split)}({inputs[0]}, {separator!r}, {index})", indent)
+    return var
 
 
 def _emit_value(

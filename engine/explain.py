@@ -13,13 +13,13 @@ from typing import Any
 
 import orjson
 
-from . import native, rules
+from . import native, rules, transforms
 from .compiler import CompiledSchema, text_converter
 from .errors import BadValue, InvalidJSON, RegexTimeout
 from .normalizer import Normalizer
 from .parsers.text import apply_options
 from .sinks import encode_event
-from .spec import Schema, Value
+from .spec import Field, Schema, Value
 from .values import encode_default
 
 
@@ -68,11 +68,14 @@ def _explain(compiled: CompiledSchema, line: str, normalizer: Normalizer) -> Exp
     out = Explanation(schema.name, schema.parser.kind)
     raw = _raw_values(compiled, line, out)
     if raw is not None:
+        json = schema.parser.kind == "json"
         for f in schema.fields:
-            value = raw.get(f.source)
-            if f.mask is not None and value is not None:
-                value = f.mask
-            out.fields.append(_field_step(f.name, f.value, value, json=schema.parser.kind == "json"))
+            try:
+                value = _field_input(f, raw, json=json)
+            except BadValue as exc:  # concat of a value that has no text form
+                out.fields.append(FieldStep(f.name, problem=f"not a valid {exc.expected}", present=True))
+                continue
+            out.fields.append(_field_step(f.name, f.value, value, json=json))
     single = Normalizer(schema, invalid_utf8=normalizer.invalid_utf8)
     batch = single.normalize([line], source="explain")
     if batch.events:
@@ -111,6 +114,18 @@ def _raw_values(compiled: CompiledSchema, line: str, out: Explanation) -> dict[s
             return apply_options(zip(names, found, strict=True), options)
     out.steps.append(f"no match: {compiled.parser.why_not(line)}")
     return None
+
+
+def _field_input(f: Field, raw: dict[str, Any], *, json: bool) -> Any:
+    """What the field reads, transformations applied: the same steps as the compiled function."""
+    inputs = [transforms.dig(raw, path) if json else raw.get(".".join(path)) for path in f.paths]
+    if f.join is not None:
+        value = transforms.concat(f.join, *inputs)
+    elif f.split is not None:
+        value = transforms.split(inputs[0], *f.split)
+    else:
+        value = inputs[0]
+    return f.mask if f.mask is not None and value is not None else value
 
 
 def _field_step(name: str, value: Value, raw: Any, *, json: bool) -> FieldStep:

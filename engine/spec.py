@@ -52,22 +52,24 @@ class Value:
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """A named field of a schema or of an object.
+    """A named field of a schema or of an object, and where its value comes from.
 
-    ``source`` is the input key the value is read from: the name, unless ``rename: {from: KEY}``
-    says otherwise; ``mask`` is the text written instead of a present value (``mask: {type:
-    redact}``), applied before conversion, rules and indicators, so no rule or ``p_any_*`` list
-    ever sees the original.
+    ``paths`` are the input keys it reads (its own name, unless a transformation says otherwise;
+    dotted paths reach into JSON objects); ``join`` is concat's separator, ``split`` is split's
+    ``(separator, index)``; ``mask`` is the text written instead of a present value, applied before
+    conversion, rules and indicators, so that no rule or ``p_any_*`` list sees the original.
     """
 
     name: str
     value: Value
-    source: str = ""
+    paths: tuple[tuple[str, ...], ...] = ()  # each a key path: ("userIdentity", "arn")
+    join: str | None = None
+    split: tuple[str, int] | None = None
     mask: str | None = None
 
     def __post_init__(self) -> None:
-        if not self.source:
-            object.__setattr__(self, "source", self.name)
+        if not self.paths:
+            object.__setattr__(self, "paths", ((self.name,),))
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,13 +135,43 @@ def _build_fields(
                 f"field name {name!r} is reserved: p_ names are the standard fields", (*path, i, "name")
             )
         seen[name] = i
-        value = _build_value(item, (*path, i))
-        if "mask" in item and value.type != "string":
-            raise _error(f"'mask' applies to string values, not to {value.type!r}", (*path, i, "mask"))
-        source = item.get("rename", {}).get("from", name)
-        mask = item["mask"].get("to", REDACTED) if "mask" in item else None
-        fields.append(Field(name, value, source, mask))
+        fields.append(_transformed(Field(name, _build_value(item, (*path, i))), item, (*path, i)))
     return tuple(fields)
+
+
+def _transformed(f: Field, item: Mapping[str, Any], path: Path) -> Field:
+    """The field with its transformations: where it reads from (rename, copy, concat, split), then mask.
+
+    Panther chains transformations in a fixed order, each seeing the last one's output; rename,
+    copy, concat and split each say where a value comes from, so a field takes at most one of them.
+    """
+    given = [key for key in SOURCE_TRANSFORMS if key in item]
+    if len(given) > 1:
+        raise _error(f"give at most one of {', '.join(given)}", (*path, given[1]), at_key=True)
+    if "mask" in item and f.value.type != "string":
+        raise _error(f"'mask' applies to string values, not to {f.value.type!r}", (*path, "mask"))
+    mask = item["mask"].get("to", REDACTED) if "mask" in item else None
+    if "rename" in item:  # a key as it is, dots included
+        return Field(f.name, f.value, ((item["rename"]["from"],),), mask=mask)
+    if "copy" in item:
+        return Field(f.name, f.value, (_dotted(item["copy"]["from"]),), mask=mask)
+    if "concat" in item:
+        paths = tuple(_dotted(p) for p in item["concat"]["paths"])
+        return Field(f.name, f.value, paths, join=item["concat"]["separator"], mask=mask)
+    if "split" in item:
+        spec = item["split"]
+        return Field(
+            f.name, f.value, (_dotted(spec["from"]),), split=(spec["separator"], spec["index"]), mask=mask
+        )
+    return Field(f.name, f.value, mask=mask)
+
+
+def _dotted(path: str) -> tuple[str, ...]:
+    """``"userIdentity.arn"`` → ``("userIdentity", "arn")``: a path into nested JSON objects."""
+    return tuple(path.split("."))
+
+
+SOURCE_TRANSFORMS = ("rename", "copy", "concat", "split")
 
 
 def _build_value(item: Mapping[str, Any], path: Path) -> Value:

@@ -264,3 +264,49 @@ def test_only_indicator_on_array_elements(normalize: Callable[..., Batch]) -> No
     (event,) = normalize(schema, ['{"hosts": ["b.example", "10.0.0.1", "a.example"]}']).events
     assert event["p_any_domain_names"] == ("a.example", "b.example")
     assert event["p_any_ip_addresses"] == ("10.0.0.1",)
+
+
+TRANSFORMS = """
+    schema: Custom.Transforms
+    fields:
+      - {name: arn, type: string, copy: {from: userIdentity.arn}, indicators: [aws_arn]}
+      - {name: who, type: string, concat: {paths: [user.first, user.last, user.id], separator: ' '}}
+      - {name: domain, type: string, split: {from: email, separator: '@', index: 1}}
+      - {name: third, type: string, split: {from: email, separator: '@', index: 2}}
+      - {name: userId, type: string, rename: {from: PIN}, mask: {type: redact}}
+      - {name: dotted, type: string, rename: {from: a.b}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            {
+                "userIdentity": {"arn": "arn:aws:iam::123456789012:user/bob"},
+                "user": {"first": "Bob", "last": "", "id": 7},
+                "email": "bob@example.com",
+                "PIN": "1234",
+                "a.b": "key with a dot",
+                "a": {"b": "nested"},
+            },
+            {
+                "arn": "arn:aws:iam::123456789012:user/bob",
+                "who": "Bob 7",  # absent and empty parts are left out; numbers as their text
+                "domain": "example.com",
+                "userId": "****",
+                "dotted": "key with a dot",  # rename reads a key as it is
+            },
+        ),
+        ({"userIdentity": "not an object", "user": {}, "email": 5}, {}),
+    ],
+    ids=["all", "missing-paths"],
+)
+def test_copy_concat_split(normalize: Callable[..., Batch], line: dict, expected: dict) -> None:
+    (event,) = normalize(TRANSFORMS, [orjson.dumps(line).decode()]).events
+    assert fields(event) == expected
+
+
+def test_concat_of_an_object_is_a_bad_value(normalize: Callable[..., Batch]) -> None:
+    (reject,) = normalize(TRANSFORMS, ['{"user": {"first": {"x": 1}}}']).rejects
+    assert (reject.reason, reject.field, reject.expected) == ("bad_value", "who", "string")

@@ -84,6 +84,11 @@ CASES = [
         "8:18: unknown type 'hash'; expected one of redact (at fields[0].mask.type)",
     ),
     (
+        "two-sources",
+        HEAD + "  - name: a\n    type: string\n    rename: {from: b}\n    copy: {from: c}\n",
+        "9:5: give at most one of rename, copy (at fields[0].copy)",
+    ),
+    (
         "reserved-name",
         HEAD + "  - {name: p_log_type, type: string}\n",
         "6:12: field name 'p_log_type' is reserved: p_ names are the standard fields (at fields[0].name)",
