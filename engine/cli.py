@@ -32,11 +32,13 @@ from .normalizer import Encoded, Normalizer
 from .parallel import Block, WorkerPool, available_cores, encode_blocks
 from .reader import DEFAULT_MAX_LINE_BYTES, open_input, read_blocks
 from .registry import ENV_VAR, Registry, search_path
+from .scaffold import new_schema
 from .sinks import NDJSONSink
 from .spec import Schema
 from .values import encode_default
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
+JSON_SCHEMA = Path(__file__).with_name("schema.json")
 PROG = "normalize"
 
 
@@ -52,7 +54,9 @@ def _run_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Normalize raw logs into typed NDJSON events with a Panther-style schema.",
         epilog="Other commands: 'normalize schemas' lists the schemas found; "
-        "'normalize explain -s NAME LINE' shows how a line goes through a schema.",
+        "'normalize explain -s NAME LINE' shows how a line goes through a schema; "
+        "'normalize json-schema' prints the JSON Schema of schema files; "
+        "'normalize new-schema NAME' writes a schema skeleton with test cases.",
     )
     p.add_argument(
         "files", nargs="*", metavar="FILE", help="input files ('-' or none: stdin; .gz read as is)"
@@ -122,6 +126,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list_schemas(args[1:])
         if args and args[0] == "explain":
             return _explain(args[1:])
+        if args and args[0] == "json-schema":
+            _Parser(
+                prog=f"{PROG} json-schema", description="Print the JSON Schema of schema files."
+            ).parse_args(args[1:])
+            sys.stdout.write(JSON_SCHEMA.read_text(encoding="utf-8"))
+            return EXIT_OK
+        if args and args[0] == "new-schema":
+            return _new_schema(args[1:])
         return _normalize(args)
     except NormalizeError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
@@ -150,6 +162,16 @@ def _list_schemas(argv: list[str]) -> int:
     for problem in registry.problems:
         print(f"{PROG}: {problem}", file=sys.stderr)
     return EXIT_USAGE if registry.problems else EXIT_OK
+
+
+def _new_schema(argv: list[str]) -> int:
+    p = _Parser(prog=f"{PROG} new-schema", description="Write a working schema skeleton and its test cases.")
+    p.add_argument("name", metavar="NAME", help="the schema name, e.g. Custom.Acme.Audit")
+    p.add_argument("--dir", default=".", metavar="DIR", help="where to write it (default: here)")
+    args = p.parse_args(argv)
+    schema_file, tests_file = new_schema(args.name, Path(args.dir), JSON_SCHEMA)
+    print(f"wrote {schema_file} and {tests_file}; try: normalize test {schema_file.parent}")
+    return EXIT_OK
 
 
 def _explain(argv: list[str]) -> int:

@@ -353,3 +353,27 @@ def test_unknown_glob() -> None:
         2,
         f"normalize: no schema matches 'Nope.*' (known: {', '.join(BUNDLED)})\n",
     )
+
+
+def test_json_schema_is_the_shipped_file() -> None:
+    result = run("json-schema")
+    assert result.returncode == 0
+    assert result.stdout == (REPO / "engine" / "schema.json").read_bytes()
+
+
+def test_new_schema_skeleton_works(tmp_path: Path) -> None:
+    result = run("new-schema", "Custom.Acme.Audit", "--dir", str(tmp_path))
+    schema = tmp_path / "Custom" / "Acme" / "Audit.yml"
+    assert result.returncode == 0
+    assert result.stdout.decode() == (
+        f"wrote {schema} and {schema.with_suffix('.tests.yml')}; try: normalize test {schema.parent}\n"
+    )
+    lines = b"2024-03-15T10:00:01+01:00 INFO 10.0.0.1 user logged in\n2024-03-15T10:00:03Z TRACE ::1 noisy\n"
+    normalized = run("-s", "Custom.Acme.Audit", "--schemas", str(tmp_path), "--quiet", stdin=lines)
+    (event,) = events(normalized.stdout)
+    assert (event["time"], event["p_any_ip_addresses"]) == ("2024-03-15 09:00:01.000000000", ["10.0.0.1"])
+    again = run("new-schema", "Custom.Acme.Audit", "--dir", str(tmp_path))
+    assert (again.returncode, again.stderr.decode()) == (
+        2,
+        f"normalize: {schema} exists already: not overwritten\n",
+    )
