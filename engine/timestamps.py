@@ -610,6 +610,8 @@ def compile_time_text(fmts: Sequence[str]) -> TimeTextParser:
     if tuple(fmts) in ((), ("",), ("rfc3339",)):
         return _rfc3339_text
     parse = compile_time_formats(fmts)
+    if any(fmt not in _EPOCH_FORMATS for fmt in fmts):
+        return _remembering(parse)
 
     def parse_text(
         value: str | int | float, _parse: TimeParser = parse, _format: Callable[[int], str] = format_ns
@@ -617,3 +619,32 @@ def compile_time_text(fmts: Sequence[str]) -> TimeTextParser:
         return _format(_parse(value))
 
     return parse_text
+
+
+_EPOCH_FORMATS: Final = frozenset({"unix", "unix_ms", "unix_us", "unix_ns"})
+
+
+def _remembering(parse: TimeParser) -> TimeTextParser:
+    """Text → output form for strftime formats, remembering recent answers.
+
+    Access logs write whole seconds, so one text repeats for every line of its second, and a
+    strftime parse costs microseconds. Parsing is a pure function of the text, so the answer of a
+    text seen before is reused; the memory is emptied when it holds 4096 texts.
+    """
+    memory: dict[str, str] = {}
+
+    def parse_text(value: str | int | float) -> str:
+        if type(value) is not str:  # JSON numbers (1 == 1.0 == True as keys): not remembered
+            return format_ns(parse(value))
+        text = memory.get(value)
+        if text is None:
+            text = format_ns(parse(value))
+            if len(memory) >= _TEXT_MEMORY:
+                memory.clear()
+            memory[value] = text
+        return text
+
+    return parse_text
+
+
+_TEXT_MEMORY: Final = 4096

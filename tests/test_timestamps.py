@@ -622,3 +622,14 @@ def test_unix_huge_exponents_are_out_of_range(value: str) -> None:
     with pytest.raises(BadValue) as info:
         compile_time_format("unix")(value)
     assert info.value.detail == "out of range (years 0000 to 9999 in UTC)"
+
+
+def test_strftime_answers_are_remembered_and_stay_right() -> None:
+    parse = timestamps.compile_time_text(["%d/%b/%Y:%H:%M:%S %z", "unix"])
+    texts = [f"10/Oct/2000:13:55:{s:02d} -0700" for s in range(60)] * 2
+    assert [parse(t) for t in texts] == [f"2000-10-10 20:55:{s:02d}.000000000" for s in range(60)] * 2
+    assert parse(1) == "1970-01-01 00:00:01.000000000"
+    with pytest.raises(BadValue):
+        parse(True)  # a JSON boolean is no time, whatever was seen before
+    for i in range(5000):  # past the memory's size: emptied, still right
+        assert parse(str(i)) == timestamps.format_ns(i * 1_000_000_000)
