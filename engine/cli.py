@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from . import schematest
 from .allocator import keep_freed_memory
 from .compiler import DEFAULT_REGEX_TIMEOUT
 from .errors import NormalizeError
@@ -56,7 +57,8 @@ def _run_parser() -> argparse.ArgumentParser:
         epilog="Other commands: 'normalize schemas' lists the schemas found; "
         "'normalize explain -s NAME LINE' shows how a line goes through a schema; "
         "'normalize json-schema' prints the JSON Schema of schema files; "
-        "'normalize new-schema NAME' writes a schema skeleton with test cases.",
+        "'normalize new-schema NAME' writes a schema skeleton with test cases; "
+        "'normalize test [PATH]' runs the test cases beside schemas.",
     )
     p.add_argument(
         "files", nargs="*", metavar="FILE", help="input files ('-' or none: stdin; .gz read as is)"
@@ -134,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args and args[0] == "new-schema":
             return _new_schema(args[1:])
+        if args and args[0] == "test":
+            return _test(args[1:])
         return _normalize(args)
     except NormalizeError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
@@ -162,6 +166,24 @@ def _list_schemas(argv: list[str]) -> int:
     for problem in registry.problems:
         print(f"{PROG}: {problem}", file=sys.stderr)
     return EXIT_USAGE if registry.problems else EXIT_OK
+
+
+def _test(argv: list[str]) -> int:
+    p = _Parser(
+        prog=f"{PROG} test",
+        description="Run the test cases beside each schema (NAME.tests.yml next to NAME.yml).",
+    )
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH", help="test files or folders (default: the schema folders)"
+    )
+    _add_schema_folders(p)
+    args = p.parse_args(argv)
+    paths = args.paths or search_path(args.schemas)
+    results = schematest.run_paths(paths)
+    if not results:
+        raise NormalizeError(f"no test cases found in {', '.join(map(str, paths))}")
+    print(schematest.render(results))
+    return EXIT_OK if all(r.passed for r in results) else EXIT_REJECTS
 
 
 def _new_schema(argv: list[str]) -> int:

@@ -377,3 +377,25 @@ def test_new_schema_skeleton_works(tmp_path: Path) -> None:
         2,
         f"normalize: {schema} exists already: not overwritten\n",
     )
+
+
+def test_normalize_test_on_bundled_and_a_failing_case(tmp_path: Path) -> None:
+    bundled = run("test")
+    assert bundled.returncode == 0
+    assert bundled.stdout.decode().splitlines()[-1].endswith(" passed, 0 failed")
+    run("new-schema", "Custom.Acme.Audit", "--dir", str(tmp_path))
+    folder = tmp_path / "Custom" / "Acme"
+    assert run("test", str(folder)).stdout == b"3 passed, 0 failed\n"
+    cases = folder / "Audit.tests.yml"
+    cases.write_text(cases.read_text().replace("level: INFO", "level: WARN", 1))
+    failing = run("test", str(folder))
+    assert failing.returncode == 1
+    out = failing.stdout.decode()
+    assert "FAIL an event with every field" in out
+    assert '  field \'level\': expected "WARN", got "INFO"' in out
+    assert out.splitlines()[-1] == "2 passed, 1 failed"
+    nothing = run("test", str(REPO / "tools"))
+    assert (nothing.returncode, nothing.stderr.decode()) == (
+        2,
+        f"normalize: no test cases found in {REPO / 'tools'}\n",
+    )
