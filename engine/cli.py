@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from . import schematest
+from . import lint, schematest
 from .allocator import keep_freed_memory
 from .compiler import DEFAULT_REGEX_TIMEOUT
 from .errors import NormalizeError
@@ -58,7 +58,8 @@ def _run_parser() -> argparse.ArgumentParser:
         "'normalize explain -s NAME LINE' shows how a line goes through a schema; "
         "'normalize json-schema' prints the JSON Schema of schema files; "
         "'normalize new-schema NAME' writes a schema skeleton with test cases; "
-        "'normalize test [PATH]' runs the test cases beside schemas.",
+        "'normalize test [PATH]' runs the test cases beside schemas; "
+        "'normalize lint [PATH]' checks schema files.",
     )
     p.add_argument(
         "files", nargs="*", metavar="FILE", help="input files ('-' or none: stdin; .gz read as is)"
@@ -138,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _new_schema(args[1:])
         if args and args[0] == "test":
             return _test(args[1:])
+        if args and args[0] == "lint":
+            return _lint(args[1:])
         return _normalize(args)
     except NormalizeError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
@@ -166,6 +169,27 @@ def _list_schemas(argv: list[str]) -> int:
     for problem in registry.problems:
         print(f"{PROG}: {problem}", file=sys.stderr)
     return EXIT_USAGE if registry.problems else EXIT_OK
+
+
+def _lint(argv: list[str]) -> int:
+    p = _Parser(
+        prog=f"{PROG} lint", description="Check schema files; every problem at FILE:LINE:COL, in one pass."
+    )
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH", help="schema files or folders (default: the schema folders)"
+    )
+    _add_schema_folders(p)
+    p.add_argument("--format", choices=lint.FORMATS, default="text", help="how to write the findings")
+    p.add_argument(
+        "--fail-on",
+        choices=("error", "warning"),
+        default="error",
+        help="exit 1 at or above this (default: error)",
+    )
+    args = p.parse_args(argv)
+    findings = lint.lint_paths(args.paths or search_path(args.schemas))
+    sys.stdout.write(lint.render(findings, args.format))
+    return lint.exit_code(findings, args.fail_on)
 
 
 def _test(argv: list[str]) -> int:

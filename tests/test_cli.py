@@ -399,3 +399,15 @@ def test_normalize_test_on_bundled_and_a_failing_case(tmp_path: Path) -> None:
         2,
         f"normalize: no test cases found in {REPO / 'tools'}\n",
     )
+
+
+def test_lint_command() -> None:
+    clean = run("lint")
+    assert (clean.returncode, clean.stdout) == (0, b"no problems found\n")
+    case = REPO / "tests" / "lint_cases" / "duplicate-key.yml"
+    broken = run("lint", str(case))
+    assert broken.returncode == 1
+    assert broken.stdout.decode().splitlines()[0] == (
+        f"{case}:5:5: error: duplicate key 'name' (first at line 3) [duplicate-key]"
+    )
+    assert run("lint", "--format", "yaml").returncode == 2

@@ -218,8 +218,14 @@ BAD_TAIL = "fields:\n  - {name: x, type: string}\n"
             "invalid regular expression: bad character in group name at position 14",
             4,
         ),
+        (
+            "    match: ['(?:a{1000}){1000}']\n",
+            "the pattern would compile to about 1,000,000 steps, more than the 100,000 allowed "
+            "(a repeat inside a repeat multiplies them)",
+            4,
+        ),
     ],
-    ids=["unknown", "recursive", "unbalanced", "bad-group-name"],
+    ids=["unknown", "recursive", "unbalanced", "bad-group-name", "compile-bomb"],
 )
 def test_schema_errors(
     schema_file: Callable[[str, str], Path], parser_body: str, expected: str, line: int

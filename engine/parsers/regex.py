@@ -21,6 +21,7 @@ import regex
 from ..errors import RegexTimeout, SchemaError
 from . import TextParser
 from .grok import expand
+from .regexcheck import MAX_COMPILED_SIZE, compiled_size
 
 DEFAULT_TIMEOUT = 0.1
 """Seconds one search of one line may take (``--regex-timeout``)."""
@@ -34,6 +35,12 @@ def compile_regex(config: Mapping[str, Any]) -> regex.Pattern[str]:
     source = expand("".join(config["match"]), config.get("patternDefinitions", {}))
     if len(source) > MAX_PATTERN_LENGTH:
         raise SchemaError(f"the expanded pattern is {len(source)} characters, more than {MAX_PATTERN_LENGTH}")
+    size = compiled_size(source)  # before compiling: nested repeats multiply the compile's cost
+    if size > MAX_COMPILED_SIZE:
+        raise SchemaError(
+            f"the pattern would compile to about {size:,} steps, more than the {MAX_COMPILED_SIZE:,} allowed "
+            "(a repeat inside a repeat multiplies them)"
+        )
     try:
         return regex.compile(source, regex.ASCII)
     except regex.error as exc:
