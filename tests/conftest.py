@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from engine import Batch, Normalizer
+from engine import Batch, Normalizer, Registry, search_path
 from engine.registry import load_schema_file
 
 P_VOLATILE = ("p_row_id", "p_parse_time")
@@ -42,3 +42,16 @@ def normalize(schema_file: Callable[[str, str], Path]) -> Callable[..., Batch]:
 def stable(event: dict[str, Any]) -> dict[str, Any]:
     """An event without the fields that differ on every run."""
     return {k: v for k, v in event.items() if k not in P_VOLATILE}
+
+
+def read_sample(path: Path) -> list[str]:
+    """A sample log's lines, split as the reader splits them (on \\n only, spec l.3)."""
+    text = path.read_text(encoding="utf-8")
+    assert text.endswith("\n")
+    return text[:-1].split("\n")
+
+
+def normalizers_for(names: Iterable[str]) -> dict[str, Normalizer]:
+    """One normalizer per bundled schema name."""
+    registry = Registry(search_path())
+    return {name: Normalizer(registry.load(name)) for name in names}

@@ -15,7 +15,9 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from engine import Normalizer, Registry, search_path
+from engine import Normalizer
+
+from .conftest import normalizers_for, read_sample
 
 AWS = Path(__file__).resolve().parents[1] / "schemas" / "AWS"
 ACCOUNT = "123456789012"
@@ -578,16 +580,12 @@ VOLATILE = ("p_log_type", "p_row_id", "p_parse_time")
 
 
 def sample_lines(schema: str) -> list[str]:
-    """The sample's lines, split as the reader splits them (on \\n only, spec l.3)."""
-    text = SAMPLES[schema][0].read_text(encoding="utf-8")
-    assert text.endswith("\n")
-    return text[:-1].split("\n")
+    return read_sample(SAMPLES[schema][0])
 
 
 @pytest.fixture(scope="module")
 def normalizers() -> dict[str, Normalizer]:
-    registry = Registry(search_path())
-    return {schema: Normalizer(registry.load(schema)) for schema in SAMPLES}
+    return normalizers_for(SAMPLES)
 
 
 @pytest.mark.parametrize("schema", sorted(SAMPLES))

@@ -16,6 +16,8 @@ import pytest
 
 from engine import Normalizer, Registry, search_path
 
+from .conftest import normalizers_for, read_sample
+
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 PARSE_TIME = "<p_parse_time>"
 
@@ -548,16 +550,12 @@ CASES = [
 
 
 def sample_lines(schema: str) -> list[str]:
-    """The sample's lines, split as the reader splits them (on \\n only, spec l.3)."""
-    text = SAMPLES[schema][0].read_text(encoding="utf-8")
-    assert text.endswith("\n")
-    return text[:-1].split("\n")
+    return read_sample(SAMPLES[schema][0])
 
 
 @pytest.fixture(scope="module")
 def normalizers() -> dict[str, Normalizer]:
-    registry = Registry(search_path())
-    return {schema: Normalizer(registry.load(schema)) for schema in SAMPLES}
+    return normalizers_for(SAMPLES)
 
 
 def test_bundled_schema_names(monkeypatch: pytest.MonkeyPatch) -> None:
