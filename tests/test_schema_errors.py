@@ -74,6 +74,11 @@ CASES = [
         "7:12: duplicate field name 'a' (also fields[0]) (at fields[1].name)",
     ),
     (
+        "validate-on-array",
+        HEAD + "  - name: a\n    type: array\n    element: {type: string}\n    validate: {allow: [x]}\n",
+        "9:15: 'validate' applies to string values, not to 'array' (at fields[0].validate)",
+    ),
+    (
         "mask-on-int",
         HEAD + "  - name: a\n    type: int\n    mask: {type: redact}\n",
         "8:11: 'mask' applies to string values, not to 'int' (at fields[0].mask)",
