@@ -136,23 +136,40 @@ def _slot_names(schema: Schema) -> list[str]:
 def _emit_branches(w: _Writer, parser: TextParser, slots: list[str], slot: dict[str, str]) -> None:
     """Try each branch in order; bind its values to the slots by position (the last duplicate wins).
 
-    A flat ``if``/``elif`` chain, so any number of patterns stays within Python's nesting limits.
+    A flat ``if``/``elif`` chain, so any number of patterns stays within Python's nesting limits;
+    a parser with one branch that offers its code is inlined instead.
     """
+    if parser.inline is not None:
+        ((_, names),) = parser.branches
+        targets = _targets(names, slot)
+        lines, namespace = parser.inline(targets)
+        w.lines.extend(lines)
+        w.namespace.update(namespace)
+        for name in slots:
+            if slot[name] not in targets:
+                w.emit(f"{slot[name]} = None")
+        return
     for i, (match, names) in enumerate(parser.branches):
         keyword = "if" if i == 0 else "elif"
         w.emit(f"{keyword} (values := {w.bind('match', match)}(line)) is not None:")
-        targets = ["_"] * len(names)
-        for position, name in enumerate(names):
-            if name and name in slot:  # the unnamed %{} emits nothing (spec a.1, U8)
-                if slot[name] in targets:  # an earlier duplicate: the JSON decoder keeps the last (spec a.3)
-                    targets[targets.index(slot[name])] = "_"
-                targets[position] = slot[name]
+        targets = _targets(names, slot)
         w.emit(f"{', '.join(targets)}, = values", 2)
         for name in slots:
             if slot[name] not in targets:
                 w.emit(f"{slot[name]} = None", 2)
     w.emit("else:")
     w.emit("return None", 2)
+
+
+def _targets(names: tuple[str, ...], slot: dict[str, str]) -> list[str]:
+    """The local each value of a branch goes to, by position; ``_`` for values nothing reads."""
+    targets = ["_"] * len(names)
+    for position, name in enumerate(names):
+        if name and name in slot:  # the unnamed %{} emits nothing (spec a.1, U8)
+            if slot[name] in targets:  # an earlier duplicate: the JSON decoder keeps the last (spec a.3)
+                targets[targets.index(slot[name])] = "_"
+            targets[position] = slot[name]
+    return targets
 
 
 def _emit_text_options(w: _Writer, schema: Schema, slots: list[str], slot: dict[str, str]) -> None:

@@ -20,6 +20,10 @@ class TextParser:
 
     branches: tuple[Branch, ...]
     why_not: Callable[[str], str]
+    inline: Callable[[Sequence[str]], tuple[list[str], dict[str, Any]]] | None = None
+    """For a single branch: its matching code, as lines to put into the line function (values into
+    the given local names, ``return None`` on failure) and the globals they use; saves a call and a
+    tuple per line."""
 
 
 def compile_text_parser(

@@ -16,9 +16,9 @@ only to explain a line that did not match.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from ..codegen import compile_function
 from . import TextParser
@@ -109,13 +109,31 @@ def _generate(source: str, prefix: str, placeholders: tuple[Placeholder, ...]) -
     ``maxsplit`` (first occurrences, exactly like successive ``find`` calls); other placeholders
     become ``find`` calls; quoted ones check for a backslash ahead and take the escape scan only then.
     """
-    lines = ["def match(line):"]
+    names = [f"v{i}" for i in range(len(placeholders))]
+    lines = [
+        "def match(line):",
+        *match_lines(prefix, placeholders, names),
+        f"    return ({', '.join(names)},)",
+    ]
+    return compile_function("\n".join(lines), "match", dict(NAMESPACE), f"<fastmatch {source!r}>")
+
+
+NAMESPACE: Final = {"_unquote": None, "QuotedSyntaxError": None}  # filled below, once defined
+"""The globals the matching lines refer to, for code that inlines them."""
+
+
+def match_lines(prefix: str, placeholders: tuple[Placeholder, ...], targets: Sequence[str]) -> list[str]:
+    """The body of a matcher (indented one level): each value into ``targets[i]``, ``return None`` on
+    failure. The schema compiler inlines these lines into a line function when a schema has one
+    pattern; ``_generate`` wraps them into a standalone ``match``.
+    """
+    lines: list[str] = []
     emit = lines.append
     if prefix:
         emit(f"    if not line.startswith({prefix!r}):")
         emit("        return None")
     emit(f"    pos = {len(prefix)}")
-    names = [f"v{i}" for i in range(len(placeholders))]
+    names = list(targets)
     i, n = 0, len(placeholders)
     while i < n:
         ph = placeholders[i]
@@ -140,9 +158,7 @@ def _generate(source: str, prefix: str, placeholders: tuple[Placeholder, ...]) -
             else:
                 _emit_find(emit, names[i], ph.delimiter)
                 i += 1
-    emit(f"    return ({', '.join(names)},)")
-    namespace = {"_unquote": _unquote, "QuotedSyntaxError": QuotedSyntaxError}
-    return compile_function("\n".join(lines), "match", namespace, f"<fastmatch {source!r}>")
+    return lines
 
 
 def _emit_find(emit: Callable[[str], None], name: str, delimiter: str) -> None:
@@ -241,6 +257,9 @@ def _unquote(line: str, pos: int, quote: str) -> tuple[str, int]:
             raise QuotedSyntaxError(f"invalid escape \\{c}")
 
 
+NAMESPACE.update(_unquote=_unquote, QuotedSyntaxError=QuotedSyntaxError)
+
+
 # --- the slow interpreter, for explanations -----------------------------------------------------
 
 
@@ -289,4 +308,11 @@ def compile(config: Mapping[str, Any]) -> TextParser:
             return reasons[0]
         return "; ".join(f"match[{i}]: {reason}" for i, reason in enumerate(reasons))
 
-    return TextParser(tuple((p.match, p.names) for p in patterns), why_not)
+    inline = None
+    if len(patterns) == 1:
+        (only,) = patterns
+
+        def inline(targets: Sequence[str]) -> tuple[list[str], dict[str, Any]]:
+            return match_lines(only.prefix, only.placeholders, targets), dict(NAMESPACE)
+
+    return TextParser(tuple((p.match, p.names) for p in patterns), why_not, inline)
