@@ -39,7 +39,7 @@ from .parsers.grok import expand
 from .parsers.regex import compile_regex
 from .parsers.regexcheck import MAX_COMPILED_SIZE, Backtracking, compiled_size, nesting_message, parse_regex
 from .parsers.text import parse_template
-from .registry import _message, _ref_properties, _schema_files, _validator, json_schema
+from .registry import json_schema, ref_properties, reword, schema_files, validator
 from .spec import build_schema
 from .timestamps import TimeFormatError, compile_time_formats
 from .yamlio import Document, read_yaml
@@ -127,7 +127,7 @@ def _files(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
     seen: set[str] = set()
     files: list[str] = []
     for path in paths:
-        found = [str(f) for f in _schema_files(Path(path))] if os.path.isdir(path) else [os.fsdecode(path)]
+        found = [str(f) for f in schema_files(Path(path))] if os.path.isdir(path) else [os.fsdecode(path)]
         for file in found:
             key = os.path.realpath(file)  # a file given and also found in a given folder is one file
             if key not in seen:
@@ -142,7 +142,7 @@ def _lint_file(file: str, first_by_name: dict[str, str]) -> list[Finding]:
     except SchemaError as exc:
         return [_unreadable(exc)]
     findings = [finding for check in _CHECKS for finding in check(doc)]
-    if _validator().is_valid(doc.data):  # build_schema relies on a document schema.json accepts
+    if validator().is_valid(doc.data):  # build_schema relies on a document schema.json accepts
         findings += _semantic(doc, findings)
     findings += _duplicate_name(doc, first_by_name)
     return _without_repeats(findings)
@@ -190,7 +190,7 @@ def _unreadable(exc: SchemaError) -> Finding:
 
 def _json_schema(doc: Document) -> Iterator[Finding]:
     """Every schema.json violation, worded as the loader words its first one."""
-    for error in _validator().iter_errors(doc.data):
+    for error in validator().iter_errors(doc.data):
         path = tuple(error.absolute_path)
         if error.validator in ("additionalProperties", "unevaluatedProperties"):
             for key in _unknown_keys(error):
@@ -198,12 +198,12 @@ def _json_schema(doc: Document) -> Iterator[Finding]:
         elif path == ("schema",) and error.validator in ("pattern", "maxLength"):
             yield _at(doc, "schema-name", _name_message(error), path)
         else:
-            message, at_key = _message(error)
+            message, at_key = reword(error)
             yield _at(doc, "schema-json", message, path, key=at_key)
 
 
 def _unknown_keys(error: jsonschema.ValidationError) -> list[str]:
-    known = set(error.schema.get("properties", {})) | _ref_properties(error.schema)
+    known = set(error.schema.get("properties", {})) | ref_properties(error.schema)
     return sorted(set(error.instance) - known)
 
 
@@ -212,7 +212,7 @@ def _name_message(error: jsonschema.ValidationError) -> str:
         return (
             f"schema name is {len(error.instance)} characters, more than the {error.validator_value} allowed"
         )
-    return _message(error)[0]
+    return reword(error)[0]
 
 
 # --- step 3: checks on the plain document ---------------------------------------------------------

@@ -66,7 +66,7 @@ class Registry:
         for folder in folders:
             if not folder.is_dir():
                 raise NormalizeError(f"schema folder {folder} does not exist or is not a folder")
-            for file in _schema_files(folder):
+            for file in schema_files(folder):
                 try:
                     name = _schema_name(file)
                 except SchemaError as exc:
@@ -99,7 +99,8 @@ class Registry:
         return load_schema_file(self.file(name))
 
 
-def _schema_files(folder: Path) -> Iterator[Path]:
+def schema_files(folder: Path) -> Iterator[Path]:
+    """The schema files under ``folder``, recursively, in sorted order; test case files left out."""
     for path in sorted(folder.rglob("*")):
         if path.suffix in SCHEMA_SUFFIXES and not path.name.endswith(TEST_SUFFIXES) and path.is_file():
             yield path
@@ -124,7 +125,8 @@ def json_schema() -> dict[str, Any]:
 
 
 @cache
-def _validator() -> jsonschema.protocols.Validator:
+def validator() -> jsonschema.protocols.Validator:
+    """The JSON Schema validator of schema files, built once."""
     schema = json_schema()
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)
@@ -154,15 +156,15 @@ def _position(doc: Document, error: SchemaError) -> dict[str, int]:
 
 def _first_error(data: Any) -> SchemaError | None:
     """The most useful ``schema.json`` violation, in the user's words, or ``None``."""
-    errors = list(_validator().iter_errors(data))
+    errors = list(validator().iter_errors(data))
     if not errors:
         return None
     best = jsonschema.exceptions.best_match(errors)
-    message, at_key = _message(best)
+    message, at_key = reword(best)
     return SchemaError(message, path=tuple(best.absolute_path), at_key=at_key)
 
 
-def _message(error: jsonschema.ValidationError) -> tuple[str, bool]:
+def reword(error: jsonschema.ValidationError) -> tuple[str, bool]:
     """Reword a ``jsonschema`` error; say whether it is about a key (the path is reported apart)."""
     return _wording(error), error.validator in ("additionalProperties", "unevaluatedProperties")
 
@@ -171,7 +173,7 @@ def _wording(error: jsonschema.ValidationError) -> str:
     kind = error.validator
     value = error.instance
     if kind in ("additionalProperties", "unevaluatedProperties"):
-        extra = sorted(set(value) - set(error.schema.get("properties", {})) - _ref_properties(error.schema))
+        extra = sorted(set(value) - set(error.schema.get("properties", {})) - ref_properties(error.schema))
         if extra:
             error.path.append(extra[0])  # point at the key itself
             return f"unknown key {extra[0]!r}"
@@ -189,7 +191,7 @@ def _wording(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
-def _ref_properties(schema: dict[str, Any]) -> set[str]:
+def ref_properties(schema: dict[str, Any]) -> set[str]:
     """Property names that a field's ``$ref`` to ``value`` brings in."""
     if schema.get("$ref") == "#/$defs/value":
         return set(json_schema()["$defs"]["value"]["properties"])
