@@ -11,29 +11,20 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 
 from engine import Normalizer
 
 from .conftest import normalizers_for, read_sample
+from .samples import Rejected, Skipped, check_sample_line
 
 AWS = Path(__file__).resolve().parents[1] / "schemas" / "AWS"
 ACCOUNT = "123456789012"
 KMS_KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 GITHUB_OIDC = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
 GITHUB_SUBJECT = "repo:acme/infra:ref:refs/heads/main"
-
-
-class Rejected(NamedTuple):
-    reason: str
-    field: str | None
-    message: str
-
-
-class Skipped(NamedTuple):
-    kind: str
 
 
 Row = tuple[int, str, dict[str, Any] | Rejected | Skipped]
@@ -604,23 +595,7 @@ def test_sample_line(
     expected: dict[str, Any] | Rejected | Skipped,
     normalizers: dict[str, Normalizer],
 ) -> None:
-    line = sample_lines(schema)[number - 1]
-    batch = normalizers[schema].normalize([line], source="sample.log", first_line=number)
-    assert batch.lines == 1
-    if isinstance(expected, Skipped):
-        assert (batch.events, batch.rejects, dict(batch.skipped)) == ([], [], {expected.kind: 1})
-        return
-    if isinstance(expected, Rejected):
-        assert batch.events == []
-        (reject,) = batch.rejects
-        assert (reject.reason, reject.field, reject.message) == expected
-        assert (reject.schema, reject.source, reject.line, reject.raw) == (schema, "sample.log", number, line)
-        return
-    assert batch.rejects == []
-    (event,) = batch.events
-    assert event["p_log_type"] == schema
-    compared = [(key, value) for key, value in event.items() if key not in VOLATILE]
-    assert compared == list(expected.items())  # values and output order
+    check_sample_line(normalizers[schema], schema, sample_lines(schema), number, expected)
 
 
 @pytest.mark.parametrize("schema", sorted(SAMPLES))

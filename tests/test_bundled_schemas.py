@@ -10,22 +10,16 @@ fields in output order, ``p_event_time`` and the ``p_any_*`` lists included; ``p
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 
 from engine import Normalizer, Registry, search_path
 
 from .conftest import normalizers_for, read_sample
+from .samples import PARSE_TIME, Rejected, check_sample_line
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
-PARSE_TIME = "<p_parse_time>"
-
-
-class Rejected(NamedTuple):
-    reason: str
-    field: str | None
-    message: str
 
 
 Row = tuple[int, str, dict[str, Any] | Rejected]
@@ -578,21 +572,4 @@ def test_every_sample_line_has_a_row(schema: str) -> None:
 def test_sample_line(
     schema: str, number: int, expected: dict[str, Any] | Rejected, normalizers: dict[str, Normalizer]
 ) -> None:
-    line = sample_lines(schema)[number - 1]
-    batch = normalizers[schema].normalize([line], source="sample.log", first_line=number)
-    assert batch.lines == 1
-    if isinstance(expected, Rejected):
-        assert batch.events == []
-        (reject,) = batch.rejects
-        assert (reject.reason, reject.field, reject.message) == expected
-        assert (reject.schema, reject.source, reject.line, reject.raw) == (schema, "sample.log", number, line)
-        return
-    assert batch.rejects == []
-    (event,) = batch.events
-    assert event["p_log_type"] == schema
-    if expected["p_event_time"] == PARSE_TIME:
-        expected = {**expected, "p_event_time": event["p_parse_time"]}
-    compared = [
-        (key, value) for key, value in event.items() if key not in ("p_log_type", "p_row_id", "p_parse_time")
-    ]
-    assert compared == list(expected.items())  # values and output order
+    check_sample_line(normalizers[schema], schema, sample_lines(schema), number, expected)
