@@ -28,7 +28,7 @@ from . import lint, schematest
 from .allocator import keep_freed_memory
 from .compiler import DEFAULT_REGEX_TIMEOUT
 from .errors import NormalizeError
-from .explain import explain, render
+from .explain import Explainer, render
 from .normalizer import Encoded, Normalizer
 from .parallel import Block, WorkerPool, available_cores, encode_blocks
 from .reader import DEFAULT_MAX_LINE_BYTES, open_input, read_blocks
@@ -230,13 +230,13 @@ def _explain(argv: list[str]) -> int:
     _add_schema_folders(p)
     p.add_argument("--json", action="store_true", help="one JSON document per line, for tools")
     args = p.parse_args(argv)
-    normalizer = Normalizer(_load_schemas(args))
+    explainer = Explainer(Normalizer(_load_schemas(args)))
     lines = args.lines or sys.stdin.read().split("\n")
     if not args.lines and lines and lines[-1] == "":
         lines.pop()  # the newline that ends the input
     rejected = False
     for number, line in enumerate(lines, 1):
-        explanations = explain(normalizer, line.removesuffix("\r"))
+        explanations = explainer.explain(line.removesuffix("\r"))
         rejected |= not any("event" in e.result for e in explanations)
         if args.json:
             doc = {"line": number, "raw": line, "schemas": [e.to_dict() for e in explanations]}

@@ -57,13 +57,28 @@ class Explanation:
         }
 
 
+class Explainer:
+    """Explains lines through a normalizer's schemas, each with a one-schema normalizer built once
+    (its result is the real one: what that schema alone does with the line)."""
+
+    def __init__(self, normalizer: Normalizer) -> None:
+        compiled_all = normalizer.classifier or ((normalizer.compiled,) if normalizer.compiled else ())
+        self._schemas = [
+            (compiled, Normalizer(compiled.schema, invalid_utf8=normalizer.invalid_utf8))
+            for compiled in compiled_all
+        ]
+
+    def explain(self, line: str) -> list[Explanation]:
+        """``line`` through each schema, in order."""
+        return [_explain(compiled, line, single) for compiled, single in self._schemas]
+
+
 def explain(normalizer: Normalizer, line: str) -> list[Explanation]:
-    """``line`` through each schema of ``normalizer``, in order."""
-    compiled_all = normalizer.classifier or ((normalizer.compiled,) if normalizer.compiled else ())
-    return [_explain(compiled, line, normalizer) for compiled in compiled_all]
+    """``line`` through each schema of ``normalizer``, in order (one line: see ``Explainer`` for many)."""
+    return Explainer(normalizer).explain(line)
 
 
-def _explain(compiled: CompiledSchema, line: str, normalizer: Normalizer) -> Explanation:
+def _explain(compiled: CompiledSchema, line: str, single: Normalizer) -> Explanation:
     schema = compiled.schema
     out = Explanation(schema.name, schema.parser.kind)
     raw = _raw_values(compiled, line, out)
@@ -76,7 +91,6 @@ def _explain(compiled: CompiledSchema, line: str, normalizer: Normalizer) -> Exp
                 out.fields.append(FieldStep(f.name, problem=f"not a valid {exc.expected}", present=True))
                 continue
             out.fields.append(_field_step(f.name, f.value, value, json=json))
-    single = Normalizer(schema, invalid_utf8=normalizer.invalid_utf8)
     batch = single.normalize([line], source="explain")
     if batch.events:
         out.result = {"event": orjson.loads(encode_event(batch.events[0]))}
