@@ -256,9 +256,8 @@ class Normalizer:
 
     def _header(self, item: Line, state: _Source, batch: Batch, source: str, number: int) -> None:
         """Read a CSV header line: names for a schema without ``columns``, else skipped (spec f.2)."""
-        line = self._decode(item) if type(item) is not str else item
-        if type(line) is not str:
-            batch.rejects.append(self._unreadable(item, source, number))
+        line = item if type(item) is str else self._text(item, batch.rejects, source, number)
+        if line is None:
             return
         if self.sequential:
             try:
@@ -292,9 +291,8 @@ class Normalizer:
         for number, item in numbered:
             line = item
             if type(line) is not str:
-                line = self._decode(item)
-                if type(line) is not str:
-                    rejects.append(self._unreadable(item, source, number))
+                line = self._text(item, rejects, source, number)
+                if line is None:
                     continue
             if not line or (line[0] in GO_WHITESPACE and not line.strip(GO_WHITESPACE)):
                 skipped[BLANK] += 1
@@ -313,6 +311,13 @@ class Normalizer:
         return number
 
     # --- the rare paths -----------------------------------------------------------------------
+
+    def _text(self, item: bytes | Oversized, rejects: list[Reject], source: str, number: int) -> str | None:
+        """An undecoded line as text, or ``None`` after adding the reject that keeps it."""
+        line = self._decode(item)
+        if line is None:
+            rejects.append(self._unreadable(item, source, number))
+        return line
 
     def _decode(self, item: bytes | Oversized) -> str | None:
         if isinstance(item, Oversized):
@@ -359,9 +364,8 @@ class Normalizer:
         for number, item in numbered:
             line = item
             if type(line) is not str:
-                line = self._decode(item)
-                if type(line) is not str:
-                    batch.rejects.append(self._unreadable(item, source, number))
+                line = self._text(item, batch.rejects, source, number)
+                if line is None:
                     continue
             if not line or (line[0] in GO_WHITESPACE and not line.strip(GO_WHITESPACE)):
                 batch.skipped[BLANK] += 1
