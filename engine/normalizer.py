@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from . import errors
+from . import errors, fastpath
 from .compiler import DEFAULT_REGEX_TIMEOUT, SKIP, CompiledSchema, compile_schema, make_row_ids
 from .errors import BadValue, InvalidJSON, NormalizeError, RegexTimeout
 from .parsers.csv import read_header
@@ -36,6 +36,9 @@ BLANK = "blank"
 SKIP_PREFIX = "skip_prefix"
 SKIP_LINES = "skip_lines"
 HEADER = "header"
+
+DEFAULT_MAX_LINE_BYTES = 1 << 20
+"""Longer lines are rejected as ``line_too_long`` without being held whole (``--max-line-bytes``)."""
 
 RAW_PREVIEW_BYTES = 4096
 """How much of an over-long line a reject keeps (with the full line's size and SHA-256)."""
@@ -138,6 +141,8 @@ class Normalizer:
 
     ``invalid_utf8`` chooses what a line that is not valid UTF-8 becomes: ``"reject"`` (the default:
     a reject keeping the exact bytes) or ``"replace"`` (decoded with U+FFFD and normalized).
+    ``fast_path=False`` keeps ``encode_block`` off the C accelerator (``engine.fastpath``), for
+    comparison: the output is the same either way.
     """
 
     def __init__(
@@ -148,6 +153,7 @@ class Normalizer:
         source_label: str = "",
         invalid_utf8: str = "reject",
         regex_timeout: float = DEFAULT_REGEX_TIMEOUT,
+        fast_path: bool = True,
     ) -> None:
         if invalid_utf8 not in ("reject", "replace"):
             raise ValueError(f"invalid_utf8 must be 'reject' or 'replace', not {invalid_utf8!r}")
@@ -182,6 +188,10 @@ class Normalizer:
             self.classifier = tuple(
                 compile_schema(s, regex_timeout=regex_timeout, **options) for s in self.schemas
             )
+        self.plan: fastpath.Plan | None = None
+        """With one schema the C accelerator can run: its plan (see ``encode_block``)."""
+        if fast_path and self.compiled is not None:
+            self.plan = fastpath.compile_plan(self.schema, source_id=source_id, source_label=source_label)
 
     def normalize(
         self, lines: Iterable[str | bytes | Oversized], *, source: str = "-", first_line: int = 1
@@ -219,6 +229,50 @@ class Normalizer:
                 gc.enable()
         batch.lines = number - first_line + 1
         return batch
+
+    def encode_block(
+        self,
+        block: bytes | Oversized,
+        *,
+        source: str = "-",
+        first_line: int = 1,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    ) -> Encoded:
+        """Normalize a block of raw input (whole lines joined by ``\\n``, as ``reader.read_blocks``
+        yields them) straight to NDJSON: what the CLI and its workers call.
+
+        The same as splitting the block into lines, ``normalize`` and ``Batch.encoded``, byte for
+        byte but ``p_row_id`` and ``p_parse_time``. With a plan, the C accelerator writes the events
+        and hands each line it cannot settle to the reference path, in order.
+        """
+        from .reader import decode_line, split_lines
+
+        compiled = self.compiled
+        if self.plan is None or isinstance(block, Oversized) or not self._plain(source, first_line):
+            lines = [block] if isinstance(block, Oversized) else split_lines(block, max_line_bytes)
+            return self.normalize(lines, source=source, first_line=first_line).encoded()
+        assert compiled is not None, "a plan exists only for a compiled schema"
+        batch = Batch()
+        parse_time = format_ns(time.time_ns())
+
+        def settle(raw: bytes, index: int) -> bytes | None:
+            """A line the plan deferred, through the reference path: its event's JSON, or ``None``
+            when it became a reject or a skip (recorded in ``batch``)."""
+            numbered = iter(((first_line + index, decode_line(raw, max_line_bytes)),))
+            self._loop(numbered, compiled, batch, parse_time=parse_time, source=source, before=0)
+            return encode_event(batch.events.pop()) if batch.events else None
+
+        ndjson, events = self.plan.run(block, parse_time.encode(), max_line_bytes, settle)
+        if events:
+            batch.log_types[self.schema.name] = events
+        lines = block.count(b"\n") + 1
+        return Encoded(ndjson, events, batch.rejects, batch.skipped, lines, batch.log_types)
+
+    def _plain(self, source: str, first_line: int) -> bool:
+        """Whether the batch starting at ``first_line`` of ``source`` has no first lines to swallow."""
+        if first_line == 1:
+            return not (self.schema.parser.options.skip_lines or self._has_header)
+        return source not in self._sources
 
     def _source(self, source: str, first_line: int) -> _Source:
         """Where ``source`` stands: lines still to skip, a header still to read, its line function."""

@@ -19,7 +19,7 @@ from typing import Any
 
 from .allocator import keep_freed_memory
 from .normalizer import Encoded, Normalizer, Oversized
-from .reader import count_lines, split_lines
+from .reader import count_lines
 from .spec import Schema
 
 Block = bytes | Oversized
@@ -38,8 +38,7 @@ def encode_blocks(
 def _encode(
     normalizer: Normalizer, block: Block, source: str, first_line: int, max_line_bytes: int
 ) -> Encoded:
-    lines = [block] if isinstance(block, Oversized) else split_lines(block, max_line_bytes)
-    return normalizer.normalize(lines, source=source, first_line=first_line).encoded()
+    return normalizer.encode_block(block, source=source, first_line=first_line, max_line_bytes=max_line_bytes)
 
 
 def available_cores() -> int:

@@ -16,9 +16,8 @@ import io
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from .normalizer import RAW_PREVIEW_BYTES, Oversized, oversized
+from .normalizer import DEFAULT_MAX_LINE_BYTES, RAW_PREVIEW_BYTES, Oversized, oversized
 
-DEFAULT_MAX_LINE_BYTES = 1 << 20
 BLOCK_SIZE = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -102,7 +101,7 @@ def split_lines(block: bytes, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> l
     try:
         text = block.decode("utf-8")
     except UnicodeDecodeError:
-        return [_decode_line(raw, max_line_bytes) for raw in block.split(b"\n")]
+        return [decode_line(raw, max_line_bytes) for raw in block.split(b"\n")]
     lines: list[Line] = text.split("\n")  # type: ignore[assignment]
     if "\r" in text:
         lines = [line[:-1] if line.endswith("\r") else line for line in lines]  # type: ignore[union-attr]
@@ -119,7 +118,9 @@ def _limit(line: str, max_line_bytes: int) -> Line:
     return oversized(data) if len(data) > max_line_bytes else line
 
 
-def _decode_line(raw: bytes, max_line_bytes: int) -> Line:
+def decode_line(raw: bytes, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Line:
+    """One raw line (without its ``\\n``) as ``split_lines`` would give it: one ``\\r`` dropped,
+    text when it decodes, else the bytes; an ``Oversized`` when it is too long."""
     if raw.endswith(b"\r"):
         raw = raw[:-1]
     if len(raw) > max_line_bytes:

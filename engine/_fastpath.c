@@ -1,0 +1,1011 @@
+/* engine._fastpath: the C accelerator of fastmatch schemas.
+ *
+ * A Plan is a fastmatch schema reduced to data by engine/fastpath.py: its patterns (prefix,
+ * delimiters), its fields (where each comes from, how it is converted, the JSON key it is written
+ * under) and the constant parts of every event. Plan.run(block, ...) takes a block of lines and
+ * writes the events' NDJSON straight into one buffer: no Python object per line, per field or per
+ * event.
+ *
+ * The generated Python line function (engine/compiler.py) stays the reference. This code only does
+ * what it can do exactly; a line it is not certain about (a blank line, a skipPrefix, invalid UTF-8,
+ * an over-long line, a quoted value with a backslash ahead, no pattern matching, a value outside
+ * the simple forms handled here) is *deferred*: handed whole to a Python callable, which runs the
+ * reference path and returns the event's JSON, or None after recording a reject or a skip. So every
+ * line ends exactly as the reference path would end it, and tests compare the two byte for byte.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#define _GNU_SOURCE
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+enum { K_STRING = 0, K_INT = 1, K_RFC3339 = 2, K_CALL = 3 };
+
+typedef struct {
+    const char *prefix;
+    Py_ssize_t prefix_len;
+    int count;                /* placeholders */
+    const char **delims;      /* delims[i], delim_lens[i]; a length of 0: takes the rest */
+    Py_ssize_t *delim_lens;
+    unsigned char *quoted;    /* a quoted placeholder defers the line when a backslash is ahead */
+} Pattern;
+
+typedef struct {
+    int kind;
+    const char *key;          /* ',"name":' */
+    Py_ssize_t key_len;
+    int *captures;            /* per pattern: the placeholder index, or -1 when it has none */
+    int64_t max;              /* K_INT: the largest value of the type */
+    int event_time;
+    int required;
+    int keeps_empty;          /* string and json: "" is a value; for other types it is null */
+    int indicator;            /* slot in the indicator key, or -1 */
+    PyObject *call;           /* K_CALL: bytes -> JSON bytes, or None to defer */
+    PyObject *memo_key;       /* K_CALL: the last value and its answer */
+    PyObject *memo_value;
+} Field;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *keep;           /* the Python objects whose buffers the pointers below borrow */
+    Pattern *patterns;
+    int npatterns;
+    int max_placeholders;
+    Field *fields;
+    int nfields;
+    Py_ssize_t keys_len;      /* the fields' keys, all together */
+    const char **empties;
+    Py_ssize_t *empty_lens;
+    int nempties;
+    int trim_space;
+    const char *skip_prefix;
+    Py_ssize_t skip_prefix_len;
+    int nindicators;
+    PyObject *indicate;       /* tuple of bytes/None -> JSON bytes (',"p_any_x":[...]' or b'') */
+    PyObject *indicate_key;   /* the last key and its answer */
+    PyObject *indicate_value;
+    const char *log_type;     /* ',"p_log_type":"X","p_row_id":"' */
+    Py_ssize_t log_type_len;
+    char row_prefix[16];
+    uint64_t counter;
+    const char *source;       /* ',"p_source_id":"..."' and/or label, or empty */
+    Py_ssize_t source_len;
+    char *out;                /* the output buffer, kept between runs */
+    Py_ssize_t cap;
+    Py_ssize_t len;
+    int busy;
+    /* the last RFC 3339 head seen ("YYYY-MM-DDTHH:MM:SS" + zone) and its output head */
+    char ts_key[32];
+    Py_ssize_t ts_key_len;
+    char ts_head[20];
+} Plan;
+
+typedef struct {
+    const char *p;
+    Py_ssize_t n;             /* -1: null */
+} Span;
+
+/* --- small helpers ---------------------------------------------------------------------------- */
+
+static int reserve(Plan *self, Py_ssize_t more) {
+    if (self->len + more <= self->cap) {
+        return 0;
+    }
+    Py_ssize_t cap = self->cap ? self->cap : 1 << 16;
+    while (cap < self->len + more) {
+        cap *= 2;
+    }
+    char *out = PyMem_Realloc(self->out, cap);
+    if (out == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->out = out;
+    self->cap = cap;
+    return 0;
+}
+
+static inline void put(Plan *self, const char *p, Py_ssize_t n) {
+    memcpy(self->out + self->len, p, n);
+    self->len += n;
+}
+
+static inline void put_char(Plan *self, char c) { self->out[self->len++] = c; }
+
+/* Exactly the bytes orjson escapes: '"', '\\' and the C0 controls. */
+static unsigned char ESCAPE[256];
+static const char HEX[] = "0123456789abcdef";
+
+static void init_escape(void) {
+    for (int c = 0; c < 0x20; c++) {
+        ESCAPE[c] = 'u';
+    }
+    ESCAPE['\b'] = 'b';
+    ESCAPE['\t'] = 't';
+    ESCAPE['\n'] = 'n';
+    ESCAPE['\f'] = 'f';
+    ESCAPE['\r'] = 'r';
+    ESCAPE['"'] = '"';
+    ESCAPE['\\'] = '\\';
+}
+
+/* A JSON string, escaped as orjson escapes it; the caller reserved 6 bytes per input byte + 2. */
+static void put_json_string(Plan *self, const char *p, Py_ssize_t n) {
+    char *o = self->out + self->len;
+    *o++ = '"';
+    Py_ssize_t start = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        unsigned char e = ESCAPE[c];
+        if (e == 0) {
+            continue;
+        }
+        memcpy(o, p + start, i - start);
+        o += i - start;
+        start = i + 1;
+        *o++ = '\\';
+        if (e == 'u') {
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = HEX[c >> 4];
+            *o++ = HEX[c & 15];
+        } else {
+            *o++ = (char)e;
+        }
+    }
+    memcpy(o, p + start, n - start);
+    o += n - start;
+    *o++ = '"';
+    self->len = o - self->out;
+}
+
+/* Strict UTF-8, as Python's decoder: no overlongs, no surrogates, nothing above U+10FFFF. */
+static int utf8_valid(const unsigned char *s, Py_ssize_t n) {
+    Py_ssize_t i = 0;
+    while (i < n) {
+        while (i + 8 <= n) {
+            uint64_t word;
+            memcpy(&word, s + i, 8);
+            if (word & 0x8080808080808080ULL) {
+                break;
+            }
+            i += 8;
+        }
+        if (i >= n) {
+            break;
+        }
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80) return 0;
+            i += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            if (i + 2 >= n) return 0;
+            unsigned char c1 = s[i + 1], c2 = s[i + 2];
+            if ((c1 & 0xC0) != 0x80 || (c2 & 0xC0) != 0x80) return 0;
+            if (c == 0xE0 && c1 < 0xA0) return 0;  /* overlong */
+            if (c == 0xED && c1 > 0x9F) return 0;  /* surrogate */
+            i += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            if (i + 3 >= n) return 0;
+            unsigned char c1 = s[i + 1], c2 = s[i + 2], c3 = s[i + 3];
+            if ((c1 & 0xC0) != 0x80 || (c2 & 0xC0) != 0x80 || (c3 & 0xC0) != 0x80) return 0;
+            if (c == 0xF0 && c1 < 0x90) return 0;  /* overlong */
+            if (c == 0xF4 && c1 > 0x8F) return 0;  /* above U+10FFFF */
+            i += 4;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Whether a line starting with byte c might be blank (only Go whitespace): the reference decides. */
+static inline int may_be_blank(unsigned char c) {
+    return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xC2 || c == 0xE1 || c == 0xE2 || c == 0xE3;
+}
+
+/* Go's unicode.IsSpace, at the start of s: the length of the space character there, or 0. */
+static Py_ssize_t space_at_start(const unsigned char *s, Py_ssize_t n) {
+    if (n >= 1 && (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r'))) return 1;
+    if (n >= 2 && s[0] == 0xC2 && (s[1] == 0x85 || s[1] == 0xA0)) return 2;
+    if (n >= 3) {
+        if (s[0] == 0xE1 && s[1] == 0x9A && s[2] == 0x80) return 3;                 /* U+1680 */
+        if (s[0] == 0xE2 && s[1] == 0x80 &&
+            (s[2] <= 0x8A || s[2] == 0xA8 || s[2] == 0xA9 || s[2] == 0xAF) && s[2] >= 0x80)
+            return 3;                                                               /* U+2000.. */
+        if (s[0] == 0xE2 && s[1] == 0x81 && s[2] == 0x9F) return 3;                 /* U+205F */
+        if (s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80) return 3;                 /* U+3000 */
+    }
+    return 0;
+}
+
+/* The same at the end of s (valid UTF-8, so a matching suffix is a whole character). */
+static Py_ssize_t space_at_end(const unsigned char *s, Py_ssize_t n) {
+    if (n >= 1 && (s[n - 1] == ' ' || (s[n - 1] >= '\t' && s[n - 1] <= '\r'))) return 1;
+    if (n >= 2 && space_at_start(s + n - 2, 2) == 2) return 2;
+    if (n >= 3 && space_at_start(s + n - 3, 3) == 3) return 3;
+    return 0;
+}
+
+static void trim(Span *span) {
+    const unsigned char *s = (const unsigned char *)span->p;
+    Py_ssize_t k;
+    while (span->n > 0 && (k = space_at_start(s, span->n)) > 0) {
+        s += k;
+        span->n -= k;
+    }
+    while (span->n > 0 && (k = space_at_end(s, span->n)) > 0) {
+        span->n -= k;
+    }
+    span->p = (const char *)s;
+}
+
+/* --- matching --------------------------------------------------------------------------------- */
+
+enum { MATCHED, NO_MATCH, DEFER };
+
+/* fastmatch (engine/parsers/fastmatch.py): first occurrence of each delimiter, no backtracking. */
+static int match(const Pattern *pat, const char *line, Py_ssize_t n, Span *caps) {
+    if (n < pat->prefix_len || memcmp(line, pat->prefix, pat->prefix_len) != 0) {
+        return NO_MATCH;
+    }
+    const char *pos = line + pat->prefix_len, *end = line + n;
+    for (int i = 0; i < pat->count; i++) {
+        Py_ssize_t dlen = pat->delim_lens[i];
+        if (dlen == 0) {
+            caps[i].p = pos;
+            caps[i].n = end - pos;
+            continue;
+        }
+        if (pat->quoted[i] && memchr(pos, '\\', end - pos) != NULL) {
+            return DEFER;  /* Go string-literal escapes: the reference reads them */
+        }
+        const char *found = dlen == 1 ? memchr(pos, pat->delims[i][0], end - pos)
+                                      : memmem(pos, end - pos, pat->delims[i], dlen);
+        if (found == NULL) {
+            return NO_MATCH;
+        }
+        caps[i].p = pos;
+        caps[i].n = found - pos;
+        pos = found + dlen;
+    }
+    return MATCHED;
+}
+
+/* --- values ----------------------------------------------------------------------------------- */
+
+/* ASCII digits only (no sign), at most 18 of them, at most max: written without leading zeros. */
+static int put_int(Plan *self, const char *p, Py_ssize_t n, int64_t max) {
+    if (n > 18) {
+        return 0;
+    }
+    int64_t value = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned d = (unsigned char)p[i] - '0';
+        if (d > 9) {
+            return 0;
+        }
+        value = value * 10 + d;
+    }
+    if (value > max) {
+        return 0;
+    }
+    char digits[20];
+    int k = 20;
+    do {
+        digits[--k] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value);
+    put(self, digits + k, 20 - k);
+    return 1;
+}
+
+static inline int two(const char *p) {
+    unsigned a = (unsigned char)p[0] - '0', b = (unsigned char)p[1] - '0';
+    return a > 9 || b > 9 ? -1 : (int)(a * 10 + b);
+}
+
+static int64_t days_from_civil(int64_t y, int m, int d) {
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static int days_in_month(int64_t y, int m) {
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) {
+        return 29;
+    }
+    return days[m - 1];
+}
+
+/* "YYYY-MM-DD HH:MM:SS." of "YYYY-MM-DDTHH:MM:SS" + zone (timestamps._rfc3339_second's checks). */
+static int rfc3339_head(const char *s, const char *zone, Py_ssize_t zone_len, char *head) {
+    int c1 = two(s), c2 = two(s + 2), month = two(s + 5), day = two(s + 8);
+    int hour = two(s + 11), minute = two(s + 14), second = two(s + 17);
+    if (c1 < 0 || c2 < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 ||
+        s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') {
+        return 0;
+    }
+    int64_t year = c1 * 100 + c2;
+    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
+        minute > 59 || second > 59) {
+        return 0;
+    }
+    int64_t offset = 0;
+    if (zone_len == 6) {
+        int oh = two(zone + 1), om = two(zone + 4);
+        if ((zone[0] != '+' && zone[0] != '-') || zone[3] != ':' || oh < 0 || om < 0 || oh > 23 ||
+            om > 59) {
+            return 0;
+        }
+        offset = (zone[0] == '-' ? -1 : 1) * (int64_t)(oh * 3600 + om * 60);
+    }
+    int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+    seconds -= offset;
+    int64_t days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
+    int64_t rest = seconds - days * 86400;
+    int64_t y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999) {
+        return 0;
+    }
+    int h = (int)(rest / 3600), mi = (int)(rest / 60 % 60), se = (int)(rest % 60);
+    char *o = head;
+    *o++ = (char)('0' + y / 1000);
+    *o++ = (char)('0' + y / 100 % 10);
+    *o++ = (char)('0' + y / 10 % 10);
+    *o++ = (char)('0' + y % 10);
+    *o++ = '-';
+    *o++ = (char)('0' + m / 10);
+    *o++ = (char)('0' + m % 10);
+    *o++ = '-';
+    *o++ = (char)('0' + d / 10);
+    *o++ = (char)('0' + d % 10);
+    *o++ = ' ';
+    *o++ = (char)('0' + h / 10);
+    *o++ = (char)('0' + h % 10);
+    *o++ = ':';
+    *o++ = (char)('0' + mi / 10);
+    *o++ = (char)('0' + mi % 10);
+    *o++ = ':';
+    *o++ = (char)('0' + se / 10);
+    *o++ = (char)('0' + se % 10);
+    *o++ = '.';
+    return 1;
+}
+
+/* RFC 3339 text as the JSON string "YYYY-MM-DD HH:MM:SS.fffffffff" (UTC), or 0 to defer. */
+static int put_rfc3339(Plan *self, const char *s, Py_ssize_t n) {
+    if (n < 20) {
+        return 0;
+    }
+    Py_ssize_t zone_at = s[n - 1] == 'Z' ? n - 1 : n - 6;
+    if (zone_at < 19) {
+        return 0;
+    }
+    const char *zone = s + zone_at;
+    Py_ssize_t zone_len = n - zone_at;
+    if (zone_at > 19) {  /* a fraction: "." or "," and digits, cut to nine */
+        if ((s[19] != '.' && s[19] != ',') || zone_at == 20) {
+            return 0;
+        }
+        for (Py_ssize_t i = 20; i < zone_at; i++) {
+            if ((unsigned char)s[i] - '0' > 9) {
+                return 0;
+            }
+        }
+    }
+    if (self->ts_key_len != 19 + zone_len || memcmp(self->ts_key, s, 19) != 0 ||
+        memcmp(self->ts_key + 19, zone, zone_len) != 0) {
+        if (!rfc3339_head(s, zone, zone_len, self->ts_head)) {
+            return 0;
+        }
+        memcpy(self->ts_key, s, 19);
+        memcpy(self->ts_key + 19, zone, zone_len);
+        self->ts_key_len = 19 + zone_len;
+    }
+    char *o = self->out + self->len;
+    *o++ = '"';
+    memcpy(o, self->ts_head, 20);
+    o += 20;
+    Py_ssize_t digits = zone_at > 19 ? zone_at - 20 : 0;
+    if (digits > 9) {
+        digits = 9;
+    }
+    memcpy(o, s + 20, digits);
+    o += digits;
+    for (Py_ssize_t i = digits; i < 9; i++) {
+        *o++ = '0';
+    }
+    *o++ = '"';
+    self->len = o - self->out;
+    return 1;
+}
+
+/* The answer of a Python callable for `key`, remembered for the next identical key. Returns a
+ * borrowed reference (None to defer), or NULL with an exception set. */
+static PyObject *ask(PyObject *call, PyObject **memo_key, PyObject **memo_value, const char *p,
+                     Py_ssize_t n) {
+    if (*memo_key != NULL && PyBytes_GET_SIZE(*memo_key) == n &&
+        memcmp(PyBytes_AS_STRING(*memo_key), p, n) == 0) {
+        return *memo_value;
+    }
+    PyObject *key = PyBytes_FromStringAndSize(p, n);
+    if (key == NULL) {
+        return NULL;
+    }
+    PyObject *value = PyObject_CallOneArg(call, key);
+    if (value == NULL) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    if (value != Py_None && !PyBytes_Check(value)) {
+        Py_DECREF(key);
+        Py_DECREF(value);
+        PyErr_SetString(PyExc_TypeError, "a fast-path converter must return bytes or None");
+        return NULL;
+    }
+    Py_XSETREF(*memo_key, key);
+    Py_XSETREF(*memo_value, value);
+    return value;
+}
+
+/* The p_any_* fragment for the indicator values of this line. Borrowed, or NULL on error. */
+static PyObject *indicators(Plan *self, const Span *values) {
+    PyObject *last = self->indicate_key;
+    if (last != NULL) {
+        int same = 1;
+        for (int i = 0; i < self->nindicators && same; i++) {
+            PyObject *item = PyTuple_GET_ITEM(last, i);
+            if (values[i].n < 0) {
+                same = item == Py_None;
+            } else {
+                same = item != Py_None && PyBytes_GET_SIZE(item) == values[i].n &&
+                       memcmp(PyBytes_AS_STRING(item), values[i].p, values[i].n) == 0;
+            }
+        }
+        if (same) {
+            return self->indicate_value;
+        }
+    }
+    PyObject *key = PyTuple_New(self->nindicators);
+    if (key == NULL) {
+        return NULL;
+    }
+    for (int i = 0; i < self->nindicators; i++) {
+        PyObject *item = values[i].n < 0 ? Py_NewRef(Py_None)
+                                         : PyBytes_FromStringAndSize(values[i].p, values[i].n);
+        if (item == NULL) {
+            Py_DECREF(key);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(key, i, item);
+    }
+    PyObject *value = PyObject_CallOneArg(self->indicate, key);
+    if (value == NULL || !PyBytes_Check(value)) {
+        if (value != NULL) {
+            PyErr_SetString(PyExc_TypeError, "the indicator function must return bytes");
+        }
+        Py_DECREF(key);
+        Py_XDECREF(value);
+        return NULL;
+    }
+    Py_XSETREF(self->indicate_key, key);
+    Py_XSETREF(self->indicate_value, value);
+    return value;
+}
+
+/* --- one line --------------------------------------------------------------------------------- */
+
+/* Write the event of one line; 1 when written, 0 to defer the line, -1 on error. */
+static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line_bytes,
+                 Span *caps, Span *inds, const char *parse_time, Py_ssize_t parse_time_len) {
+    if (n == 0 || n > max_line_bytes || may_be_blank((unsigned char)line[0])) {
+        return 0;
+    }
+    if (self->skip_prefix_len && n >= self->skip_prefix_len &&
+        memcmp(line, self->skip_prefix, self->skip_prefix_len) == 0) {
+        return 0;
+    }
+    if (!utf8_valid((const unsigned char *)line, n)) {
+        return 0;
+    }
+    int k = 0;
+    for (; k < self->npatterns; k++) {
+        int found = match(&self->patterns[k], line, n, caps);
+        if (found == MATCHED) {
+            break;
+        }
+        if (found == DEFER) {
+            return 0;
+        }
+    }
+    if (k == self->npatterns) {
+        return 0;  /* the reference writes the no_match reject with its reason */
+    }
+    /* Room for everything of this event but its strings and Python-made fragments, which reserve
+     * their own room (plus this much again) before they are written. */
+    Py_ssize_t fixed = 512 + self->log_type_len + self->source_len + 2 * parse_time_len +
+                       (Py_ssize_t)self->nfields * 64 + self->keys_len;
+    if (reserve(self, fixed) < 0) {
+        return -1;
+    }
+    Py_ssize_t start = self->len;
+    Py_ssize_t event_time = -1, event_time_len = 0;
+    for (int i = 0; i < self->nindicators; i++) {
+        inds[i].n = -1;
+    }
+    for (int f = 0; f < self->nfields; f++) {
+        const Field *field = &self->fields[f];
+        int at = field->captures[k];
+        Span v = {NULL, -1};
+        if (at >= 0) {
+            v = caps[at];
+            if (self->trim_space) {
+                trim(&v);
+            }
+            for (int e = 0; e < self->nempties; e++) {
+                if (v.n == self->empty_lens[e] && memcmp(v.p, self->empties[e], v.n) == 0) {
+                    v.n = -1;
+                    break;
+                }
+            }
+        }
+        if (v.n < 0 || (v.n == 0 && !field->keeps_empty)) {
+            if (field->required) {
+                goto defer;
+            }
+            continue;
+        }
+        put(self, field->key, field->key_len);
+        Py_ssize_t value_at = self->len;
+        switch (field->kind) {
+        case K_STRING:
+            if (reserve(self, 6 * v.n + fixed) < 0) {  /* 6: a control character as \u00XX */
+                return -1;
+            }
+            put_json_string(self, v.p, v.n);
+            break;
+        case K_INT:
+            if (!put_int(self, v.p, v.n, field->max)) {
+                goto defer;
+            }
+            break;
+        case K_RFC3339:
+            if (!put_rfc3339(self, v.p, v.n)) {
+                goto defer;
+            }
+            break;
+        default: {
+            Field *mutable = &self->fields[f];
+            PyObject *json = ask(field->call, &mutable->memo_key, &mutable->memo_value, v.p, v.n);
+            if (json == NULL) {
+                return -1;
+            }
+            if (json == Py_None) {
+                goto defer;
+            }
+            Py_ssize_t size = PyBytes_GET_SIZE(json);
+            if (reserve(self, size + fixed) < 0) {
+                return -1;
+            }
+            put(self, PyBytes_AS_STRING(json), size);
+        }
+        }
+        if (field->event_time && event_time < 0) {
+            event_time = value_at;
+            event_time_len = self->len - value_at;
+        }
+        if (field->indicator >= 0) {
+            inds[field->indicator] = v;
+        }
+    }
+    put(self, self->log_type, self->log_type_len);
+    put(self, self->row_prefix, 16);
+    uint64_t id = ++self->counter;
+    char *o = self->out + self->len;
+    for (int i = 11; i >= 0; i--) {
+        o[i] = HEX[id & 15];
+        id >>= 4;
+    }
+    self->len += 12;
+    put(self, "\",\"p_event_time\":", 17);
+    if (event_time >= 0) {
+        memmove(self->out + self->len, self->out + event_time, event_time_len);
+        self->len += event_time_len;
+    } else {
+        put_char(self, '"');
+        put(self, parse_time, parse_time_len);
+        put_char(self, '"');
+    }
+    put(self, ",\"p_parse_time\":\"", 17);
+    put(self, parse_time, parse_time_len);
+    put_char(self, '"');
+    put(self, self->source, self->source_len);
+    if (self->nindicators) {
+        PyObject *json = indicators(self, inds);
+        if (json == NULL) {
+            return -1;
+        }
+        Py_ssize_t size = PyBytes_GET_SIZE(json);
+        if (reserve(self, size + 2) < 0) {
+            return -1;
+        }
+        put(self, PyBytes_AS_STRING(json), size);
+    }
+    self->out[start] = '{';  /* every fragment starts with ','; the first opens the object */
+    put_char(self, '}');
+    put_char(self, '\n');
+    return 1;
+defer:
+    self->len = start;
+    return 0;
+}
+
+/* --- the Plan type ---------------------------------------------------------------------------- */
+
+static void plan_dealloc(Plan *self) {
+    for (int i = 0; i < self->npatterns; i++) {
+        PyMem_Free(self->patterns[i].delims);
+        PyMem_Free(self->patterns[i].delim_lens);
+        PyMem_Free(self->patterns[i].quoted);
+    }
+    PyMem_Free(self->patterns);
+    for (int f = 0; f < self->nfields; f++) {
+        PyMem_Free(self->fields[f].captures);
+        Py_XDECREF(self->fields[f].call);
+        Py_XDECREF(self->fields[f].memo_key);
+        Py_XDECREF(self->fields[f].memo_value);
+    }
+    PyMem_Free(self->fields);
+    PyMem_Free(self->empties);
+    PyMem_Free(self->empty_lens);
+    Py_XDECREF(self->indicate);
+    Py_XDECREF(self->indicate_key);
+    Py_XDECREF(self->indicate_value);
+    PyMem_Free(self->out);
+    Py_XDECREF(self->keep);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int bad(const char *what) {
+    PyErr_Format(PyExc_TypeError, "Plan: %s", what);
+    return -1;
+}
+
+static int read_pattern(Pattern *pat, PyObject *item, int *most) {
+    PyObject *prefix, *delims, *quoted;
+    if (!PyTuple_Check(item) || !PyArg_ParseTuple(item, "O!O!O!", &PyBytes_Type, &prefix,
+                                                  &PyTuple_Type, &delims, &PyTuple_Type, &quoted)) {
+        return bad("a pattern is (prefix, delimiters, quoted)");
+    }
+    Py_ssize_t count = PyTuple_GET_SIZE(delims);
+    if (count == 0 || PyTuple_GET_SIZE(quoted) != count) {
+        return bad("a pattern needs one delimiter and one quoted flag per placeholder");
+    }
+    pat->prefix = PyBytes_AS_STRING(prefix);
+    pat->prefix_len = PyBytes_GET_SIZE(prefix);
+    pat->count = (int)count;
+    pat->delims = PyMem_Calloc(count, sizeof(char *));
+    pat->delim_lens = PyMem_Calloc(count, sizeof(Py_ssize_t));
+    pat->quoted = PyMem_Calloc(count, 1);
+    if (!pat->delims || !pat->delim_lens || !pat->quoted) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *d = PyTuple_GET_ITEM(delims, i);
+        if (!PyBytes_Check(d) || (PyBytes_GET_SIZE(d) == 0 && i != count - 1)) {
+            return bad("delimiters are bytes; only the last may be empty");
+        }
+        pat->delims[i] = PyBytes_AS_STRING(d);
+        pat->delim_lens[i] = PyBytes_GET_SIZE(d);
+        pat->quoted[i] = (unsigned char)PyObject_IsTrue(PyTuple_GET_ITEM(quoted, i));
+    }
+    if (count > *most) {
+        *most = (int)count;
+    }
+    return 0;
+}
+
+static int read_field(Field *field, PyObject *item, int npatterns, const int *counts, int *nind) {
+    PyObject *key, *captures, *call;
+    long long max;
+    int kind, event_time, required, keeps_empty, indicator;
+    if (!PyTuple_Check(item) ||
+        !PyArg_ParseTuple(item, "O!iO!LpppiO", &PyBytes_Type, &key, &kind, &PyTuple_Type,
+                          &captures, &max, &event_time, &required, &keeps_empty, &indicator,
+                          &call)) {
+        return bad("a field is (key, kind, captures, max, event_time, required, keeps_empty, "
+                   "indicator, call)");
+    }
+    if (kind < K_STRING || kind > K_CALL || (kind == K_CALL && !PyCallable_Check(call)) ||
+        PyTuple_GET_SIZE(captures) != npatterns) {
+        return bad("a field needs a known kind, a callable for K_CALL, a capture per pattern");
+    }
+    field->kind = kind;
+    field->key = PyBytes_AS_STRING(key);
+    field->key_len = PyBytes_GET_SIZE(key);
+    field->max = max;
+    field->event_time = event_time;
+    field->required = required;
+    field->keeps_empty = keeps_empty;
+    field->indicator = indicator;
+    if (indicator >= *nind) {
+        *nind = indicator + 1;
+    }
+    field->call = kind == K_CALL ? Py_NewRef(call) : NULL;
+    field->captures = PyMem_Calloc(npatterns, sizeof(int));
+    if (field->captures == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int k = 0; k < npatterns; k++) {
+        long at = PyLong_AsLong(PyTuple_GET_ITEM(captures, k));
+        if (at == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+        if (at < -1 || at >= counts[k]) {
+            return bad("a capture index is outside its pattern");
+        }
+        field->captures[k] = (int)at;
+    }
+    return 0;
+}
+
+static int plan_init(Plan *self, PyObject *args, PyObject *kwds) {
+    PyObject *patterns, *fields, *empties, *skip_prefix, *indicate, *log_type, *row_prefix, *source;
+    int trim_space;
+    static char *names[] = {"patterns", "fields", "empty_values", "trim_space", "skip_prefix",
+                            "indicate", "log_type", "row_prefix", "source", NULL};
+    if (self->keep != NULL) {
+        PyErr_SetString(PyExc_TypeError, "Plan: already initialised");
+        return -1;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!pO!OO!O!O!", names, &PyTuple_Type,
+                                     &patterns, &PyTuple_Type, &fields, &PyTuple_Type, &empties,
+                                     &trim_space, &PyBytes_Type, &skip_prefix, &indicate,
+                                     &PyBytes_Type, &log_type, &PyBytes_Type, &row_prefix,
+                                     &PyBytes_Type, &source)) {
+        return -1;
+    }
+    if (PyBytes_GET_SIZE(row_prefix) != 16) {
+        return bad("row_prefix is 16 hex characters");
+    }
+    self->keep = Py_BuildValue("(OOOOOOO)", patterns, fields, empties, skip_prefix, log_type,
+                               row_prefix, source);
+    if (self->keep == NULL) {
+        return -1;
+    }
+    self->npatterns = (int)PyTuple_GET_SIZE(patterns);
+    if (self->npatterns == 0) {
+        return bad("a plan needs a pattern");
+    }
+    self->patterns = PyMem_Calloc(self->npatterns, sizeof(Pattern));
+    int *counts = PyMem_Calloc(self->npatterns, sizeof(int));
+    if (self->patterns == NULL || counts == NULL) {
+        PyMem_Free(counts);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int k = 0; k < self->npatterns; k++) {
+        if (read_pattern(&self->patterns[k], PyTuple_GET_ITEM(patterns, k),
+                         &self->max_placeholders) < 0) {
+            PyMem_Free(counts);
+            return -1;
+        }
+        counts[k] = self->patterns[k].count;
+    }
+    self->nfields = (int)PyTuple_GET_SIZE(fields);
+    self->fields = PyMem_Calloc(self->nfields ? self->nfields : 1, sizeof(Field));
+    if (self->fields == NULL) {
+        PyMem_Free(counts);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int f = 0; f < self->nfields; f++) {
+        if (read_field(&self->fields[f], PyTuple_GET_ITEM(fields, f), self->npatterns, counts,
+                       &self->nindicators) < 0) {
+            PyMem_Free(counts);
+            return -1;
+        }
+        self->keys_len += self->fields[f].key_len;
+    }
+    PyMem_Free(counts);
+    self->nempties = (int)PyTuple_GET_SIZE(empties);
+    self->empties = PyMem_Calloc(self->nempties ? self->nempties : 1, sizeof(char *));
+    self->empty_lens = PyMem_Calloc(self->nempties ? self->nempties : 1, sizeof(Py_ssize_t));
+    if (self->empties == NULL || self->empty_lens == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int e = 0; e < self->nempties; e++) {
+        PyObject *item = PyTuple_GET_ITEM(empties, e);
+        if (!PyBytes_Check(item)) {
+            return bad("empty values are bytes");
+        }
+        self->empties[e] = PyBytes_AS_STRING(item);
+        self->empty_lens[e] = PyBytes_GET_SIZE(item);
+    }
+    if (self->nindicators && !PyCallable_Check(indicate)) {
+        return bad("fields with indicators need an indicate callable");
+    }
+    self->indicate = self->nindicators ? Py_NewRef(indicate) : NULL;
+    self->trim_space = trim_space;
+    self->skip_prefix = PyBytes_AS_STRING(skip_prefix);
+    self->skip_prefix_len = PyBytes_GET_SIZE(skip_prefix);
+    self->log_type = PyBytes_AS_STRING(log_type);
+    self->log_type_len = PyBytes_GET_SIZE(log_type);
+    memcpy(self->row_prefix, PyBytes_AS_STRING(row_prefix), 16);
+    self->source = PyBytes_AS_STRING(source);
+    self->source_len = PyBytes_GET_SIZE(source);
+    return 0;
+}
+
+/* The deferred line at [p, p + n) through the reference path; appends its JSON when it gave one. */
+static int defer(Plan *self, PyObject *fallback, const char *p, Py_ssize_t n, Py_ssize_t index,
+                 Py_ssize_t *events) {
+    PyObject *raw = PyBytes_FromStringAndSize(p, n);
+    if (raw == NULL) {
+        return -1;
+    }
+    PyObject *number = PyLong_FromSsize_t(index);
+    if (number == NULL) {
+        Py_DECREF(raw);
+        return -1;
+    }
+    PyObject *json = PyObject_CallFunctionObjArgs(fallback, raw, number, NULL);
+    Py_DECREF(raw);
+    Py_DECREF(number);
+    if (json == NULL) {
+        return -1;
+    }
+    if (json != Py_None) {
+        if (!PyBytes_Check(json)) {
+            Py_DECREF(json);
+            PyErr_SetString(PyExc_TypeError, "the fallback must return bytes or None");
+            return -1;
+        }
+        Py_ssize_t size = PyBytes_GET_SIZE(json);
+        if (reserve(self, size + 1) < 0) {
+            Py_DECREF(json);
+            return -1;
+        }
+        put(self, PyBytes_AS_STRING(json), size);
+        put_char(self, '\n');
+        (*events)++;
+    }
+    Py_DECREF(json);
+    return 0;
+}
+
+PyDoc_STRVAR(run_doc,
+"run(block, parse_time, max_line_bytes, fallback) -> (ndjson, events)\n\n"
+"Normalize a block of lines (split on b'\\n'; one b'\\r' before it is dropped) into NDJSON.\n"
+"A line the plan cannot settle is passed as fallback(raw_line, index), which returns its event's\n"
+"JSON bytes, or None when the line gave a reject or a skip.");
+
+static PyObject *plan_run(Plan *self, PyObject *args) {
+    Py_buffer block, parse_time;
+    Py_ssize_t max_line_bytes;
+    PyObject *fallback;
+    if (self->keep == NULL) {
+        PyErr_SetString(PyExc_TypeError, "Plan: not initialised");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "y*y*nO", &block, &parse_time, &max_line_bytes, &fallback)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Span *caps = PyMem_Calloc(self->max_placeholders, sizeof(Span));
+    Span *inds = PyMem_Calloc(self->nindicators ? self->nindicators : 1, sizeof(Span));
+    if (caps == NULL || inds == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "Plan.run is not reentrant");
+        goto done;
+    }
+    self->busy = 1;
+    self->len = 0;
+    Py_ssize_t events = 0, index = 0;
+    const char *p = block.buf, *end = p + block.len;
+    for (;; index++) {
+        const char *nl = memchr(p, '\n', end - p);
+        const char *raw_end = nl ? nl : end;
+        const char *line_end = raw_end > p && raw_end[-1] == '\r' ? raw_end - 1 : raw_end;
+        int written = event(self, p, line_end - p, max_line_bytes, caps, inds, parse_time.buf,
+                            parse_time.len);
+        if (written < 0 || (written == 0 && defer(self, fallback, p, raw_end - p, index, &events) < 0)) {
+            self->busy = 0;
+            goto done;
+        }
+        events += written;
+        if (nl == NULL) {
+            break;
+        }
+        p = nl + 1;
+    }
+    self->busy = 0;
+    PyObject *ndjson = PyBytes_FromStringAndSize(self->out, self->len);
+    if (ndjson != NULL) {
+        result = Py_BuildValue("(Nn)", ndjson, events);
+    }
+done:
+    PyMem_Free(caps);
+    PyMem_Free(inds);
+    PyBuffer_Release(&block);
+    PyBuffer_Release(&parse_time);
+    return result;
+}
+
+static PyMethodDef plan_methods[] = {
+    {"run", (PyCFunction)plan_run, METH_VARARGS, run_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+PyDoc_STRVAR(plan_doc,
+"Plan(patterns, fields, empty_values, trim_space, skip_prefix, indicate, log_type, row_prefix,\n"
+"     source)\n\n"
+"A fastmatch schema reduced to data (built by engine.fastpath, which documents the arguments).");
+
+static PyTypeObject PlanType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "engine._fastpath.Plan",
+    .tp_basicsize = sizeof(Plan),
+    .tp_dealloc = (destructor)plan_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = plan_doc,
+    .tp_methods = plan_methods,
+    .tp_init = (initproc)plan_init,
+    .tp_new = PyType_GenericNew,
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "engine._fastpath",
+    .m_doc = "The C accelerator of fastmatch schemas: see engine/fastpath.py.",
+    .m_size = -1,
+};
+
+PyMODINIT_FUNC PyInit__fastpath(void) {
+    init_escape();
+    if (PyType_Ready(&PlanType) < 0) {
+        return NULL;
+    }
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) {
+        return NULL;
+    }
+    if (PyModule_AddObjectRef(m, "Plan", (PyObject *)&PlanType) < 0 ||
+        PyModule_AddIntConstant(m, "K_STRING", K_STRING) < 0 ||
+        PyModule_AddIntConstant(m, "K_INT", K_INT) < 0 ||
+        PyModule_AddIntConstant(m, "K_RFC3339", K_RFC3339) < 0 ||
+        PyModule_AddIntConstant(m, "K_CALL", K_CALL) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,360 @@
+"""The C accelerator against the reference path: same events, same rejects, same counts.
+
+Each case is a line, the schema it goes through, and whether the accelerator should write its event
+itself (``native``) or hand the line to the reference path (``deferred``). Both halves are checked:
+the output of ``encode_block`` with and without the accelerator is compared, and the lines the plan
+deferred are compared with the table, so a plan that quietly deferred everything would fail here.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import Normalizer, Registry, fastpath, search_path
+from engine.normalizer import Encoded
+from engine.registry import load_schema_file
+
+needs_accelerator = pytest.mark.skipif(not fastpath.AVAILABLE, reason="the C accelerator is not built")
+
+HEROKU = "Heroku.Runtime"
+
+# Every kind of value the plan converts itself or through a remembered Python converter, two
+# indicator fields merged, a quoted placeholder, trimSpace and two emptyValues.
+ACCESS = """
+    schema: Custom.Fast.Access
+    parser:
+      fastmatch:
+        trimSpace: true
+        emptyValues: ['-', 'n/a']
+        match:
+          - '%{client} %{user} [%{time}] "%{request}" %{status} %{size} %{ratio} %{cached} %{seen}|%{tail}'
+    fields:
+      - {name: client, type: string, indicators: [ip]}
+      - {name: user, type: string, indicators: [username, email]}
+      - {name: time, type: timestamp, timeFormat: '%d/%b/%Y:%H:%M:%S %z', isEventTime: true}
+      - {name: request, type: string}
+      - {name: status, type: smallint}
+      - {name: size, type: bigint}
+      - {name: ratio, type: float}
+      - {name: cached, type: boolean}
+      - {name: seen, type: timestamp, timeFormats: [rfc3339], isEventTime: true}
+      - {name: tail, type: json}
+"""
+
+# Several patterns (tried in order), a name twice in one pattern (the last capture wins), a
+# skipPrefix, a required field, a validate rule, an int and a field only one pattern fills.
+MULTI = """
+    schema: Custom.Fast.Multi
+    parser:
+      fastmatch:
+        skipPrefix: '#'
+        match:
+          - 'A %{id} %{id} %{level}: %{msg}'
+          - 'B %{id}/%{extra} %{level}: %{msg}'
+    fields:
+      - {name: id, type: int, required: true}
+      - {name: level, type: string, validate: {allow: [info, warn, error]}}
+      - {name: extra, type: string}
+      - {name: msg, type: string}
+"""
+
+SAFE = "83 <40>1 2012-11-30T06:45:29+00:00 host app web.3 - State changed from starting to up"
+
+CASES: list[tuple[str, str | bytes, str]] = [
+    # Heroku: the usual lines, then what every value and every line shape can be.
+    (HEROKU, SAFE, "native"),
+    (
+        HEROKU,
+        '307 <158>1 2024-03-15T00:00:00.004154+00:00 host heroku router - at=info path="/a\\b"',
+        "native",
+    ),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03.123456789123Z h a w.1 - nine digits kept, the rest cut", "native"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03,5-02:30 h a w.1 - comma fraction, negative offset", "native"),
+    (HEROKU, "1 <1>1 2024-12-31T23:30:00-01:00 h a w.1 - offset crosses the year", "native"),
+    (HEROKU, "1 <1>1 2024-02-29T00:00:00Z h a w.1 - leap day", "native"),
+    (HEROKU, "1 <1>1 0000-01-01T00:00:00Z h a w.1 - year zero", "native"),
+    (HEROKU, "1 <1>1 9999-12-31T23:59:59.999999999Z h a w.1 - the last instant", "native"),
+    (HEROKU, "1 <1>1 0000-01-01T00:00:00+00:01 h a w.1 - before year zero", "deferred"),
+    (HEROKU, "1 <1>1 9999-12-31T23:59:59-00:01 h a w.1 - after 9999", "deferred"),
+    (HEROKU, "1 <1>1 2023-02-29T00:00:00Z h a w.1 - no such day", "deferred"),
+    (HEROKU, "1 <1>1 2024-03-15T24:00:00Z h a w.1 - hour 24", "deferred"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:60Z h a w.1 - leap second", "deferred"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03+24:00 h a w.1 - offset hour", "deferred"),
+    (HEROKU, "1 <1>1 2024-03-15t10:07:03Z h a w.1 - lower-case t", "deferred"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03.Z h a w.1 - empty fraction", "deferred"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03 h a w.1 - no zone", "deferred"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03+0100 h a w.1 - zone without colon", "deferred"),
+    (HEROKU, "1 <1>1 - h a w.1 - no time: p_event_time is the parse time", "native"),
+    (HEROKU, "007 <000>1 2024-03-15T10:07:03Z h a w.1 - leading zeros", "native"),
+    (HEROKU, "2147483647 <1>1 2024-03-15T10:07:03Z h a w.1 - the largest int", "native"),
+    (HEROKU, "2147483648 <1>1 2024-03-15T10:07:03Z h a w.1 - past the largest int", "deferred"),
+    (HEROKU, "-5 <1>1 2024-03-15T10:07:03Z h a w.1 - a sign", "deferred"),
+    (HEROKU, "+5 <1>1 2024-03-15T10:07:03Z h a w.1 - a plus sign", "deferred"),
+    (HEROKU, "１ <1>1 2024-03-15T10:07:03Z h a w.1 - a full-width digit", "deferred"),
+    (HEROKU, "1 <>1 2024-03-15T10:07:03Z h a w.1 - an empty int is null", "native"),
+    (HEROKU, "- <1>1 2024-03-15T10:07:03Z - - - - every emptyValue", "native"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z 10.1.2.3 a w.1 - an IP host", "native"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z h a w.1 - ", "native"),
+    (HEROKU, '1 <1>1 2024-03-15T10:07:03Z h a w.1 - \x00\x01\x1f\x7f\t"\\ controls and escapes', "native"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z h a w.1 - 👩‍💻 résumé \u2028 \ufeff non-ASCII", "native"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z h a w.1 - inner \r carriage return", "native"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z h a w.1 - a CRLF line\r", "native"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z h a w.1 - two CRs\r\r", "native"),
+    (HEROKU, "no pattern here", "deferred"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z h a", "deferred"),
+    (HEROKU, "", "deferred"),
+    (HEROKU, "   ", "deferred"),
+    (HEROKU, "\t1 <1>1 2024-03-15T10:07:03Z h a w.1 - starts with a tab", "deferred"),
+    (HEROKU, "\u00a0", "deferred"),
+    (HEROKU, "\u3000 1 <1>1 2024-03-15T10:07:03Z h a w.1 - starts with a wide space", "deferred"),
+    (HEROKU, b"1 <1>1 2024-03-15T10:07:03Z h a w.1 - bad \xff byte", "deferred"),
+    (HEROKU, b"1 <1>1 2024-03-15T10:07:03Z h a w.1 - surrogate \xed\xa0\x80", "deferred"),
+    (HEROKU, b"1 <1>1 2024-03-15T10:07:03Z h a w.1 - overlong \xc0\xaf", "deferred"),
+    (HEROKU, b"1 <1>1 2024-03-15T10:07:03Z h a w.1 - cut \xe2\x82", "deferred"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z h a w.1 - " + "x" * 300, "deferred"),  # over max_line_bytes
+    # Every type, trimSpace with Go's spaces, remembered converters, merged indicators.
+    (
+        "access",
+        '10.0.0.7 bob@example.com [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.1" 200 2326 0.25 true '
+        '2000-10-10T20:55:37Z|{"k": 1}',
+        "native",
+    ),
+    (
+        "access",
+        '10.0.0.8\u3000 n/a [10/Oct/2000:13:55:36 -0700] " GET /b\u00a0" 404 - 1e3 F -|\u2003x\u2009',
+        "native",
+    ),
+    ("access", '::1 - [-] "-" - - - - -|', "native"),
+    ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /\\"q\\"" 200 1 1 1 -|', "deferred"),
+    ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /" 200 1 1 maybe -|', "deferred"),
+    ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /" 200 1 NaN 1 -|', "deferred"),
+    ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /" 40000 1 1 1 -|', "deferred"),
+    ("access", '1.2.3.4 x [10/Xyz/2000:13:55:36 -0700] "GET /" 200 1 1 1 -|', "deferred"),
+    ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /" 200 1 1 1 2000-10-10|', "deferred"),
+    # Several patterns, a duplicate name, skipPrefix, required, validate.
+    ("multi", "A 1 2 info: first pattern, the second id wins", "native"),
+    ("multi", "B 3/x warn: second pattern", "native"),
+    ("multi", "A 1 2 debug: not an allowed level", "deferred"),
+    ("multi", "B /x warn: the required id is missing", "deferred"),
+    ("multi", "# a comment", "deferred"),
+    ("multi", "C neither pattern", "deferred"),
+]
+
+MAX_LINE_BYTES = 300
+
+
+@pytest.fixture(scope="module")
+def schemas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    if not fastpath.AVAILABLE:
+        pytest.skip("the C accelerator is not built")
+    folder = tmp_path_factory.mktemp("schemas")
+    found = {HEROKU: Registry(search_path()).load(HEROKU)}
+    for key, text in (("access", ACCESS), ("multi", MULTI)):
+        path = folder / f"{key}.yml"
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        found[key] = load_schema_file(path)
+    return found
+
+
+def comparable(encoded: Encoded) -> tuple[object, ...]:
+    """What must match between the two paths: events without their volatile fields (a parse time
+    standing in for the event time is named as such), rejects, counts."""
+    events = []
+    for line in encoded.ndjson.splitlines():
+        event = orjson.loads(line)
+        del event["p_row_id"]
+        if event["p_event_time"] == event.pop("p_parse_time"):
+            event["p_event_time"] = "<parse time>"
+        events.append(event)
+    return (
+        events,
+        [r.to_dict() for r in encoded.rejects],
+        dict(encoded.skipped),
+        encoded.lines,
+        encoded.events,
+        dict(encoded.log_types),
+    )
+
+
+def both(schema: object, block: bytes, **options: object) -> tuple[Encoded, Encoded]:
+    fast = Normalizer(schema, fast_path=True, **options)  # type: ignore[arg-type]
+    reference = Normalizer(schema, fast_path=False, **options)  # type: ignore[arg-type]
+    assert fast.plan is not None and reference.plan is None
+    return tuple(  # type: ignore[return-value]
+        n.encode_block(block, source="test", first_line=1, max_line_bytes=MAX_LINE_BYTES)
+        for n in (fast, reference)
+    )
+
+
+def deferred_lines(schema: object, block: bytes) -> list[int]:
+    """The indices of the lines the plan hands back, for a block."""
+    plan = Normalizer(schema).plan  # type: ignore[arg-type]
+    deferred: list[int] = []
+    plan.run(block, b"2026-01-01 00:00:00.000000000", MAX_LINE_BYTES, lambda raw, i: deferred.append(i))
+    return deferred
+
+
+def as_bytes(line: str | bytes) -> bytes:
+    return line if isinstance(line, bytes) else line.encode("utf-8")
+
+
+@pytest.mark.parametrize(("schema", "line", "expected"), CASES)
+def test_line(schemas: dict[str, object], schema: str, line: str | bytes, expected: str) -> None:
+    raw = as_bytes(line)
+    fast, reference = both(schemas[schema], raw)
+    assert comparable(fast) == comparable(reference)
+    assert deferred_lines(schemas[schema], raw) == ([0] if expected == "deferred" else [])
+
+
+@pytest.mark.parametrize("schema", [HEROKU, "access", "multi"])
+def test_block_keeps_order_and_counts(schemas: dict[str, object], schema: str) -> None:
+    """All the lines of a schema in one block, each twice: events interleave with the deferred
+    lines' events in input order, and lines = events + rejects + skipped."""
+    lines = [as_bytes(line) for s, line, _ in CASES if s == schema] * 2
+    block = b"\n".join(lines)
+    fast, reference = both(schemas[schema], block)
+    assert comparable(fast) == comparable(reference)
+    assert fast.lines == len(lines) == fast.events + len(fast.rejects) + sum(fast.skipped.values())
+    expected = [i for i, (s, _, kind) in enumerate(c for c in CASES if c[0] == schema) if kind == "deferred"]
+    half = len(lines) // 2
+    assert deferred_lines(schemas[schema], block) == expected + [i + half for i in expected]
+
+
+def test_source_fields_and_row_ids(schemas: dict[str, object]) -> None:
+    block = as_bytes(SAFE + "\n" + SAFE)
+    fast, reference = both(schemas[HEROKU], block, source_id="src-1", source_label='a "label"')
+    assert comparable(fast) == comparable(reference)
+    first, second = (orjson.loads(line) for line in fast.ndjson.splitlines())
+    assert first["p_source_id"] == "src-1" and first["p_source_label"] == 'a "label"'
+    assert len(first["p_row_id"]) == 28 and first["p_row_id"] != second["p_row_id"]
+    assert int(second["p_row_id"], 16) == int(first["p_row_id"], 16) + 1
+
+
+def test_bundled_samples(schemas: dict[str, object]) -> None:
+    """The bundled fastmatch schemas' samples, edge lines and rejects included, through both paths."""
+    registry = Registry(search_path())
+    for name in ("Heroku.Runtime", "Apache.AccessCombined", "Nginx.Access"):
+        schema = registry.load(name)
+        sample = Path(schema.file).parent / "sample.log"
+        block = sample.read_bytes().removesuffix(b"\n")
+        fast, reference = both(schema, block)
+        assert comparable(fast) == comparable(reference), name
+        assert fast.events > 0 and len(deferred_lines(schema, block)) < fast.lines, name
+
+
+@needs_accelerator
+@pytest.mark.parametrize(
+    ("parser", "expected"),
+    [
+        ("fastmatch: {match: ['%{a} %{b}']}", True),
+        ("fastmatch: {match: ['%{a} %{b}'], expandFields: {c: '%{a}'}}", False),
+        ("regex: {match: ['(?P<a>\\S+) (?P<b>\\S+)']}", False),
+        ("csv: {delimiter: ',', columns: [a, b]}", False),
+    ],
+)
+def test_which_schemas_have_a_plan(tmp_path: Path, parser: str, expected: bool) -> None:
+    path = tmp_path / "s.yml"
+    fields = "[{name: a, type: string}, {name: b, type: string}]"
+    path.write_text(f"schema: T.T\nparser:\n  {parser}\nfields: {fields}\n", encoding="utf-8")
+    assert (Normalizer(load_schema_file(path)).plan is not None) is expected
+
+
+@needs_accelerator
+def test_masked_and_transformed_fields_have_no_plan(tmp_path: Path) -> None:
+    path = tmp_path / "s.yml"
+    path.write_text(
+        "schema: T.T\nparser:\n  fastmatch: {match: ['%{a} %{b}']}\n"
+        "fields:\n  - {name: a, type: string, mask: {type: redact}}\n  - {name: b, type: string}\n",
+        encoding="utf-8",
+    )
+    assert Normalizer(load_schema_file(path)).plan is None
+
+
+# Fragments that make lines hard for the plan: delimiters, quotes, escapes, controls, spaces,
+# non-ASCII, numbers at the edges of their ranges, times near the edges of their forms.
+_PIECES = st.sampled_from(
+    [
+        " ",
+        "<",
+        ">",
+        "-",
+        '"',
+        "\\",
+        "\t",
+        "\r",
+        "\x00",
+        "\x1f",
+        "\u00a0",
+        "\u3000",
+        "é",
+        "👩‍💻",
+        "0",
+        "7",
+        "32767",
+        "32768",
+        "2147483647",
+        "2147483648",
+        "+",
+        "n/a",
+        "[",
+        "]",
+        "|",
+        "/",
+        "2024-03-15T10:07:03",
+        ".5",
+        ",123456789123",
+        "Z",
+        "+01:00",
+        "-23:59",
+        "10/Oct/2000:13:55:36 -0700",
+        "true",
+        "1e3",
+        "0.25",
+        "host",
+        "10.0.0.7",
+        "bob@example.com",
+    ]
+)
+_LINES = st.lists(_PIECES, max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.one_of(_LINES, st.just(SAFE)), min_size=1, max_size=8))
+def test_random_lines_heroku(schemas: dict[str, object], lines: list[str]) -> None:
+    fast, reference = both(schemas[HEROKU], "\n".join(lines).encode())
+    assert comparable(fast) == comparable(reference)
+
+
+@settings(max_examples=300, deadline=None)
+@given(fields=st.lists(_LINES, min_size=9, max_size=9))
+def test_random_fields_heroku(schemas: dict[str, object], fields: list[str]) -> None:
+    """Lines of the Heroku shape whose every value is random: most reach the plan's conversions."""
+    a, b, c, time, host, app, proc, mid, msg = fields
+    line = f"{a} <{b}>{c} {time} {host} {app} {proc} {mid} {msg}"
+    fast, reference = both(schemas[HEROKU], line.encode())
+    assert comparable(fast) == comparable(reference)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.lists(_LINES, min_size=10, max_size=10),
+    separators=st.lists(st.sampled_from([" ", " [", '] "', '" ', "|", "  "]), min_size=9, max_size=9),
+)
+def test_random_lines_access(schemas: dict[str, object], parts: list[str], separators: list[str]) -> None:
+    line = parts[0] + "".join(s + p for s, p in zip(separators, parts[1:], strict=True))
+    fast, reference = both(schemas["access"], line.encode())
+    assert comparable(fast) == comparable(reference)
+
+
+def test_accelerator_is_built() -> None:
+    """CI builds the accelerator: a missing C compiler must not pass unnoticed there."""
+    if os.environ.get("NORMALIZE_ALLOW_PURE_PYTHON"):
+        pytest.skip("NORMALIZE_ALLOW_PURE_PYTHON is set")
+    assert fastpath.AVAILABLE, "engine._fastpath was not built (is a C compiler installed?)"
