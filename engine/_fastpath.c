@@ -71,10 +71,12 @@ typedef struct {
     uint64_t counter;
     const char *source;       /* ',"p_source_id":"..."' and/or label, or empty */
     Py_ssize_t source_len;
-    char *out;                /* the output buffer, kept between runs */
+    char *out;                /* the output buffer, kept between runs (PyMem_Raw: no GIL needed) */
     Py_ssize_t cap;
     Py_ssize_t len;
     int busy;
+    int out_of_memory;        /* set without the GIL; MemoryError is raised once it is held again */
+    PyThreadState *released;  /* while run() has let go of the GIL: what takes it back */
     /* the last RFC 3339 head seen ("YYYY-MM-DDTHH:MM:SS" + zone) and its output head */
     char ts_key[32];
     Py_ssize_t ts_key_len;
@@ -88,6 +90,21 @@ typedef struct {
 
 /* --- small helpers ---------------------------------------------------------------------------- */
 
+/* run() works without the GIL, so that threads each running a plan of their own use every core;
+ * it takes the GIL back only to call Python (converters on a new value, deferred lines). */
+static inline void hold_gil(Plan *self) {
+    if (self->released != NULL) {
+        PyEval_RestoreThread(self->released);
+        self->released = NULL;
+    }
+}
+
+static inline void release_gil(Plan *self) {
+    if (self->released == NULL) {
+        self->released = PyEval_SaveThread();
+    }
+}
+
 static int reserve(Plan *self, Py_ssize_t more) {
     if (self->len + more <= self->cap) {
         return 0;
@@ -96,9 +113,9 @@ static int reserve(Plan *self, Py_ssize_t more) {
     while (cap < self->len + more) {
         cap *= 2;
     }
-    char *out = PyMem_Realloc(self->out, cap);
+    char *out = PyMem_RawRealloc(self->out, cap);
     if (out == NULL) {
-        PyErr_NoMemory();
+        self->out_of_memory = 1;
         return -1;
     }
     self->out = out;
@@ -444,13 +461,15 @@ static int put_rfc3339(Plan *self, const char *s, Py_ssize_t n) {
 }
 
 /* The answer of a Python callable for `key`, remembered for the next identical key. Returns a
- * borrowed reference (None to defer), or NULL with an exception set. */
-static PyObject *ask(PyObject *call, PyObject **memo_key, PyObject **memo_value, const char *p,
-                     Py_ssize_t n) {
+ * borrowed reference (None to defer), or NULL with an exception set and the GIL held. The memo is
+ * this plan's own and immutable bytes: reading it needs no GIL; asking Python does. */
+static PyObject *ask(Plan *self, PyObject *call, PyObject **memo_key, PyObject **memo_value,
+                     const char *p, Py_ssize_t n) {
     if (*memo_key != NULL && PyBytes_GET_SIZE(*memo_key) == n &&
         memcmp(PyBytes_AS_STRING(*memo_key), p, n) == 0) {
         return *memo_value;
     }
+    hold_gil(self);
     PyObject *key = PyBytes_FromStringAndSize(p, n);
     if (key == NULL) {
         return NULL;
@@ -468,6 +487,7 @@ static PyObject *ask(PyObject *call, PyObject **memo_key, PyObject **memo_value,
     }
     Py_XSETREF(*memo_key, key);
     Py_XSETREF(*memo_value, value);
+    release_gil(self);
     return value;
 }
 
@@ -489,6 +509,7 @@ static PyObject *indicators(Plan *self, const Span *values) {
             return self->indicate_value;
         }
     }
+    hold_gil(self);
     PyObject *key = PyTuple_New(self->nindicators);
     if (key == NULL) {
         return NULL;
@@ -513,6 +534,7 @@ static PyObject *indicators(Plan *self, const Span *values) {
     }
     Py_XSETREF(self->indicate_key, key);
     Py_XSETREF(self->indicate_value, value);
+    release_gil(self);
     return value;
 }
 
@@ -599,7 +621,7 @@ static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line
             break;
         default: {
             Field *mutable = &self->fields[f];
-            PyObject *json = ask(field->call, &mutable->memo_key, &mutable->memo_value, v.p, v.n);
+            PyObject *json = ask(self, field->call, &mutable->memo_key, &mutable->memo_value, v.p, v.n);
             if (json == NULL) {
                 return -1;
             }
@@ -684,7 +706,7 @@ static void plan_dealloc(Plan *self) {
     Py_XDECREF(self->indicate);
     Py_XDECREF(self->indicate_key);
     Py_XDECREF(self->indicate_value);
-    PyMem_Free(self->out);
+    PyMem_RawFree(self->out);
     Py_XDECREF(self->keep);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -866,6 +888,7 @@ static int plan_init(Plan *self, PyObject *args, PyObject *kwds) {
 /* The deferred line at [p, p + n) through the reference path; appends its JSON when it gave one. */
 static int defer(Plan *self, PyObject *fallback, const char *p, Py_ssize_t n, Py_ssize_t index,
                  Py_ssize_t *events) {
+    hold_gil(self);
     PyObject *raw = PyBytes_FromStringAndSize(p, n);
     if (raw == NULL) {
         return -1;
@@ -890,6 +913,7 @@ static int defer(Plan *self, PyObject *fallback, const char *p, Py_ssize_t n, Py
         Py_ssize_t size = PyBytes_GET_SIZE(json);
         if (reserve(self, size + 1) < 0) {
             Py_DECREF(json);
+            PyErr_NoMemory();
             return -1;
         }
         put(self, PyBytes_AS_STRING(json), size);
@@ -897,6 +921,7 @@ static int defer(Plan *self, PyObject *fallback, const char *p, Py_ssize_t n, Py
         (*events)++;
     }
     Py_DECREF(json);
+    release_gil(self);
     return 0;
 }
 
@@ -930,7 +955,9 @@ static PyObject *plan_run(Plan *self, PyObject *args) {
     }
     self->busy = 1;
     self->len = 0;
+    self->out_of_memory = 0;
     Py_ssize_t events = 0, index = 0;
+    release_gil(self);
     const char *p = block.buf, *end = p + block.len;
     for (;; index++) {
         const char *nl = memchr(p, '\n', end - p);
@@ -939,6 +966,10 @@ static PyObject *plan_run(Plan *self, PyObject *args) {
         int written = event(self, p, line_end - p, max_line_bytes, caps, inds, parse_time.buf,
                             parse_time.len);
         if (written < 0 || (written == 0 && defer(self, fallback, p, raw_end - p, index, &events) < 0)) {
+            hold_gil(self);
+            if (self->out_of_memory && !PyErr_Occurred()) {
+                PyErr_NoMemory();
+            }
             self->busy = 0;
             goto done;
         }
@@ -948,6 +979,7 @@ static PyObject *plan_run(Plan *self, PyObject *args) {
         }
         p = nl + 1;
     }
+    hold_gil(self);
     self->busy = 0;
     PyObject *ndjson = PyBytes_FromStringAndSize(self->out, self->len);
     if (ndjson != NULL) {

@@ -104,7 +104,13 @@ def _run_parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         metavar="N",
-        help="worker processes (default: all cores for 32 MiB or more of files, else 1); order is kept",
+        help="workers: threads with the C accelerator, else processes (default: all cores for 32 MiB "
+        "or more of files, else 1); order is kept",
+    )
+    p.add_argument(
+        "--no-fast-path",
+        action="store_true",
+        help="run every line through the generated Python code, not the C accelerator (same output)",
     )
     p.add_argument("--quiet", action="store_true", help="no summary on stderr")
     p.add_argument("--debug-codegen", action="store_true", help="print the generated line function and exit")
@@ -260,6 +266,7 @@ def _normalize(argv: list[str]) -> int:
         "source_label": args.source_label,
         "invalid_utf8": args.invalid_utf8,
         "regex_timeout": args.regex_timeout,
+        "fast_path": not args.no_fast_path,
     }
     normalizer = Normalizer(schemas, **options)
     if args.debug_codegen:
@@ -280,7 +287,10 @@ def _normalize(argv: list[str]) -> int:
         out = stack.enter_context(open(args.output, "wb")) if args.output else sys.stdout.buffer
         rej = stack.enter_context(open(args.rejects, "wb")) if args.rejects else sys.stderr.buffer
         events, rejects = NDJSONSink(out), NDJSONSink(rej)
-        pool = stack.enter_context(WorkerPool(schemas, options, workers)) if workers > 1 else None
+        pool = None
+        if workers > 1:
+            threads = normalizer.plan is not None  # the accelerator runs without the GIL
+            pool = stack.enter_context(WorkerPool(schemas, options, workers, threads=threads))
         for name in files:
             blocks = _blocks(stack, name, args.max_line_bytes)
             source = "<stdin>" if name == "-" else name

@@ -1,20 +1,25 @@
-"""Normalizing a stream of blocks, in this process or in worker processes, in input order.
+"""Normalizing a stream of blocks, in this process or in workers, in input order.
 
-``encode_blocks`` runs one ``Normalizer`` here. ``WorkerPool`` gives each worker process a whole
-``Normalizer`` of its own (compiled once per worker) and sends it blocks of raw lines; workers
-split, decode, normalize and encode, and send back NDJSON bytes and rejects, so pickling costs little
-next to the work. At most ``2 × workers`` blocks are in flight, which bounds memory, and results
-are taken back in the order the blocks were read, so the output is the same as with one process
-(except ``p_row_id`` and ``p_parse_time``, which differ on every run anyway).
+``encode_blocks`` runs one ``Normalizer`` here. ``WorkerPool`` gives each worker a whole
+``Normalizer`` of its own (compiled once per worker) and hands it blocks of raw lines; workers
+split, decode, normalize and encode, and give back NDJSON bytes and rejects. At most
+``2 × workers`` blocks are in flight, which bounds memory, and results are taken back in the order
+the blocks were read, so the output is the same as with one worker (except ``p_row_id`` and
+``p_parse_time``, which differ on every run anyway).
+
+Workers are threads when the schema has a plan for the C accelerator, which runs without the GIL
+(no pickling: a block and its NDJSON are never copied between processes); otherwise processes,
+since the reference path is Python and holds the GIL.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 from .allocator import keep_freed_memory
@@ -47,15 +52,25 @@ def available_cores() -> int:
 
 
 class WorkerPool:
-    """Worker processes, each with its own ``Normalizer`` for ``schemas`` built with ``options``."""
+    """Workers, each with its own ``Normalizer`` for ``schemas`` built with ``options``: threads
+    when ``threads`` (the normalizer has a plan for the accelerator), else processes."""
 
-    def __init__(self, schemas: Sequence[Schema], options: dict[str, Any], workers: int) -> None:
+    def __init__(
+        self, schemas: Sequence[Schema], options: dict[str, Any], workers: int, *, threads: bool = False
+    ) -> None:
         self.workers = workers
-        # fork: workers start with the modules already imported; nothing here holds threads yet.
-        context = multiprocessing.get_context("fork")
-        self._executor = ProcessPoolExecutor(
-            workers, context, initializer=_start, initargs=(schemas, options)
-        )
+        self.threads = threads
+        self._executor: Executor
+        if threads:
+            self._executor = ThreadPoolExecutor(
+                workers, "normalize", initializer=_start_thread, initargs=(schemas, options)
+            )
+        else:
+            # fork: workers start with the modules already imported; nothing here holds threads yet.
+            context = multiprocessing.get_context("fork")
+            self._executor = ProcessPoolExecutor(
+                workers, context, initializer=_start, initargs=(schemas, options)
+            )
 
     def encode_blocks(
         self, blocks: Iterable[Block], *, source: str, max_line_bytes: int
@@ -64,7 +79,8 @@ class WorkerPool:
         window: deque[Future[Encoded]] = deque()
         line = 1
         for block in blocks:
-            window.append(self._executor.submit(_work, block, source, line, max_line_bytes))
+            work = _work_in_thread if self.threads else _work
+            window.append(self._executor.submit(work, block, source, line, max_line_bytes))
             line += count_lines(block)
             if len(window) >= 2 * self.workers:
                 yield window.popleft().result()
@@ -93,3 +109,14 @@ def _start(schemas: Sequence[Schema], options: dict[str, Any]) -> None:
 def _work(block: Block, source: str, first_line: int, max_line_bytes: int) -> Encoded:
     assert _normalizer is not None, "worker started without a normalizer"
     return _encode(_normalizer, block, source, first_line, max_line_bytes)
+
+
+_local = threading.local()  # one normalizer per worker thread: a plan is not shared between threads
+
+
+def _start_thread(schemas: Sequence[Schema], options: dict[str, Any]) -> None:
+    _local.normalizer = Normalizer(schemas, **options)
+
+
+def _work_in_thread(block: Block, source: str, first_line: int, max_line_bytes: int) -> Encoded:
+    return _encode(_local.normalizer, block, source, first_line, max_line_bytes)

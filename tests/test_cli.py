@@ -222,7 +222,8 @@ def without_volatile(ndjson: bytes) -> bytes:
 
 
 def test_workers_give_the_same_output(tmp_path: Path) -> None:
-    """1 and 3 workers: byte-identical events and rejects (but for row ids and parse times), in order."""
+    """1 and 3 workers, with the C accelerator (threads) and without it (processes): byte-identical
+    events and rejects (but for row ids and parse times), in order."""
     corpus = tmp_path / "corpus.log"
     subprocess.run(
         [
@@ -238,16 +239,16 @@ def test_workers_give_the_same_output(tmp_path: Path) -> None:
     with corpus.open("ab") as f:  # rejects and skips in the middle of the stream too
         f.write(f"{BAD_PRI}\n\n{SHORT}\n".encode() + SAMPLE.read_bytes())
     outputs = []
-    for workers in ("1", "3"):
-        out, rej = tmp_path / f"out{workers}", tmp_path / f"rej{workers}"
+    for workers, *path in (("1",), ("3",), ("1", "--no-fast-path"), ("2", "--no-fast-path")):
+        out, rej = tmp_path / f"out{workers}{path}", tmp_path / f"rej{workers}{path}"
         result = run(
-            "-s", "Heroku.Runtime", "-w", workers, str(corpus), "-o", str(out), "--rejects", str(rej)
+            "-s", "Heroku.Runtime", "-w", workers, *path, str(corpus), "-o", str(out), "--rejects", str(rej)
         )
         assert result.returncode == 0
         outputs.append(
             (without_volatile(out.read_bytes()), rej.read_bytes(), result.stderr.split(b" in ")[0])
         )
-    assert outputs[0] == outputs[1]
+    assert outputs[0] == outputs[1] == outputs[2] == outputs[3]
     assert outputs[0][2] == (
         b"normalize: 30027 lines: 30021 events, 4 rejects (bad_value 2, no_match 2), 2 skipped (blank 2)"
     )
