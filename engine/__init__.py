@@ -9,16 +9,20 @@ code rely on; everything else may change::
     normalizer = Normalizer(schema)          # compiled once
     batch = normalizer.normalize(lines, source="drain.log")
     batch.events, batch.rejects, batch.skipped, batch.ndjson()
+
+    encoded = normalizer.encode_block(block, source="drain.log")   # raw lines straight to NDJSON
+    encoded.ndjson, encoded.events, encoded.rejects, encoded.lines
 """
 
 from .errors import BadValue, NormalizeError, SchemaError
-from .normalizer import Batch, Normalizer, Oversized, Reject
+from .normalizer import Batch, Encoded, Normalizer, Oversized, Reject
 from .registry import Registry, load_schema_file, search_path
 from .spec import Schema
 
 __all__ = [
     "BadValue",
     "Batch",
+    "Encoded",
     "NormalizeError",
     "Normalizer",
     "Oversized",

@@ -34,7 +34,7 @@ from .parallel import Block, WorkerPool, available_cores, encode_blocks
 from .reader import DEFAULT_MAX_LINE_BYTES, open_input, read_blocks
 from .registry import ENV_VAR, Registry, search_path
 from .scaffold import new_schema
-from .sinks import NDJSONSink
+from .sinks import NDJSONSink, PositionalSink
 from .spec import Schema
 from .values import encode_default
 
@@ -288,9 +288,17 @@ def _normalize(argv: list[str]) -> int:
         rej = stack.enter_context(open(args.rejects, "wb")) if args.rejects else sys.stderr.buffer
         events, rejects = NDJSONSink(out), NDJSONSink(rej)
         pool = None
-        if workers > 1:
-            threads = normalizer.plan is not None  # the accelerator runs without the GIL
-            pool = stack.enter_context(WorkerPool(schemas, options, workers, threads=threads))
+        if normalizer.plan is not None:
+            # The accelerator runs without the GIL: worker threads normalize while this thread reads
+            # and writes, so even one worker overlaps its work with the output's writes. Several
+            # workers write their events into a regular file themselves, in parallel.
+            parallel_writes = workers > 1 and args.output and PositionalSink.fits(out)
+            positional = PositionalSink(out) if parallel_writes else None
+            if positional is not None:
+                stack.callback(positional.close)
+            pool = stack.enter_context(WorkerPool(schemas, options, workers, threads=True, output=positional))
+        elif workers > 1:
+            pool = stack.enter_context(WorkerPool(schemas, options, workers))
         for name in files:
             blocks = _blocks(stack, name, args.max_line_bytes)
             source = "<stdin>" if name == "-" else name

@@ -9,7 +9,8 @@ the blocks were read, so the output is the same as with one worker (except ``p_r
 
 Workers are threads when the schema has a plan for the C accelerator, which runs without the GIL
 (no pickling: a block and its NDJSON are never copied between processes); otherwise processes,
-since the reference path is Python and holds the GIL.
+since the reference path is Python and holds the GIL. Threads writing to a regular file write
+their own NDJSON there, in parallel and in order (``sinks.PositionalSink``).
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import replace
+from itertools import count
 from typing import Any
 
 from .allocator import keep_freed_memory
 from .normalizer import Encoded, Normalizer, Oversized
 from .reader import count_lines
+from .sinks import PositionalSink
 from .spec import Schema
 
 Block = bytes | Oversized
@@ -53,13 +57,27 @@ def available_cores() -> int:
 
 class WorkerPool:
     """Workers, each with its own ``Normalizer`` for ``schemas`` built with ``options``: threads
-    when ``threads`` (the normalizer has a plan for the accelerator), else processes."""
+    when ``threads`` (the normalizer has a plan for the accelerator), else processes.
+
+    With ``output`` (threads only), each worker writes its batch's NDJSON into that file itself and
+    the batches it gives back have empty ``ndjson``.
+    """
 
     def __init__(
-        self, schemas: Sequence[Schema], options: dict[str, Any], workers: int, *, threads: bool = False
+        self,
+        schemas: Sequence[Schema],
+        options: dict[str, Any],
+        workers: int,
+        *,
+        threads: bool = False,
+        output: PositionalSink | None = None,
     ) -> None:
+        if output is not None and not threads:
+            raise ValueError("only worker threads write their own output")
         self.workers = workers
         self.threads = threads
+        self.output = output
+        self._numbers = count()  # batches in input order, across every input
         self._executor: Executor
         if threads:
             self._executor = ThreadPoolExecutor(
@@ -79,8 +97,19 @@ class WorkerPool:
         window: deque[Future[Encoded]] = deque()
         line = 1
         for block in blocks:
-            work = _work_in_thread if self.threads else _work
-            window.append(self._executor.submit(work, block, source, line, max_line_bytes))
+            if self.threads:
+                future = self._executor.submit(
+                    _work_in_thread,
+                    block,
+                    source,
+                    line,
+                    max_line_bytes,
+                    output=self.output,
+                    number=next(self._numbers),
+                )
+            else:
+                future = self._executor.submit(_work, block, source, line, max_line_bytes)
+            window.append(future)
             line += count_lines(block)
             if len(window) >= 2 * self.workers:
                 yield window.popleft().result()
@@ -118,5 +147,20 @@ def _start_thread(schemas: Sequence[Schema], options: dict[str, Any]) -> None:
     _local.normalizer = Normalizer(schemas, **options)
 
 
-def _work_in_thread(block: Block, source: str, first_line: int, max_line_bytes: int) -> Encoded:
-    return _encode(_local.normalizer, block, source, first_line, max_line_bytes)
+def _work_in_thread(
+    block: Block,
+    source: str,
+    first_line: int,
+    max_line_bytes: int,
+    *,
+    output: PositionalSink | None,
+    number: int,
+) -> Encoded:
+    if output is None:
+        return _encode(_local.normalizer, block, source, first_line, max_line_bytes)
+    encoded = None
+    try:
+        encoded = _encode(_local.normalizer, block, source, first_line, max_line_bytes)
+    finally:  # the range is claimed even when normalizing failed: later batches wait for it
+        output.write(number, encoded.ndjson if encoded else b"", encoded.events if encoded else 0)
+    return replace(encoded, ndjson=b"")
