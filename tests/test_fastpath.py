@@ -353,6 +353,17 @@ def test_random_lines_access(schemas: dict[str, object], parts: list[str], separ
     assert comparable(fast) == comparable(reference)
 
 
+def test_without_the_accelerator_the_reference_path_does_it_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine without a C compiler: no plan, and encode_block still gives every line its end."""
+    monkeypatch.setattr(fastpath, "_fastpath", None)
+    normalizer = Normalizer(Registry(search_path()).load(HEROKU))
+    assert normalizer.plan is None
+    encoded = normalizer.encode_block(f"{SAFE}\n\nno pattern".encode(), source="test")
+    counts = (encoded.lines, encoded.events, len(encoded.rejects), dict(encoded.skipped))
+    assert counts == (3, 1, 1, {"blank": 1})
+    assert orjson.loads(encoded.ndjson)["message"] == "State changed from starting to up"
+
+
 def test_accelerator_is_built() -> None:
     """CI builds the accelerator: a missing C compiler must not pass unnoticed there."""
     if os.environ.get("NORMALIZE_ALLOW_PURE_PYTHON"):
