@@ -353,6 +353,25 @@ def test_random_lines_access(schemas: dict[str, object], parts: list[str], separ
     assert comparable(fast) == comparable(reference)
 
 
+_BYTES = st.lists(
+    st.one_of(
+        st.binary(max_size=12),
+        st.sampled_from([b"\n", b"\r\n", b" <", b">1 ", b" - ", b"\xff", b"\xe2\x80", b'"', b"\\"]),
+        _PIECES.map(str.encode),
+        st.just(SAFE.encode()),
+    ),
+    max_size=60,
+).map(b"".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(block=_BYTES, schema=st.sampled_from([HEROKU, "access", "multi"]))
+def test_random_bytes(schemas: dict[str, object], block: bytes, schema: str) -> None:
+    """Untrusted input: any bytes, several lines to a block, end as the reference path ends them."""
+    fast, reference = both(schemas[schema], block)
+    assert comparable(fast) == comparable(reference)
+
+
 def test_without_the_accelerator_the_reference_path_does_it_all(monkeypatch: pytest.MonkeyPatch) -> None:
     """A machine without a C compiler: no plan, and encode_block still gives every line its end."""
     monkeypatch.setattr(fastpath, "_fastpath", None)
