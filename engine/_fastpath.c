@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
-enum { K_STRING = 0, K_INT = 1, K_RFC3339 = 2, K_CALL = 3 };
+enum { K_STRING = 0, K_INT = 1, K_RFC3339 = 2, K_EPOCH = 3, K_CALL = 4 };
 
 typedef struct {
     const char *prefix;
@@ -29,21 +29,58 @@ typedef struct {
     const char **delims;      /* delims[i], delim_lens[i]; a length of 0: takes the rest */
     Py_ssize_t *delim_lens;
     unsigned char *quoted;    /* a quoted placeholder defers the line when a backslash is ahead */
+    const char *csv;          /* a CSV row's delimiter: a row with a '"', or with more columns, defers */
+    Py_ssize_t csv_len;
 } Pattern;
+
+/* Answers of a Python callable remembered by value, in C memory: a value seen before costs a hash
+ * and a comparison, without the GIL. Open addressing; emptied when half full. */
+typedef struct {
+    uint64_t hash;
+    char *data;               /* the value's bytes, then the answer's; NULL: a free slot */
+    Py_ssize_t key_len;
+    Py_ssize_t answer_len;
+    int refused;              /* K_CALL: the converter refused the value (the line is deferred) */
+} Entry;
+
+typedef struct {
+    Entry *slots;
+    Py_ssize_t used;
+    Entry spare;              /* the answer for a value too long to remember */
+} Cache;
+
+#define CACHE_SLOTS 8192      /* a power of two */
+#define CACHE_MOST 4096
+#define CACHE_KEY_MOST 256    /* longer values are asked every time */
+
+/* One member of a p_any_* list: the list's key (',"p_any_x":['), the value and its JSON. */
+typedef struct {
+    const char *key;
+    const char *raw;
+    const char *json;         /* NULL: the raw value between quotes (an IPv4 address) */
+    uint32_t key_len;
+    uint32_t raw_len;
+    uint32_t json_len;
+} Member;
+
+enum { IP_IN_PYTHON = 0, IP_ONLY = 1, IP_OR_HOST = 2 };
 
 typedef struct {
     int kind;
     const char *key;          /* ',"name":' */
     Py_ssize_t key_len;
     int *captures;            /* per pattern: the placeholder index, or -1 when it has none */
-    int64_t max;              /* K_INT: the largest value of the type */
+    int64_t max;              /* K_INT: the largest value of the type; K_EPOCH: ns per unit */
     int event_time;
     int required;
     int keeps_empty;          /* string and json: "" is a value; for other types it is null */
     int indicator;            /* slot in the indicator key, or -1 */
     PyObject *call;           /* K_CALL: bytes -> JSON bytes, or None to defer */
-    PyObject *memo_key;       /* K_CALL: the last value and its answer */
-    PyObject *memo_value;
+    PyObject *scan;           /* indicators: bytes -> ((key, raw, json), ...) for p_any_* lists */
+    int ip;                   /* IP_ONLY (the ip indicator) or IP_OR_HOST (hostname): an IPv4
+                               * address is recognised here, without asking scan */
+    Cache converted;          /* K_CALL's answers, by value */
+    Cache scanned;            /* scan's answers, by value */
 } Field;
 
 typedef struct {
@@ -62,9 +99,10 @@ typedef struct {
     const char *skip_prefix;
     Py_ssize_t skip_prefix_len;
     int nindicators;
-    PyObject *indicate;       /* tuple of bytes/None -> JSON bytes (',"p_any_x":[...]' or b'') */
-    PyObject *indicate_key;   /* the last key and its answer */
-    PyObject *indicate_value;
+    Member *members;          /* this line's p_any_* members, gathered from its indicator fields */
+    Py_ssize_t members_cap;
+    const char *ip_key;       /* ',"p_any_ip_addresses":[' */
+    Py_ssize_t ip_key_len;
     const char *log_type;     /* ',"p_log_type":"X","p_row_id":"' */
     Py_ssize_t log_type_len;
     char row_prefix[16];
@@ -81,6 +119,8 @@ typedef struct {
     char ts_key[32];
     Py_ssize_t ts_key_len;
     char ts_head[20];
+    int64_t epoch_second;     /* the last epoch second written and its output head */
+    char epoch_head[20];
 } Plan;
 
 typedef struct {
@@ -270,10 +310,16 @@ static int match(const Pattern *pat, const char *line, Py_ssize_t n, Span *caps)
     if (n < pat->prefix_len || memcmp(line, pat->prefix, pat->prefix_len) != 0) {
         return NO_MATCH;
     }
+    if (pat->csv_len && memchr(line, '"', n) != NULL) {
+        return DEFER;  /* quoted CSV fields: the reference reads Go's lazy quotes */
+    }
     const char *pos = line + pat->prefix_len, *end = line + n;
     for (int i = 0; i < pat->count; i++) {
         Py_ssize_t dlen = pat->delim_lens[i];
         if (dlen == 0) {
+            if (pat->csv_len && memmem(pos, end - pos, pat->csv, pat->csv_len) != NULL) {
+                return DEFER;  /* more columns than names: the reference writes the reject */
+            }
             caps[i].p = pos;
             caps[i].n = end - pos;
             continue;
@@ -355,30 +401,8 @@ static int days_in_month(int64_t y, int m) {
     return days[m - 1];
 }
 
-/* "YYYY-MM-DD HH:MM:SS." of "YYYY-MM-DDTHH:MM:SS" + zone (timestamps._rfc3339_second's checks). */
-static int rfc3339_head(const char *s, const char *zone, Py_ssize_t zone_len, char *head) {
-    int c1 = two(s), c2 = two(s + 2), month = two(s + 5), day = two(s + 8);
-    int hour = two(s + 11), minute = two(s + 14), second = two(s + 17);
-    if (c1 < 0 || c2 < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 ||
-        s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') {
-        return 0;
-    }
-    int64_t year = c1 * 100 + c2;
-    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
-        minute > 59 || second > 59) {
-        return 0;
-    }
-    int64_t offset = 0;
-    if (zone_len == 6) {
-        int oh = two(zone + 1), om = two(zone + 4);
-        if ((zone[0] != '+' && zone[0] != '-') || zone[3] != ':' || oh < 0 || om < 0 || oh > 23 ||
-            om > 59) {
-            return 0;
-        }
-        offset = (zone[0] == '-' ? -1 : 1) * (int64_t)(oh * 3600 + om * 60);
-    }
-    int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-    seconds -= offset;
+/* "YYYY-MM-DD HH:MM:SS." (UTC) of an epoch second, or 0 outside the years 0000 to 9999. */
+static int format_head(int64_t seconds, char *head) {
     int64_t days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
     int64_t rest = seconds - days * 86400;
     int64_t y;
@@ -410,6 +434,32 @@ static int rfc3339_head(const char *s, const char *zone, Py_ssize_t zone_len, ch
     *o++ = (char)('0' + se % 10);
     *o++ = '.';
     return 1;
+}
+
+/* "YYYY-MM-DD HH:MM:SS." of "YYYY-MM-DDTHH:MM:SS" + zone (timestamps._rfc3339_second's checks). */
+static int rfc3339_head(const char *s, const char *zone, Py_ssize_t zone_len, char *head) {
+    int c1 = two(s), c2 = two(s + 2), month = two(s + 5), day = two(s + 8);
+    int hour = two(s + 11), minute = two(s + 14), second = two(s + 17);
+    if (c1 < 0 || c2 < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 ||
+        s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') {
+        return 0;
+    }
+    int64_t year = c1 * 100 + c2;
+    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
+        minute > 59 || second > 59) {
+        return 0;
+    }
+    int64_t offset = 0;
+    if (zone_len == 6) {
+        int oh = two(zone + 1), om = two(zone + 4);
+        if ((zone[0] != '+' && zone[0] != '-') || zone[3] != ':' || oh < 0 || om < 0 || oh > 23 ||
+            om > 59) {
+            return 0;
+        }
+        offset = (zone[0] == '-' ? -1 : 1) * (int64_t)(oh * 3600 + om * 60);
+    }
+    int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+    return format_head(seconds - offset, head);
 }
 
 /* RFC 3339 text as the JSON string "YYYY-MM-DD HH:MM:SS.fffffffff" (UTC), or 0 to defer. */
@@ -460,82 +510,392 @@ static int put_rfc3339(Plan *self, const char *s, Py_ssize_t n) {
     return 1;
 }
 
-/* The answer of a Python callable for `key`, remembered for the next identical key. Returns a
- * borrowed reference (None to defer), or NULL with an exception set and the GIL held. The memo is
- * this plan's own and immutable bytes: reading it needs no GIL; asking Python does. */
-static PyObject *ask(Plan *self, PyObject *call, PyObject **memo_key, PyObject **memo_value,
-                     const char *p, Py_ssize_t n) {
-    if (*memo_key != NULL && PyBytes_GET_SIZE(*memo_key) == n &&
-        memcmp(PyBytes_AS_STRING(*memo_key), p, n) == 0) {
-        return *memo_value;
+/* Plain-digit epoch time in units of `unit` ns (unix, unix_ms, unix_us, unix_ns), as the JSON string
+ * of its UTC time; 0 to defer (a sign, a fraction, an exponent, too many digits for year 9999). */
+static int put_epoch(Plan *self, const char *s, Py_ssize_t n, int64_t unit) {
+    Py_ssize_t most = unit == 1000000000 ? 11 : unit == 1000000 ? 14 : unit == 1000 ? 17 : 18;
+    if (n > most) {
+        return 0;
     }
-    hold_gil(self);
-    PyObject *key = PyBytes_FromStringAndSize(p, n);
-    if (key == NULL) {
-        return NULL;
+    int64_t count = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned d = (unsigned char)s[i] - '0';
+        if (d > 9) {
+            return 0;
+        }
+        count = count * 10 + d;
     }
-    PyObject *value = PyObject_CallOneArg(call, key);
-    if (value == NULL) {
-        Py_DECREF(key);
-        return NULL;
+    int64_t per_second = 1000000000 / unit;
+    int64_t seconds = count / per_second, nanos = count % per_second * unit;
+    if (self->epoch_second != seconds || self->epoch_head[0] == 0) {
+        if (!format_head(seconds, self->epoch_head)) {
+            return 0;
+        }
+        self->epoch_second = seconds;
     }
-    if (value != Py_None && !PyBytes_Check(value)) {
-        Py_DECREF(key);
-        Py_DECREF(value);
-        PyErr_SetString(PyExc_TypeError, "a fast-path converter must return bytes or None");
-        return NULL;
+    char *o = self->out + self->len;
+    *o++ = '"';
+    memcpy(o, self->epoch_head, 20);
+    o += 20;
+    for (int i = 8; i >= 0; i--) {
+        o[i] = (char)('0' + nanos % 10);
+        nanos /= 10;
     }
-    Py_XSETREF(*memo_key, key);
-    Py_XSETREF(*memo_value, value);
-    release_gil(self);
-    return value;
+    o += 9;
+    *o++ = '"';
+    self->len = o - self->out;
+    return 1;
 }
 
-/* The p_any_* fragment for the indicator values of this line. Borrowed, or NULL on error. */
-static PyObject *indicators(Plan *self, const Span *values) {
-    PyObject *last = self->indicate_key;
-    if (last != NULL) {
-        int same = 1;
-        for (int i = 0; i < self->nindicators && same; i++) {
-            PyObject *item = PyTuple_GET_ITEM(last, i);
-            if (values[i].n < 0) {
-                same = item == Py_None;
-            } else {
-                same = item != Py_None && PyBytes_GET_SIZE(item) == values[i].n &&
-                       memcmp(PyBytes_AS_STRING(item), values[i].p, values[i].n) == 0;
-            }
-        }
-        if (same) {
-            return self->indicate_value;
-        }
+/* --- answers from Python, remembered ------------------------------------------------------- */
+
+static uint64_t hash_bytes(const char *p, Py_ssize_t n) {
+    uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
     }
-    hold_gil(self);
-    PyObject *key = PyTuple_New(self->nindicators);
-    if (key == NULL) {
+    return h;
+}
+
+static void cache_clear(Cache *cache) {
+    if (cache->slots != NULL) {
+        for (Py_ssize_t i = 0; i < CACHE_SLOTS; i++) {
+            PyMem_RawFree(cache->slots[i].data);
+        }
+        memset(cache->slots, 0, CACHE_SLOTS * sizeof(Entry));
+    }
+    cache->used = 0;
+}
+
+static void cache_free(Cache *cache) {
+    cache_clear(cache);
+    PyMem_RawFree(cache->slots);
+    PyMem_RawFree(cache->spare.data);
+    cache->slots = NULL;
+    cache->spare.data = NULL;
+}
+
+static Entry *cache_find(const Cache *cache, const char *p, Py_ssize_t n, uint64_t h) {
+    if (cache->slots == NULL || n > CACHE_KEY_MOST) {
         return NULL;
     }
-    for (int i = 0; i < self->nindicators; i++) {
-        PyObject *item = values[i].n < 0 ? Py_NewRef(Py_None)
-                                         : PyBytes_FromStringAndSize(values[i].p, values[i].n);
-        if (item == NULL) {
-            Py_DECREF(key);
+    for (size_t i = h & (CACHE_SLOTS - 1);; i = (i + 1) & (CACHE_SLOTS - 1)) {
+        Entry *e = &cache->slots[i];
+        if (e->data == NULL) {
             return NULL;
         }
-        PyTuple_SET_ITEM(key, i, item);
-    }
-    PyObject *value = PyObject_CallOneArg(self->indicate, key);
-    if (value == NULL || !PyBytes_Check(value)) {
-        if (value != NULL) {
-            PyErr_SetString(PyExc_TypeError, "the indicator function must return bytes");
+        if (e->hash == h && e->key_len == n && memcmp(e->data, p, n) == 0) {
+            return e;
         }
-        Py_DECREF(key);
-        Py_XDECREF(value);
+    }
+}
+
+/* Keep an answer for value [p, p + n); NULL when out of memory (no exception set). */
+static Entry *cache_put(Cache *cache, const char *p, Py_ssize_t n, uint64_t h, const char *answer,
+                        Py_ssize_t answer_len, int refused) {
+    Entry *e;
+    if (n > CACHE_KEY_MOST) {
+        e = &cache->spare;
+        PyMem_RawFree(e->data);
+        e->data = NULL;
+    } else {
+        if (cache->slots == NULL) {
+            cache->slots = PyMem_RawCalloc(CACHE_SLOTS, sizeof(Entry));
+            if (cache->slots == NULL) {
+                return NULL;
+            }
+        }
+        if (cache->used >= CACHE_MOST) {
+            cache_clear(cache);
+        }
+        size_t i = h & (CACHE_SLOTS - 1);
+        while (cache->slots[i].data != NULL) {
+            i = (i + 1) & (CACHE_SLOTS - 1);
+        }
+        e = &cache->slots[i];
+    }
+    e->data = PyMem_RawMalloc(n + answer_len + 1);
+    if (e->data == NULL) {
         return NULL;
     }
-    Py_XSETREF(self->indicate_key, key);
-    Py_XSETREF(self->indicate_value, value);
+    memcpy(e->data, p, n);
+    memcpy(e->data + n, answer, answer_len);
+    e->hash = h;
+    e->key_len = n;
+    e->answer_len = answer_len;
+    e->refused = refused;
+    if (e != &cache->spare) {
+        cache->used++;
+    }
+    return e;
+}
+
+/* The answer bytes of a K_CALL converter (JSON, or refused) or of an indicator scanner (members,
+ * each as three u32-length-prefixed strings: key, raw value, JSON). Sets an exception on a wrong
+ * answer. */
+static int answer_bytes(PyObject *answer, int scanner, char **out, Py_ssize_t *len, int *refused) {
+    *refused = 0;
+    if (!scanner) {
+        if (answer == Py_None) {
+            *refused = 1;
+            *out = NULL;
+            *len = 0;
+            return 0;
+        }
+        if (!PyBytes_Check(answer)) {
+            PyErr_SetString(PyExc_TypeError, "a fast-path converter must return bytes or None");
+            return -1;
+        }
+        *len = PyBytes_GET_SIZE(answer);
+        *out = PyMem_RawMalloc(*len + 1);
+        if (*out == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memcpy(*out, PyBytes_AS_STRING(answer), *len);
+        return 0;
+    }
+    if (!PyTuple_Check(answer)) {
+        PyErr_SetString(PyExc_TypeError, "a scanner must return a tuple of (key, raw, json)");
+        return -1;
+    }
+    Py_ssize_t size = 0, count = PyTuple_GET_SIZE(answer);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *member = PyTuple_GET_ITEM(answer, i);
+        if (!PyTuple_Check(member) || PyTuple_GET_SIZE(member) != 3) {
+            PyErr_SetString(PyExc_TypeError, "a scanner must return a tuple of (key, raw, json)");
+            return -1;
+        }
+        for (int k = 0; k < 3; k++) {
+            PyObject *part = PyTuple_GET_ITEM(member, k);
+            if (!PyBytes_Check(part) || PyBytes_GET_SIZE(part) > UINT32_MAX) {
+                PyErr_SetString(PyExc_TypeError, "a scanner's members are bytes");
+                return -1;
+            }
+            size += 4 + PyBytes_GET_SIZE(part);
+        }
+    }
+    char *o = *out = PyMem_RawMalloc(size + 1);
+    if (o == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        for (int k = 0; k < 3; k++) {
+            PyObject *part = PyTuple_GET_ITEM(PyTuple_GET_ITEM(answer, i), k);
+            uint32_t n = (uint32_t)PyBytes_GET_SIZE(part);
+            memcpy(o, &n, 4);
+            memcpy(o + 4, PyBytes_AS_STRING(part), n);
+            o += 4 + n;
+        }
+    }
+    *len = size;
+    return 0;
+}
+
+/* The remembered answer of `call` for value [p, p + n), asking Python (with the GIL) when it is
+ * new. NULL on error, with the GIL held and an exception set (or out_of_memory). */
+static Entry *remember(Plan *self, Cache *cache, PyObject *call, int scanner, const char *p,
+                       Py_ssize_t n) {
+    uint64_t h = hash_bytes(p, n);
+    Entry *e = cache_find(cache, p, n, h);
+    if (e != NULL) {
+        return e;
+    }
+    hold_gil(self);
+    PyObject *value = PyBytes_FromStringAndSize(p, n);
+    if (value == NULL) {
+        return NULL;
+    }
+    PyObject *answer = PyObject_CallOneArg(call, value);
+    Py_DECREF(value);
+    if (answer == NULL) {
+        return NULL;
+    }
+    char *bytes;
+    Py_ssize_t len;
+    int refused;
+    int failed = answer_bytes(answer, scanner, &bytes, &len, &refused);
+    Py_DECREF(answer);
+    if (failed) {
+        return NULL;
+    }
+    e = cache_put(cache, p, n, h, bytes ? bytes : "", len, refused);
+    PyMem_RawFree(bytes);
+    if (e == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
     release_gil(self);
-    return value;
+    return e;
+}
+
+static int member_before(const Member *a, const Member *b) {
+    uint32_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
+    int c = memcmp(a->key, b->key, n);
+    if (c != 0 || a->key_len != b->key_len) {
+        return c != 0 ? c < 0 : a->key_len < b->key_len;
+    }
+    n = a->raw_len < b->raw_len ? a->raw_len : b->raw_len;
+    c = memcmp(a->raw, b->raw, n);
+    return c != 0 ? c < 0 : a->raw_len < b->raw_len;
+}
+
+static int same_member(const Member *a, const Member *b) {
+    return a->key_len == b->key_len && a->raw_len == b->raw_len &&
+           memcmp(a->key, b->key, a->key_len) == 0 && memcmp(a->raw, b->raw, a->raw_len) == 0;
+}
+
+/* Room for one more member; NULL when out of memory. */
+static Member *new_member(Plan *self, Py_ssize_t *count) {
+    if (*count == self->members_cap) {
+        Py_ssize_t cap = self->members_cap ? 2 * self->members_cap : 16;
+        Member *members = PyMem_RawRealloc(self->members, cap * sizeof(Member));
+        if (members == NULL) {
+            self->out_of_memory = 1;
+            return NULL;
+        }
+        self->members = members;
+        self->members_cap = cap;
+    }
+    return &self->members[(*count)++];
+}
+
+/* An IPv4 address as Go (>= 1.17) and Python's ipaddress read one: four decimal octets of at most
+ * 255, without leading zeros. */
+static int is_ipv4(const char *p, Py_ssize_t n) {
+    Py_ssize_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        if (part > 0) {
+            if (i >= n || p[i] != '.') {
+                return 0;
+            }
+            i++;
+        }
+        Py_ssize_t start = i;
+        int value = 0;
+        while (i < n && i - start < 3 && p[i] >= '0' && p[i] <= '9') {
+            value = value * 10 + (p[i++] - '0');
+        }
+        if (i == start || value > 255 || (i - start > 1 && p[start] == '0')) {
+            return 0;
+        }
+    }
+    return i == n;
+}
+
+/* What an ip or hostname indicator makes of a value, when that is certain without Python: 1 an
+ * IPv4 address (added), 0 nothing (for ip: no ':' and not IPv4, so no IP at all), -1 ask scan. A
+ * value with a space or a non-ASCII character at either end is trimmed by the scanner: ask. */
+static int ip_member(Plan *self, const Field *field, const Span *v, Py_ssize_t *count) {
+    if (field->ip == IP_IN_PYTHON || v->n == 0) {
+        return -1;
+    }
+    unsigned char first = (unsigned char)v->p[0], last = (unsigned char)v->p[v->n - 1];
+    if (first >= 0x80 || last >= 0x80 || may_be_blank(first) || may_be_blank(last)) {
+        return -1;
+    }
+    if (is_ipv4(v->p, v->n)) {
+        Member *m = new_member(self, count);
+        if (m == NULL) {
+            return -2;
+        }
+        m->key = self->ip_key;
+        m->key_len = (uint32_t)self->ip_key_len;
+        m->raw = v->p;
+        m->raw_len = (uint32_t)v->n;
+        m->json = NULL;
+        m->json_len = (uint32_t)v->n + 2;
+        return 1;
+    }
+    return field->ip == IP_ONLY && memchr(v->p, ':', v->n) == NULL ? 0 : -1;
+}
+
+/* Add the members an entry of a scanner holds. -1 when out of memory. */
+static int gather(Plan *self, const Entry *e, Py_ssize_t *count) {
+    const char *p = e->data + e->key_len, *end = p + e->answer_len;
+    while (p < end) {
+        Member *m = new_member(self, count);
+        if (m == NULL) {
+            return -1;
+        }
+        memcpy(&m->key_len, p, 4);
+        m->key = p + 4;
+        p += 4 + m->key_len;
+        memcpy(&m->raw_len, p, 4);
+        m->raw = p + 4;
+        p += 4 + m->raw_len;
+        memcpy(&m->json_len, p, 4);
+        m->json = p + 4;
+        p += 4 + m->json_len;
+    }
+    return 0;
+}
+
+/* The p_any_* lists of a line, as the reference path writes them: keys sorted, each list's values
+ * sorted by their bytes (Go's sort.Strings), duplicates once. 0, or -1 on error. */
+static int put_indicators(Plan *self, const Span *inds) {
+    Py_ssize_t count = 0;
+    for (int f = 0; f < self->nfields; f++) {
+        Field *field = &self->fields[f];
+        if (field->indicator < 0 || inds[field->indicator].n < 0) {
+            continue;
+        }
+        const Span *v = &inds[field->indicator];
+        int native = ip_member(self, field, v, &count);
+        if (native == -2) {
+            return -1;
+        }
+        if (native >= 0) {
+            continue;
+        }
+        Entry *e = remember(self, &field->scanned, field->scan, 1, v->p, v->n);
+        if (e == NULL || gather(self, e, &count) < 0) {
+            return -1;
+        }
+    }
+    Member *m = self->members;
+    Py_ssize_t size = 2;
+    for (Py_ssize_t i = 1; i < count; i++) {  /* insertion sort: a line has a few members */
+        Member key = m[i];
+        Py_ssize_t j = i;
+        while (j > 0 && member_before(&key, &m[j - 1])) {
+            m[j] = m[j - 1];
+            j--;
+        }
+        m[j] = key;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        size += m[i].key_len + m[i].json_len + 2;
+    }
+    if (reserve(self, size) < 0) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (i > 0 && same_member(&m[i], &m[i - 1])) {
+            continue;
+        }
+        if (i == 0 || m[i].key_len != m[i - 1].key_len ||
+            memcmp(m[i].key, m[i - 1].key, m[i].key_len) != 0) {
+            if (i > 0) {
+                put_char(self, ']');
+            }
+            put(self, m[i].key, m[i].key_len);
+        } else {
+            put_char(self, ',');
+        }
+        if (m[i].json == NULL) {
+            put_char(self, '"');
+            put(self, m[i].raw, m[i].raw_len);
+            put_char(self, '"');
+        } else {
+            put(self, m[i].json, m[i].json_len);
+        }
+    }
+    if (count > 0) {
+        put_char(self, ']');
+    }
+    return 0;
 }
 
 /* --- one line --------------------------------------------------------------------------------- */
@@ -619,20 +979,24 @@ static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line
                 goto defer;
             }
             break;
-        default: {
-            Field *mutable = &self->fields[f];
-            PyObject *json = ask(self, field->call, &mutable->memo_key, &mutable->memo_value, v.p, v.n);
-            if (json == NULL) {
-                return -1;
-            }
-            if (json == Py_None) {
+        case K_EPOCH:
+            if (!put_epoch(self, v.p, v.n, field->max)) {
                 goto defer;
             }
-            Py_ssize_t size = PyBytes_GET_SIZE(json);
-            if (reserve(self, size + fixed) < 0) {
+            break;
+        default: {
+            Field *mutable = &self->fields[f];
+            Entry *e = remember(self, &mutable->converted, field->call, 0, v.p, v.n);
+            if (e == NULL) {
                 return -1;
             }
-            put(self, PyBytes_AS_STRING(json), size);
+            if (e->refused) {
+                goto defer;
+            }
+            if (reserve(self, e->answer_len + fixed) < 0) {
+                return -1;
+            }
+            put(self, e->data + e->key_len, e->answer_len);
         }
         }
         if (field->event_time && event_time < 0) {
@@ -665,16 +1029,8 @@ static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line
     put(self, parse_time, parse_time_len);
     put_char(self, '"');
     put(self, self->source, self->source_len);
-    if (self->nindicators) {
-        PyObject *json = indicators(self, inds);
-        if (json == NULL) {
-            return -1;
-        }
-        Py_ssize_t size = PyBytes_GET_SIZE(json);
-        if (reserve(self, size + 2) < 0) {
-            return -1;
-        }
-        put(self, PyBytes_AS_STRING(json), size);
+    if (self->nindicators && put_indicators(self, inds) < 0) {
+        return -1;
     }
     self->out[start] = '{';  /* every fragment starts with ','; the first opens the object */
     put_char(self, '}');
@@ -697,15 +1053,14 @@ static void plan_dealloc(Plan *self) {
     for (int f = 0; f < self->nfields; f++) {
         PyMem_Free(self->fields[f].captures);
         Py_XDECREF(self->fields[f].call);
-        Py_XDECREF(self->fields[f].memo_key);
-        Py_XDECREF(self->fields[f].memo_value);
+        Py_XDECREF(self->fields[f].scan);
+        cache_free(&self->fields[f].converted);
+        cache_free(&self->fields[f].scanned);
     }
     PyMem_Free(self->fields);
     PyMem_Free(self->empties);
     PyMem_Free(self->empty_lens);
-    Py_XDECREF(self->indicate);
-    Py_XDECREF(self->indicate_key);
-    Py_XDECREF(self->indicate_value);
+    PyMem_RawFree(self->members);
     PyMem_RawFree(self->out);
     Py_XDECREF(self->keep);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -717,10 +1072,11 @@ static int bad(const char *what) {
 }
 
 static int read_pattern(Pattern *pat, PyObject *item, int *most) {
-    PyObject *prefix, *delims, *quoted;
-    if (!PyTuple_Check(item) || !PyArg_ParseTuple(item, "O!O!O!", &PyBytes_Type, &prefix,
-                                                  &PyTuple_Type, &delims, &PyTuple_Type, &quoted)) {
-        return bad("a pattern is (prefix, delimiters, quoted)");
+    PyObject *prefix, *delims, *quoted, *csv;
+    if (!PyTuple_Check(item) ||
+        !PyArg_ParseTuple(item, "O!O!O!O!", &PyBytes_Type, &prefix, &PyTuple_Type, &delims,
+                          &PyTuple_Type, &quoted, &PyBytes_Type, &csv)) {
+        return bad("a pattern is (prefix, delimiters, quoted, csv_delimiter)");
     }
     Py_ssize_t count = PyTuple_GET_SIZE(delims);
     if (count == 0 || PyTuple_GET_SIZE(quoted) != count) {
@@ -728,6 +1084,8 @@ static int read_pattern(Pattern *pat, PyObject *item, int *most) {
     }
     pat->prefix = PyBytes_AS_STRING(prefix);
     pat->prefix_len = PyBytes_GET_SIZE(prefix);
+    pat->csv = PyBytes_AS_STRING(csv);
+    pat->csv_len = PyBytes_GET_SIZE(csv);
     pat->count = (int)count;
     pat->delims = PyMem_Calloc(count, sizeof(char *));
     pat->delim_lens = PyMem_Calloc(count, sizeof(Py_ssize_t));
@@ -752,17 +1110,24 @@ static int read_pattern(Pattern *pat, PyObject *item, int *most) {
 }
 
 static int read_field(Field *field, PyObject *item, int npatterns, const int *counts, int *nind) {
-    PyObject *key, *captures, *call;
+    PyObject *key, *captures, *call, *scan;
     long long max;
-    int kind, event_time, required, keeps_empty, indicator;
+    int kind, event_time, required, keeps_empty, indicator, ip;
     if (!PyTuple_Check(item) ||
-        !PyArg_ParseTuple(item, "O!iO!LpppiO", &PyBytes_Type, &key, &kind, &PyTuple_Type,
+        !PyArg_ParseTuple(item, "O!iO!LpppiOOi", &PyBytes_Type, &key, &kind, &PyTuple_Type,
                           &captures, &max, &event_time, &required, &keeps_empty, &indicator,
-                          &call)) {
+                          &call, &scan, &ip)) {
         return bad("a field is (key, kind, captures, max, event_time, required, keeps_empty, "
-                   "indicator, call)");
+                   "indicator, call, scan, ip)");
+    }
+    if (ip < IP_IN_PYTHON || ip > IP_OR_HOST || (ip != IP_IN_PYTHON && indicator < 0)) {
+        return bad("ip is IP_IN_PYTHON, IP_ONLY or IP_OR_HOST, on a field with indicators");
+    }
+    if (indicator >= 0 && !PyCallable_Check(scan)) {
+        return bad("a field with indicators needs a scan callable");
     }
     if (kind < K_STRING || kind > K_CALL || (kind == K_CALL && !PyCallable_Check(call)) ||
+        (kind == K_EPOCH && max != 1 && max != 1000 && max != 1000000 && max != 1000000000) ||
         PyTuple_GET_SIZE(captures) != npatterns) {
         return bad("a field needs a known kind, a callable for K_CALL, a capture per pattern");
     }
@@ -778,6 +1143,8 @@ static int read_field(Field *field, PyObject *item, int npatterns, const int *co
         *nind = indicator + 1;
     }
     field->call = kind == K_CALL ? Py_NewRef(call) : NULL;
+    field->scan = indicator >= 0 ? Py_NewRef(scan) : NULL;
+    field->ip = ip;
     field->captures = PyMem_Calloc(npatterns, sizeof(int));
     if (field->captures == NULL) {
         PyErr_NoMemory();
@@ -797,26 +1164,26 @@ static int read_field(Field *field, PyObject *item, int npatterns, const int *co
 }
 
 static int plan_init(Plan *self, PyObject *args, PyObject *kwds) {
-    PyObject *patterns, *fields, *empties, *skip_prefix, *indicate, *log_type, *row_prefix, *source;
+    PyObject *patterns, *fields, *empties, *skip_prefix, *log_type, *row_prefix, *source, *ip_key;
     int trim_space;
     static char *names[] = {"patterns", "fields", "empty_values", "trim_space", "skip_prefix",
-                            "indicate", "log_type", "row_prefix", "source", NULL};
+                            "log_type", "row_prefix", "source", "ip_key", NULL};
     if (self->keep != NULL) {
         PyErr_SetString(PyExc_TypeError, "Plan: already initialised");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!pO!OO!O!O!", names, &PyTuple_Type,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!pO!O!O!O!O!", names, &PyTuple_Type,
                                      &patterns, &PyTuple_Type, &fields, &PyTuple_Type, &empties,
-                                     &trim_space, &PyBytes_Type, &skip_prefix, &indicate,
+                                     &trim_space, &PyBytes_Type, &skip_prefix,
                                      &PyBytes_Type, &log_type, &PyBytes_Type, &row_prefix,
-                                     &PyBytes_Type, &source)) {
+                                     &PyBytes_Type, &source, &PyBytes_Type, &ip_key)) {
         return -1;
     }
     if (PyBytes_GET_SIZE(row_prefix) != 16) {
         return bad("row_prefix is 16 hex characters");
     }
-    self->keep = Py_BuildValue("(OOOOOOO)", patterns, fields, empties, skip_prefix, log_type,
-                               row_prefix, source);
+    self->keep = Py_BuildValue("(OOOOOOOO)", patterns, fields, empties, skip_prefix, log_type,
+                               row_prefix, source, ip_key);
     if (self->keep == NULL) {
         return -1;
     }
@@ -870,10 +1237,6 @@ static int plan_init(Plan *self, PyObject *args, PyObject *kwds) {
         self->empties[e] = PyBytes_AS_STRING(item);
         self->empty_lens[e] = PyBytes_GET_SIZE(item);
     }
-    if (self->nindicators && !PyCallable_Check(indicate)) {
-        return bad("fields with indicators need an indicate callable");
-    }
-    self->indicate = self->nindicators ? Py_NewRef(indicate) : NULL;
     self->trim_space = trim_space;
     self->skip_prefix = PyBytes_AS_STRING(skip_prefix);
     self->skip_prefix_len = PyBytes_GET_SIZE(skip_prefix);
@@ -882,6 +1245,8 @@ static int plan_init(Plan *self, PyObject *args, PyObject *kwds) {
     memcpy(self->row_prefix, PyBytes_AS_STRING(row_prefix), 16);
     self->source = PyBytes_AS_STRING(source);
     self->source_len = PyBytes_GET_SIZE(source);
+    self->ip_key = PyBytes_AS_STRING(ip_key);
+    self->ip_key_len = PyBytes_GET_SIZE(ip_key);
     return 0;
 }
 
@@ -999,8 +1364,8 @@ static PyMethodDef plan_methods[] = {
 };
 
 PyDoc_STRVAR(plan_doc,
-"Plan(patterns, fields, empty_values, trim_space, skip_prefix, indicate, log_type, row_prefix,\n"
-"     source)\n\n"
+"Plan(patterns, fields, empty_values, trim_space, skip_prefix, log_type, row_prefix, source,\n"
+"     ip_key)\n\n"
 "A fastmatch schema reduced to data (built by engine.fastpath, which documents the arguments).");
 
 static PyTypeObject PlanType = {
@@ -1035,7 +1400,11 @@ PyMODINIT_FUNC PyInit__fastpath(void) {
         PyModule_AddIntConstant(m, "K_STRING", K_STRING) < 0 ||
         PyModule_AddIntConstant(m, "K_INT", K_INT) < 0 ||
         PyModule_AddIntConstant(m, "K_RFC3339", K_RFC3339) < 0 ||
-        PyModule_AddIntConstant(m, "K_CALL", K_CALL) < 0) {
+        PyModule_AddIntConstant(m, "K_EPOCH", K_EPOCH) < 0 ||
+        PyModule_AddIntConstant(m, "K_CALL", K_CALL) < 0 ||
+        PyModule_AddIntConstant(m, "IP_IN_PYTHON", IP_IN_PYTHON) < 0 ||
+        PyModule_AddIntConstant(m, "IP_ONLY", IP_ONLY) < 0 ||
+        PyModule_AddIntConstant(m, "IP_OR_HOST", IP_OR_HOST) < 0) {
         Py_DECREF(m);
         return NULL;
     }

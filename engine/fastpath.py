@@ -1,22 +1,25 @@
-"""The fast path: a fastmatch schema reduced to a plan that the C accelerator runs on whole blocks.
+"""The fast path: a fastmatch or CSV schema reduced to a plan the C accelerator runs on whole blocks.
 
 The generated Python line function (``compiler.py``) is the reference: it knows the whole schema
 language and every reject. For the common shape of log line, its cost is nearly all CPython's own
 (a frame, a dict and a dozen string objects per line, then ``orjson``), so it cannot go much below
 ~5 µs a line. ``engine._fastpath`` (C, built when the package is installed) runs a *plan* instead:
 it finds the delimiters of each line in the block, converts the values it knows (strings, integers,
-RFC 3339 times), and writes the event's JSON straight into one output buffer, at well under 1 µs a
-line. Everything it is not certain about goes back to the reference path, line by line:
+RFC 3339 and plain-digit epoch times), and writes the event's JSON straight into one output buffer,
+at well under 1 µs a line. Everything it is not certain about goes back to the reference path, line by line:
 
 - lines that may be blank, start with ``skipPrefix``, are not valid UTF-8 or are over-long;
 - a quoted placeholder with a backslash ahead (Go escapes), a line no pattern matches;
+- a CSV row with a quote (Go's lazy quotes) or with another number of columns;
 - an integer that is not plain digits in range, an RFC 3339 time outside the strict form;
 - other types and ``validate`` rules go through Python converters whose JSON is remembered per
-  value (``float``, ``boolean``, strftime and unix times), and a value they refuse is deferred too.
+  value (``float``, ``boolean``, strftime times, several time formats), and a value they refuse is
+  deferred too.
 
 So each line ends exactly as the reference path would end it; ``tests/test_fastpath.py`` holds the
 two to the same bytes. A schema the plan cannot express (``expandFields``, transformations, masks,
-non-fastmatch parsers) simply has no plan and runs on the reference path.
+the regex and JSON parsers, CSV columns named by each file's header) simply has no plan and runs on
+the reference path.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ import orjson
 from . import indicators, rules
 from .compiler import text_converter
 from .errors import BadValue
-from .parsers.fastmatch import split_pattern
+from .parsers import csv
+from .parsers.fastmatch import Placeholder, split_pattern
 from .sinks import encode_event
 from .spec import Field, Schema, Value
 
@@ -47,8 +51,12 @@ Plan = Any  # engine._fastpath.Plan: run(block, parse_time, max_line_bytes, fall
 _SCALARS: Final = frozenset({"string", "json", "int", "smallint", "bigint", "float", "boolean", "timestamp"})
 _INT_MAX: Final = {"smallint": (1 << 15) - 1, "int": (1 << 31) - 1, "bigint": (1 << 63) - 1}
 _RFC3339_ONLY: Final = ((), ("",), ("rfc3339",))
-_MEMORY: Final = 4096
-"""How many values a converter's JSON memory holds before it is emptied."""
+_EPOCH_UNITS: Final = {("unix",): 10**9, ("unix_ms",): 10**6, ("unix_us",): 10**3, ("unix_ns",): 1}
+"""Nanoseconds per unit of the epoch formats the accelerator reads itself (plain digits only)."""
+_IP_IN_C: Final = (
+    {("ip",): _fastpath.IP_ONLY, ("hostname",): _fastpath.IP_OR_HOST} if _fastpath is not None else {}
+)
+"""Indicator lists whose IPv4 addresses the accelerator recognises itself (anything else: Python)."""
 
 
 def compile_plan(schema: Schema, *, source_id: str = "", source_label: str = "") -> Plan | None:
@@ -56,10 +64,9 @@ def compile_plan(schema: Schema, *, source_id: str = "", source_label: str = "")
     if _fastpath is None or not _expressible(schema):
         return None
     options = schema.parser.options
-    patterns = [split_pattern(source) for source in schema.parser.config["match"]]
+    patterns, csv_delimiter = _patterns(schema)
     scanned: list[Value] = []  # the values with indicators, in the order of their slots
     fields = tuple(_field(f, patterns, scanned) for f in schema.fields)
-    scanners = tuple(indicators.compile_scanner(v.indicators) for v in scanned)
     standard = b',"p_log_type":' + orjson.dumps(schema.name) + b',"p_row_id":"'
     source = b""
     if source_id:
@@ -72,6 +79,7 @@ def compile_plan(schema: Schema, *, source_id: str = "", source_label: str = "")
                 prefix.encode(),
                 tuple(p.delimiter.encode() for p in placeholders),
                 tuple(bool(p.quote) for p in placeholders),
+                csv_delimiter.encode(),
             )
             for prefix, placeholders in patterns
         ),
@@ -79,17 +87,32 @@ def compile_plan(schema: Schema, *, source_id: str = "", source_label: str = "")
         empty_values=tuple(v.encode() for v in options.empty_values),
         trim_space=options.trim_space,
         skip_prefix=options.skip_prefix.encode(),
-        indicate=_indicate(scanners) if scanners else None,
         log_type=standard,
         row_prefix=os.urandom(8).hex().encode(),
         source=source,
+        ip_key=b"," + orjson.dumps(indicators.FIELD_OF["ip"][0]) + b":[",
     )
+
+
+def _patterns(schema: Schema) -> tuple[list[tuple[str, tuple[Placeholder, ...]]], str]:
+    """The schema's patterns as prefixes and placeholders, and a CSV schema's delimiter ("" for
+    fastmatch). A CSV row of n columns is the pattern of n placeholders split by the delimiter,
+    where a row with a quote or with more columns is left to the reference path.
+    """
+    config = schema.parser.config
+    if schema.parser.kind == "fastmatch":
+        return [split_pattern(source) for source in config["match"]], ""
+    names = csv.column_names(config, None)
+    delimiter = csv.delimiter_of(config)
+    ends = [delimiter] * (len(names) - 1) + [""]
+    return [("", tuple(Placeholder(name, end, "") for name, end in zip(names, ends, strict=True)))], delimiter
 
 
 def _expressible(schema: Schema) -> bool:
     """Whether a plan can say everything this schema does."""
+    kind, config = schema.parser.kind, schema.parser.config
     return (
-        schema.parser.kind == "fastmatch"
+        (kind == "fastmatch" or (kind == "csv" and bool(config.get("columns"))))
         and not schema.parser.options.expand_fields
         and all(
             f.join is None
@@ -103,10 +126,10 @@ def _expressible(schema: Schema) -> bool:
     )
 
 
-def _field(f: Field, patterns: list[tuple[str, tuple[Any, ...]]], scanned: list[Value]) -> tuple:
+def _field(f: Field, patterns: list[tuple[str, tuple[Placeholder, ...]]], scanned: list[Value]) -> tuple:
     """One field of the plan: ``(key, kind, captures, max, event_time, required, keeps_empty,
-    indicator, call)``, where ``captures`` gives, per pattern, the placeholder the field reads (the
-    last of that name, as the compiler binds duplicates) or -1.
+    indicator, call, scan, ip)``, where ``captures`` gives, per pattern, the placeholder the field reads
+    (the last of that name, as the compiler binds duplicates) or -1.
     """
     value = f.value
     name = ".".join(f.paths[0])
@@ -123,27 +146,29 @@ def _field(f: Field, patterns: list[tuple[str, tuple[Any, ...]]], scanned: list[
         kind, most = _fastpath.K_INT, _INT_MAX[value.type]
     elif value.type == "timestamp" and value.time_formats in _RFC3339_ONLY:
         kind = _fastpath.K_RFC3339
+    elif value.type == "timestamp" and value.time_formats in _EPOCH_UNITS:
+        kind, most = _fastpath.K_EPOCH, _EPOCH_UNITS[value.time_formats]
     else:
         call = _json_of(text_converter(value), check)
-    indicator = -1
+    indicator, scan, ip = -1, None, _fastpath.IP_IN_PYTHON
     if value.indicators:
         indicator = len(scanned)
         scanned.append(value)
+        scan = _members_of(indicators.compile_scanner(value.indicators))
+        ip = _IP_IN_C.get(tuple(dict.fromkeys(value.indicators)), _fastpath.IP_IN_PYTHON)
     key = b"," + orjson.dumps(f.name) + b":"
-    return (key, kind, captures, most, value.is_event_time, value.required, keeps_empty, indicator, call)
+    required, event_time = value.required, value.is_event_time
+    return (key, kind, captures, most, event_time, required, keeps_empty, indicator, call, scan, ip)
 
 
 def _json_of(
     convert: Callable[[str], object] | None, check: Callable[[object], None] | None
 ) -> Callable[[bytes], bytes | None]:
     """Captured bytes → the JSON of the converted value, or ``None`` when the reference path must
-    take the line (the value is refused: it writes the reject). Answers are remembered per value.
+    take the line (the value is refused: it writes the reject). The accelerator remembers answers.
     """
-    memory: dict[bytes, bytes | None] = {}
 
     def json_of(raw: bytes) -> bytes | None:
-        if raw in memory:
-            return memory[raw]
         try:
             value = raw.decode("utf-8")
             if convert is not None:
@@ -151,38 +176,28 @@ def _json_of(
             if check is not None:
                 check(value)
         except BadValue:
-            answer = None
-        else:
-            answer = encode_event(value)
-        if len(memory) >= _MEMORY:
-            memory.clear()
-        memory[raw] = answer
-        return answer
+            return None
+        return encode_event(value)
 
     return json_of
 
 
-def _indicate(scanners: tuple[indicators.Scanner, ...]) -> Callable[[tuple[bytes | None, ...]], bytes]:
-    """The indicator values of a line (``None`` where absent) → its ``,"p_any_...":[...]`` members,
-    as the reference path merges and sorts them; answers are remembered per tuple of values.
+def _members_of(scan: indicators.Scanner) -> Callable[[bytes], tuple[tuple[bytes, bytes, bytes], ...]]:
+    """A field's value → what it adds to the ``p_any_*`` lists, as ``(',"p_any_x":[', value, JSON
+    of value)`` members. The accelerator remembers answers per value, merges the members of a line's
+    fields, sorts them by key and by value bytes and drops duplicates, as ``indicators.finish`` does.
     """
-    memory: dict[tuple[bytes | None, ...], bytes] = {}
 
-    def indicate(found: tuple[bytes | None, ...]) -> bytes:
-        answer = memory.get(found)
-        if answer is None:
-            acc: dict[str, set[str]] = {}
-            for scan, raw in zip(scanners, found, strict=True):
-                if raw is not None:
-                    scan(raw.decode("utf-8"), acc)
-            lists = indicators.finish(acc)
-            answer = b"," + orjson.dumps(lists)[1:-1] if lists else b""
-            if len(memory) >= _MEMORY:
-                memory.clear()
-            memory[found] = answer
-        return answer
+    def members(raw: bytes) -> tuple[tuple[bytes, bytes, bytes], ...]:
+        found: dict[str, set[str]] = {}
+        scan(raw.decode("utf-8"), found)
+        return tuple(
+            (b"," + orjson.dumps(key) + b":[", value.encode("utf-8"), orjson.dumps(value))
+            for key, values in found.items()
+            for value in values
+        )
 
-    return indicate
+    return members
 
 
 __all__ = ["AVAILABLE", "Plan", "compile_plan"]

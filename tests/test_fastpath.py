@@ -65,6 +65,23 @@ MULTI = """
       - {name: msg, type: string}
 """
 
+# CSV columns (one skipped by an empty name), epoch times, a rule, an indicator.
+FLOW = """
+    schema: Custom.Fast.Flow
+    parser:
+      csv:
+        delimiter: ' '
+        columns: [version, account, '', start, end, action, note]
+        emptyValues: ['-']
+    fields:
+      - {name: version, type: int}
+      - {name: account, type: string, indicators: [aws_account_id]}
+      - {name: start, type: timestamp, timeFormats: [unix], isEventTime: true}
+      - {name: end, type: timestamp, timeFormats: [unix_ms]}
+      - {name: action, type: string, validate: {allow: [ACCEPT, REJECT]}}
+      - {name: note, type: string}
+"""
+
 SAFE = "83 <40>1 2012-11-30T06:45:29+00:00 host app web.3 - State changed from starting to up"
 
 CASES: list[tuple[str, str | bytes, str]] = [
@@ -101,6 +118,13 @@ CASES: list[tuple[str, str | bytes, str]] = [
     (HEROKU, "1 <>1 2024-03-15T10:07:03Z h a w.1 - an empty int is null", "native"),
     (HEROKU, "- <1>1 2024-03-15T10:07:03Z - - - - every emptyValue", "native"),
     (HEROKU, "1 <1>1 2024-03-15T10:07:03Z 10.1.2.3 a w.1 - an IP host", "native"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z 255.255.255.255 a w.1 - the largest IPv4", "native"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z 010.1.2.3 a w.1 - a leading zero: a domain", "native"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z 256.1.2.3 a w.1 - past 255: a domain", "native"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z 1.2.3.4.5 a w.1 - five parts: a domain", "native"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z \t10.1.2.3\v a w.1 - spaces trimmed", "native"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z 2001:db8::1 a w.1 - an IPv6 host", "native"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z xn--bcher-kva.example a w.1 - IDNA", "native"),
     (HEROKU, "1 <1>1 2024-03-15T10:07:03Z h a w.1 - ", "native"),
     (HEROKU, '1 <1>1 2024-03-15T10:07:03Z h a w.1 - \x00\x01\x1f\x7f\t"\\ controls and escapes', "native"),
     (HEROKU, "1 <1>1 2024-03-15T10:07:03Z h a w.1 - 👩‍💻 résumé \u2028 \ufeff non-ASCII", "native"),
@@ -132,12 +156,32 @@ CASES: list[tuple[str, str | bytes, str]] = [
         "native",
     ),
     ("access", '::1 - [-] "-" - - - - -|', "native"),
+    ("access", '1.2.3 - [-] "-" - - - - -|', "native"),
+    ("access", '1.2.3.04 - [-] "-" - - - - -|', "native"),
+    ("access", '1.2.3.4\t - [-] "-" - - - - -|', "native"),
+    ("access", '1234.1.1.1 - [-] "-" - - - - -|', "native"),
+    ("access", 'not-an-ip x@example.com [-] "-" - - - - -|', "native"),
     ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /\\"q\\"" 200 1 1 1 -|', "deferred"),
     ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /" 200 1 1 maybe -|', "deferred"),
     ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /" 200 1 NaN 1 -|', "deferred"),
     ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /" 40000 1 1 1 -|', "deferred"),
     ("access", '1.2.3.4 x [10/Xyz/2000:13:55:36 -0700] "GET /" 200 1 1 1 -|', "deferred"),
     ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /" 200 1 1 1 2000-10-10|', "deferred"),
+    # CSV rows and epoch times.
+    ("flow", "2 123456789012 skipped 1418530010 1418530070123 ACCEPT ok", "native"),
+    ("flow", "2 - - - - - -", "native"),
+    ("flow", "2 123456789012 x 0 0 REJECT the-epoch", "native"),
+    ("flow", "2 123456789012 x 99999999999 99999999999999 REJECT year-5138", "native"),
+    ("flow", "2 123456789012 x 000001418530010 1 ACCEPT zeros-past-11-digits", "deferred"),
+    ("flow", "2 123456789012 x 253402300799 1 ACCEPT year-9999-in-12-digits", "deferred"),
+    ("flow", "2 123456789012 x 1418530010.5 1 ACCEPT a-fraction", "deferred"),
+    ("flow", "2 123456789012 x -5 1 ACCEPT a-sign", "deferred"),
+    ("flow", "2 123456789012 x 1e9 1 ACCEPT an-exponent", "deferred"),
+    ("flow", '2 123456789012 x 1 1 ACCEPT "quoted note"', "deferred"),
+    ("flow", "2 123456789012 x 1 1 ACCEPT two words", "deferred"),
+    ("flow", "2 123456789012 x 1 1 ACCEPT", "deferred"),
+    ("flow", "2 123456789012 x 1 1 DROP not-allowed", "deferred"),
+    ("flow", "2\t123456789012 x 1 1 ACCEPT six-columns", "deferred"),
     # Several patterns, a duplicate name, skipPrefix, required, validate.
     ("multi", "A 1 2 info: first pattern, the second id wins", "native"),
     ("multi", "B 3/x warn: second pattern", "native"),
@@ -156,7 +200,7 @@ def schemas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         pytest.skip("the C accelerator is not built")
     folder = tmp_path_factory.mktemp("schemas")
     found = {HEROKU: Registry(search_path()).load(HEROKU)}
-    for key, text in (("access", ACCESS), ("multi", MULTI)):
+    for key, text in (("access", ACCESS), ("multi", MULTI), ("flow", FLOW)):
         path = folder / f"{key}.yml"
         path.write_text(textwrap.dedent(text), encoding="utf-8")
         found[key] = load_schema_file(path)
@@ -183,12 +227,14 @@ def comparable(encoded: Encoded) -> tuple[object, ...]:
     )
 
 
-def both(schema: object, block: bytes, **options: object) -> tuple[Encoded, Encoded]:
+def both(
+    schema: object, block: bytes, max_line_bytes: int = MAX_LINE_BYTES, **options: object
+) -> tuple[Encoded, Encoded]:
     fast = Normalizer(schema, fast_path=True, **options)  # type: ignore[arg-type]
     reference = Normalizer(schema, fast_path=False, **options)  # type: ignore[arg-type]
     assert fast.plan is not None and reference.plan is None
     return tuple(  # type: ignore[return-value]
-        n.encode_block(block, source="test", first_line=1, max_line_bytes=MAX_LINE_BYTES)
+        n.encode_block(block, source="test", first_line=1, max_line_bytes=max_line_bytes)
         for n in (fast, reference)
     )
 
@@ -213,7 +259,7 @@ def test_line(schemas: dict[str, object], schema: str, line: str | bytes, expect
     assert deferred_lines(schemas[schema], raw) == ([0] if expected == "deferred" else [])
 
 
-@pytest.mark.parametrize("schema", [HEROKU, "access", "multi"])
+@pytest.mark.parametrize("schema", [HEROKU, "access", "multi", "flow"])
 def test_block_keeps_order_and_counts(schemas: dict[str, object], schema: str) -> None:
     """All the lines of a schema in one block, each twice: events interleave with the deferred
     lines' events in input order, and lines = events + rejects + skipped."""
@@ -227,6 +273,21 @@ def test_block_keeps_order_and_counts(schemas: dict[str, object], schema: str) -
     assert deferred_lines(schemas[schema], block) == expected + [i + half for i in expected]
 
 
+def test_many_distinct_values(schemas: dict[str, object]) -> None:
+    """More distinct values than the accelerator remembers (it forgets and asks again), some too
+    long to remember at all: the same events."""
+    lines = [
+        f'1.2.{i % 256}.{i // 256} user{i}@example.com [10/Oct/2000:13:55:{i % 60:02d} -0700] "GET /{i}" '
+        f"200 {i} {i}.5 {'TF'[i % 2]} 2000-10-10T20:55:37Z|{'x' * (300 if i % 7 == 0 else 1)}{i}"
+        for i in range(10_000)
+    ]
+    long_user = "u" * 400 + "@example.com"
+    lines += [f'1.2.3.4 {long_user} [10/Oct/2000:13:55:36 -0700] "GET /" 200 1 {"9" * 300} T -|'] * 3
+    fast, reference = both(schemas["access"], "\n".join(lines).encode(), max_line_bytes=1 << 20)
+    assert comparable(fast) == comparable(reference)
+    assert fast.events == len(lines)
+
+
 def test_source_fields_and_row_ids(schemas: dict[str, object]) -> None:
     block = as_bytes(SAFE + "\n" + SAFE)
     fast, reference = both(schemas[HEROKU], block, source_id="src-1", source_label='a "label"')
@@ -237,16 +298,28 @@ def test_source_fields_and_row_ids(schemas: dict[str, object]) -> None:
     assert int(second["p_row_id"], 16) == int(first["p_row_id"], 16) + 1
 
 
-def test_bundled_samples(schemas: dict[str, object]) -> None:
-    """The bundled fastmatch schemas' samples, edge lines and rejects included, through both paths."""
-    registry = Registry(search_path())
-    for name in ("Heroku.Runtime", "Apache.AccessCombined", "Nginx.Access"):
-        schema = registry.load(name)
-        sample = Path(schema.file).parent / "sample.log"
-        block = sample.read_bytes().removesuffix(b"\n")
-        fast, reference = both(schema, block)
-        assert comparable(fast) == comparable(reference), name
-        assert fast.events > 0 and len(deferred_lines(schema, block)) < fast.lines, name
+@pytest.mark.parametrize("name", ["Heroku.Runtime", "Apache.AccessCombined", "Nginx.Access", "AWS.VPCFlow"])
+def test_bundled_samples(schemas: dict[str, object], name: str) -> None:
+    """The bundled schemas with a plan: their samples, edge lines and rejects included, through both
+    paths. VPC Flow's sample starts with a header line, which the reference path skips in the block
+    of line 1; the rest is given as the block after it."""
+    schema = Registry(search_path()).load(name)
+    here = Path(schema.file)
+    sample = here.with_suffix(".sample.log")  # two schemas in one folder: each names its own sample
+    if not sample.exists():
+        sample = here.parent / "sample.log"
+    block = sample.read_bytes().removesuffix(b"\n")
+    first_line = 1
+    if schema.parser.config.get("hasHeader"):
+        block, first_line = block.split(b"\n", 1)[1], 2
+    outputs = []
+    for fast_path in (True, False):
+        normalizer = Normalizer(schema, fast_path=fast_path)
+        assert (normalizer.plan is not None) is fast_path
+        outputs.append(normalizer.encode_block(block, source="sample", first_line=first_line))
+    fast, reference = outputs
+    assert comparable(fast) == comparable(reference)
+    assert fast.events > 0 and len(deferred_lines(schema, block)) < fast.lines
 
 
 @needs_accelerator
@@ -256,7 +329,8 @@ def test_bundled_samples(schemas: dict[str, object]) -> None:
         ("fastmatch: {match: ['%{a} %{b}']}", True),
         ("fastmatch: {match: ['%{a} %{b}'], expandFields: {c: '%{a}'}}", False),
         ("regex: {match: ['(?P<a>\\S+) (?P<b>\\S+)']}", False),
-        ("csv: {delimiter: ',', columns: [a, b]}", False),
+        ("csv: {delimiter: ',', columns: [a, b]}", True),
+        ("csv: {delimiter: ',', hasHeader: true}", False),
     ],
 )
 def test_which_schemas_have_a_plan(tmp_path: Path, parser: str, expected: bool) -> None:
@@ -365,7 +439,7 @@ _BYTES = st.lists(
 
 
 @settings(max_examples=400, deadline=None)
-@given(block=_BYTES, schema=st.sampled_from([HEROKU, "access", "multi"]))
+@given(block=_BYTES, schema=st.sampled_from([HEROKU, "access", "multi", "flow"]))
 def test_random_bytes(schemas: dict[str, object], block: bytes, schema: str) -> None:
     """Untrusted input: any bytes, several lines to a block, end as the reference path ends them."""
     fast, reference = both(schemas[schema], block)

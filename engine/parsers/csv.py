@@ -42,8 +42,8 @@ def compile(config: Mapping[str, Any], columns: Sequence[str] | None = None) -> 
     ``columns`` are names read from a file's header line (``hasHeader: true``); without them the
     schema's ``columns`` are used. An empty name fills no field: the column is skipped (spec f.2).
     """
-    names = _column_names(config, columns)
-    delimiter = _delimiter(config)
+    names = column_names(config, columns)
+    delimiter = delimiter_of(config)
     return TextParser(((_matcher(delimiter, len(names)), names),), _explainer(delimiter, len(names)))
 
 
@@ -54,7 +54,7 @@ def read_header(line: str, config: Mapping[str, Any]) -> tuple[str, ...]:
     """
     if not line:
         raise NormalizeError("the CSV header line is empty")
-    fields, closed = _scan(line, _delimiter(config))
+    fields, closed = _scan(line, delimiter_of(config))
     if not closed:
         raise NormalizeError(f"the CSV header line: column {len(fields)}: a quoted field is not closed")
     return tuple(fields)
@@ -118,7 +118,7 @@ def _quoted(line: str, pos: int, delimiter: str) -> tuple[str, int]:
         pos = after + 1 if line[after] == '"' else after
 
 
-def _column_names(config: Mapping[str, Any], columns: Sequence[str] | None) -> tuple[str, ...]:
+def column_names(config: Mapping[str, Any], columns: Sequence[str] | None) -> tuple[str, ...]:
     if columns:
         return tuple(columns)
     if config.get("columns"):
@@ -129,7 +129,7 @@ def _column_names(config: Mapping[str, Any], columns: Sequence[str] | None) -> t
     raise SchemaError("a csv parser needs 'columns' or 'hasHeader: true'")
 
 
-def _delimiter(config: Mapping[str, Any]) -> str:
+def delimiter_of(config: Mapping[str, Any]) -> str:
     """The delimiter: the first character of ``delimiter``, as Panther takes its first rune (spec f.2)."""
     delimiter = config.get("delimiter") or DEFAULT_DELIMITER
     if delimiter[0] in _INVALID_DELIMITERS:
