@@ -1,6 +1,6 @@
-/* engine._fastpath: the C accelerator of fastmatch schemas.
+/* engine._fastpath: the C accelerator of fastmatch and CSV schemas.
  *
- * A Plan is a fastmatch schema reduced to data by engine/fastpath.py: its patterns (prefix,
+ * A Plan is a fastmatch or CSV schema reduced to data by engine/fastpath.py: its patterns (prefix,
  * delimiters), its fields (where each comes from, how it is converted, the JSON key it is written
  * under) and the constant parts of every event. Plan.run(block, ...) takes a block of lines and
  * writes the events' NDJSON straight into one buffer: no Python object per line, per field or per
@@ -1366,7 +1366,7 @@ static PyMethodDef plan_methods[] = {
 PyDoc_STRVAR(plan_doc,
 "Plan(patterns, fields, empty_values, trim_space, skip_prefix, log_type, row_prefix, source,\n"
 "     ip_key)\n\n"
-"A fastmatch schema reduced to data (built by engine.fastpath, which documents the arguments).");
+"A fastmatch or CSV schema reduced to data (built by engine.fastpath, which documents the arguments).");
 
 static PyTypeObject PlanType = {
     PyVarObject_HEAD_INIT(NULL, 0)
@@ -1383,7 +1383,7 @@ static PyTypeObject PlanType = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "engine._fastpath",
-    .m_doc = "The C accelerator of fastmatch schemas: see engine/fastpath.py.",
+    .m_doc = "The C accelerator of fastmatch and CSV schemas: see engine/fastpath.py.",
     .m_size = -1,
 };
 

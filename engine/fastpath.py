@@ -5,16 +5,18 @@ language and every reject. For the common shape of log line, its cost is nearly 
 (a frame, a dict and a dozen string objects per line, then ``orjson``), so it cannot go much below
 ~5 µs a line. ``engine._fastpath`` (C, built when the package is installed) runs a *plan* instead:
 it finds the delimiters of each line in the block, converts the values it knows (strings, integers,
-RFC 3339 and plain-digit epoch times), and writes the event's JSON straight into one output buffer,
-at well under 1 µs a line. Everything it is not certain about goes back to the reference path, line by line:
+RFC 3339 and plain-digit epoch times, IPv4 addresses for the ip and hostname indicators), and writes
+the event's JSON straight into one output buffer, at well under 1 µs a line. What other values
+become (their JSON, their ``p_any_*`` members) it asks the Python converters and scanners, and
+remembers per value in C memory, so a value seen before costs neither a call nor the GIL.
+Everything it is not certain about goes back to the reference path, line by line:
 
 - lines that may be blank, start with ``skipPrefix``, are not valid UTF-8 or are over-long;
 - a quoted placeholder with a backslash ahead (Go escapes), a line no pattern matches;
 - a CSV row with a quote (Go's lazy quotes) or with another number of columns;
 - an integer that is not plain digits in range, an RFC 3339 time outside the strict form;
-- other types and ``validate`` rules go through Python converters whose JSON is remembered per
-  value (``float``, ``boolean``, strftime times, several time formats), and a value they refuse is
-  deferred too.
+- a value a Python converter refuses (a bad ``float``, ``boolean`` or strftime time, a broken
+  ``validate`` rule).
 
 So each line ends exactly as the reference path would end it; ``tests/test_fastpath.py`` holds the
 two to the same bytes. A schema the plan cannot express (``expandFields``, transformations, masks,
