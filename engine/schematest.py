@@ -179,9 +179,51 @@ def _run_case(case: _Case, normalizer: Normalizer, fields: Mapping[str, Value], 
     # A source of its own and first_line=1: each case is a new input file (spec l.10).
     batch = normalizer.normalize(case.lines, source=f"{file}:{case.line}", first_line=1)
     diff = _event_diffs(case, batch.events, fields) + _reject_diffs(case, batch.rejects)
+    diff += _accelerator_diffs(case, normalizer, batch.ndjson(), batch.rejects)
     if case.skipped is not None and (skipped := sum(batch.skipped.values())) != case.skipped:
         diff.append(f"skipped: expected {case.skipped}, got {skipped}")
     return CaseResult(file, case.name, case.line, not diff, diff)
+
+
+def _accelerator_diffs(
+    case: _Case, normalizer: Normalizer, ndjson: bytes, rejects: list[Reject]
+) -> list[str]:
+    """The case's input through the C accelerator too (what the CLI runs), which must write what
+    the reference path wrote: a difference is an engine bug, and shown as one."""
+    if normalizer.plan is None:
+        return []
+    block = "\n".join(case.lines).encode("utf-8")
+    encoded = normalizer.encode_block(block, source=f"{case.line}#accelerated", first_line=1)
+    problems = []
+    if _stable_ndjson(encoded.ndjson) != _stable_ndjson(ndjson):
+        problems.append("events")
+    if list(map(_stable_reject, encoded.rejects)) != list(map(_stable_reject, rejects)):
+        problems.append("rejects")
+    if not problems:
+        return []
+    return [
+        f"the C accelerator and the reference path wrote different {' and '.join(problems)}: an engine "
+        "bug, please report it (normalize --no-fast-path runs without the accelerator)"
+    ]
+
+
+_PARSE_TIME: Final = re.compile(rb'"p_parse_time":"([^"]*)"')
+_ROW_ID: Final = re.compile(rb'"p_row_id":"[0-9a-f]+",')
+
+
+def _stable_ndjson(ndjson: bytes) -> list[bytes]:
+    """Events without what differs on every run: row ids, parse times (and event times that are)."""
+    stable = []
+    for event in ndjson.splitlines():
+        found = _PARSE_TIME.search(event)
+        parse_time = found.group(0) if found else b""
+        event_time = b'"p_event_time":"' + (found.group(1) if found else b"") + b'"'
+        stable.append(_ROW_ID.sub(b"", event.replace(event_time, b"").replace(parse_time, b"")))
+    return stable
+
+
+def _stable_reject(reject: Reject) -> tuple[object, ...]:
+    return (reject.reason, reject.message, reject.raw, reject.line, reject.field, reject.value, reject.rule)
 
 
 def render(results: Iterable[CaseResult]) -> str:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import textwrap
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from engine import Encoded, Normalizer, fastpath
 from engine.errors import NormalizeError, SchemaError
 from engine.registry import Registry, bundled_dir
 from engine.schematest import CaseResult, find_test_files, render, run_paths, run_test_file
@@ -665,3 +667,21 @@ def test_a_wrong_bundled_expectation_fails(tmp_path: Path) -> None:
         "  field 'message_len': expected 280, got 279",
         f"{len(results) - 1} passed, 1 failed",
     ]
+
+
+@pytest.mark.skipif(not fastpath.AVAILABLE, reason="the C accelerator is not built")
+def test_an_accelerator_that_disagrees_fails_the_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    """normalize test also runs each case through the C accelerator: a difference is reported."""
+    right = Normalizer.encode_block
+
+    def wrong(self: Normalizer, block: bytes, **options: object) -> Encoded:
+        encoded = right(self, block, **options)  # type: ignore[arg-type]
+        return replace(encoded, ndjson=encoded.ndjson.replace(b'"version":"1"', b'"version":"2"'))
+
+    monkeypatch.setattr(Normalizer, "encode_block", wrong)
+    heroku = bundled_dir() / "Heroku"
+    results = run_test_file(heroku / "Runtime.tests.yml", heroku / "Runtime.yml")
+    failed = [r for r in results if not r.passed]
+    message = "the C accelerator and the reference path wrote different events: an engine bug"
+    assert failed and all(r.diff == [r.diff[0]] and r.diff[0].startswith(message) for r in failed)
+    assert any(r.passed for r in results)  # the reject-only cases have no event to differ
