@@ -248,6 +248,14 @@ class Normalizer:
         from .reader import decode_line, split_lines
 
         compiled = self.compiled
+        if self.plan is not None and isinstance(block, bytes) and not self._plain(source, first_line):
+            head, rest = self._prologue_of(block, first_line, max_line_bytes)
+            if rest is not None:  # the first lines of a file, then lines the plan can take
+                before = self.normalize(split_lines(head, max_line_bytes), source=source, first_line=1)
+                after = self.encode_block(
+                    rest, source=source, first_line=before.lines + 1, max_line_bytes=max_line_bytes
+                )
+                return _joined(before.encoded(), after)
         if self.plan is None or isinstance(block, Oversized) or not self._plain(source, first_line):
             lines = [block] if isinstance(block, Oversized) else split_lines(block, max_line_bytes)
             return self.normalize(lines, source=source, first_line=first_line).encoded()
@@ -267,6 +275,27 @@ class Normalizer:
             batch.log_types[self.schema.name] = events
         lines = block.count(b"\n") + 1
         return Encoded(ndjson, events, batch.rejects, batch.skipped, lines, batch.log_types)
+
+    def _prologue_of(self, block: bytes, first_line: int, max_line_bytes: int) -> tuple[bytes, bytes | None]:
+        """The start of a file's first block that ``skipLines`` and a CSV header swallow (blank
+        lines among them included), and the rest; ``None`` for the rest when that is not all here."""
+        from .reader import decode_line
+
+        if first_line != 1 or self.sequential:
+            return block, None
+        needed = self.schema.parser.options.skip_lines + self._has_header
+        end = -1
+        while needed:
+            start, end = end + 1, block.find(b"\n", end + 1)
+            if end < 0:
+                return block, None
+            item = decode_line(block[start:end], max_line_bytes)
+            if _blank(item):
+                continue
+            if needed == 1 and self._has_header and type(item) is not str:
+                return block, None  # an unreadable header is a reject, and the next line is tried
+            needed -= 1
+        return block[:end], block[end + 1 :]
 
     def _plain(self, source: str, first_line: int) -> bool:
         """Whether the batch starting at ``first_line`` of ``source`` has no first lines to swallow."""
@@ -490,6 +519,18 @@ class _Source:
     to_skip: int
     header: bool
     compiled: CompiledSchema | None  # None until a header gives a header-named CSV schema its names
+
+
+def _joined(first: Encoded, second: Encoded) -> Encoded:
+    """Two consecutive parts of one block as one."""
+    return Encoded(
+        first.ndjson + second.ndjson,
+        first.events + second.events,
+        first.rejects + second.rejects,
+        first.skipped + second.skipped,
+        first.lines + second.lines,
+        first.log_types + second.log_types,
+    )
 
 
 def _blank(item: Line) -> bool:

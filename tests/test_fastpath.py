@@ -288,6 +288,35 @@ def test_many_distinct_values(schemas: dict[str, object]) -> None:
     assert fast.events == len(lines)
 
 
+ROW = "2 123456789012 x 1418530010 1418530070123 ACCEPT ok"
+
+
+@pytest.mark.parametrize(
+    ("options", "block"),
+    [
+        ("hasHeader: true", f"version account x start end action note\n{ROW}\n{ROW}"),
+        ("hasHeader: true", f"\n  \nversion account x start end action note\n{ROW}"),
+        ("hasHeader: true", "version account x start end action note\n"),
+        ("hasHeader: true", "version account x start end action note"),
+        ("hasHeader: true", f"bad \xff header\nversion account x start end action note\n{ROW}"),
+        ("skipLines: 2", f"one\n\ntwo\n{ROW}\n{ROW}"),
+        ("skipLines: 2, hasHeader: true", f"one\ntwo\nheader\n{ROW}"),
+        ("skipLines: 3", f"one\ntwo\n{ROW}"),
+    ],
+)
+def test_first_lines_of_a_file(tmp_path: Path, options: str, block: str) -> None:
+    """skipLines and a CSV header take the first lines of a file's first block on the reference
+    path; the rest of the block goes to the plan, and all of it ends as with no plan at all."""
+    path = tmp_path / "flow.yml"
+    options = options.replace(", ", "\n    ")
+    path.write_text(textwrap.dedent(FLOW).replace("emptyValues: ['-']", f"emptyValues: ['-']\n    {options}"))
+    schema = load_schema_file(path)
+    raw = block.encode("latin-1") if "\xff" in block else block.encode()
+    fast, reference = both(schema, raw)
+    assert comparable(fast) == comparable(reference)
+    assert fast.lines == block.count("\n") + 1
+
+
 def test_source_fields_and_row_ids(schemas: dict[str, object]) -> None:
     block = as_bytes(SAFE + "\n" + SAFE)
     fast, reference = both(schemas[HEROKU], block, source_id="src-1", source_label='a "label"')
