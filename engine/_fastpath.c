@@ -341,20 +341,26 @@ static int match(const Pattern *pat, const char *line, Py_ssize_t n, Span *caps)
 
 /* --- values ----------------------------------------------------------------------------------- */
 
-/* ASCII digits only (no sign), at most 18 of them, at most max: written without leading zeros. */
-static int put_int(Plan *self, const char *p, Py_ssize_t n, int64_t max) {
-    if (n > 18) {
+/* The value of 1 to `most` (at most 18) ASCII digits, no sign; 0 when [p, p + n) is not that. */
+static int digits_value(const char *p, Py_ssize_t n, Py_ssize_t most, int64_t *value) {
+    if (n > most) {
         return 0;
     }
-    int64_t value = 0;
+    *value = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         unsigned d = (unsigned char)p[i] - '0';
         if (d > 9) {
             return 0;
         }
-        value = value * 10 + d;
+        *value = *value * 10 + d;
     }
-    if (value > max) {
+    return 1;
+}
+
+/* ASCII digits only (no sign), at most 18 of them, at most max: written without leading zeros. */
+static int put_int(Plan *self, const char *p, Py_ssize_t n, int64_t max) {
+    int64_t value;
+    if (!digits_value(p, n, 18, &value) || value > max) {
         return 0;
     }
     char digits[20];
@@ -514,16 +520,9 @@ static int put_rfc3339(Plan *self, const char *s, Py_ssize_t n) {
  * of its UTC time; 0 to defer (a sign, a fraction, an exponent, too many digits for year 9999). */
 static int put_epoch(Plan *self, const char *s, Py_ssize_t n, int64_t unit) {
     Py_ssize_t most = unit == 1000000000 ? 11 : unit == 1000000 ? 14 : unit == 1000 ? 17 : 18;
-    if (n > most) {
+    int64_t count;
+    if (!digits_value(s, n, most, &count)) {
         return 0;
-    }
-    int64_t count = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        unsigned d = (unsigned char)s[i] - '0';
-        if (d > 9) {
-            return 0;
-        }
-        count = count * 10 + d;
     }
     int64_t per_second = 1000000000 / unit;
     int64_t seconds = count / per_second, nanos = count % per_second * unit;
