@@ -243,7 +243,8 @@ class Normalizer:
 
         The same as splitting the block into lines, ``normalize`` and ``Batch.encoded``, byte for
         byte but ``p_row_id`` and ``p_parse_time``. With a plan, the C accelerator writes the events
-        and hands each line it cannot settle to the reference path, in order.
+        and hands each line it cannot settle to the reference path, in order; a file's first lines
+        (``skipLines``, a CSV header) go to the reference path, the rest of their block to the plan.
         """
         from .reader import decode_line, split_lines
 
