@@ -305,7 +305,10 @@ def _normalize(argv: list[str]) -> int:
             if pool is None:
                 results = encode_blocks(normalizer, blocks, source=source, max_line_bytes=args.max_line_bytes)
             else:
-                results = pool.encode_blocks(blocks, source=source, max_line_bytes=args.max_line_bytes)
+                first_lines = normalizer if normalizer.has_prologue else None
+                results = pool.encode_blocks(
+                    blocks, source=source, max_line_bytes=args.max_line_bytes, first_lines=first_lines
+                )
             for batch in results:
                 events.write_bytes(batch.ndjson, batch.events)
                 if batch.rejects:

@@ -167,6 +167,8 @@ class Normalizer:
         self._has_header = self.schema.parser.kind == "csv" and bool(config.get("hasHeader"))
         # A CSV schema without columns takes its names from each file's header line.
         self.sequential = self._has_header and not config.get("columns")
+        self.has_prologue = bool(self.schema.parser.options.skip_lines) or self._has_header
+        """Whether a file's first lines are swallowed (``skipLines``, a CSV header)."""
         """Whether the batches of one source must all go, in order, through this one normalizer."""
         row_ids = make_row_ids()
         options = {"source_id": source_id, "source_label": source_label, "row_ids": row_ids}
@@ -298,11 +300,16 @@ class Normalizer:
             needed -= 1
         return block[:end], block[end + 1 :]
 
+    def in_prologue(self, source: str) -> bool:
+        """Whether ``source`` still has first lines to swallow (``skipLines``, a CSV header) that
+        its next batch must take: batches of one file then go, in order, through this normalizer."""
+        return source in self._sources
+
     def _plain(self, source: str, first_line: int) -> bool:
         """Whether the batch starting at ``first_line`` of ``source`` has no first lines to swallow."""
         if first_line == 1:
-            return not (self.schema.parser.options.skip_lines or self._has_header)
-        return source not in self._sources
+            return not self.has_prologue
+        return not self.in_prologue(source)
 
     def _source(self, source: str, first_line: int) -> _Source:
         """Where ``source`` stands: lines still to skip, a header still to read, its line function."""

@@ -91,12 +91,28 @@ class WorkerPool:
             )
 
     def encode_blocks(
-        self, blocks: Iterable[Block], *, source: str, max_line_bytes: int
+        self,
+        blocks: Iterable[Block],
+        *,
+        source: str,
+        max_line_bytes: int,
+        first_lines: Normalizer | None = None,
     ) -> Iterator[Encoded]:
-        """Like ``encode_blocks``, across the workers; results come back in input order."""
+        """Like ``encode_blocks``, across the workers; results come back in input order.
+
+        ``first_lines`` (a normalizer of this process) takes a file's blocks here, in order, until
+        it has swallowed the file's first lines (``skipLines``, a CSV header): every worker has its
+        own normalizer, and only one can count those lines, however many blocks they fill.
+        """
         window: deque[Future[Encoded]] = deque()
         line = 1
         for block in blocks:
+            if first_lines is not None and (line == 1 or first_lines.in_prologue(source)):
+                while window:
+                    yield window.popleft().result()
+                yield self._here(first_lines, block, source, line, max_line_bytes)
+                line += count_lines(block)
+                continue
             if self.threads:
                 future = self._executor.submit(
                     _work_in_thread,
@@ -115,6 +131,16 @@ class WorkerPool:
                 yield window.popleft().result()
         while window:
             yield window.popleft().result()
+
+    def _here(
+        self, normalizer: Normalizer, block: Block, source: str, first_line: int, max_line_bytes: int
+    ) -> Encoded:
+        """One block normalized in this thread, its events written where the workers write theirs."""
+        encoded = _encode(normalizer, block, source, first_line, max_line_bytes)
+        if self.output is None:
+            return encoded
+        self.output.write(next(self._numbers), encoded.ndjson, encoded.events)
+        return replace(encoded, ndjson=b"")
 
     def close(self) -> None:
         self._executor.shutdown(cancel_futures=True)

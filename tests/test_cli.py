@@ -255,6 +255,44 @@ def test_workers_give_the_same_output(tmp_path: Path) -> None:
     assert len(outputs[0][0].splitlines()) == 30021
 
 
+def test_skip_lines_beyond_the_first_block_with_workers(tmp_path: Path) -> None:
+    """skipLines longer than a block (1 MiB): the first lines are swallowed in order whatever the
+    number of workers, with or without the accelerator."""
+    corpus = tmp_path / "corpus.log"
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO.parent / "shared" / "tools" / "gen_heroku.py"),
+            "-n",
+            "12000",
+            "-o",
+            str(corpus),
+        ],
+        check=True,
+    )
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    runtime = (REPO / "schemas" / "Heroku" / "Runtime.yml").read_text()
+    assert "    emptyValues: ['-']\n" in runtime
+    (schemas / "skip.yml").write_text(
+        runtime.replace("schema: Heroku.Runtime", "schema: Custom.Skip").replace(
+            "    emptyValues: ['-']\n", "    emptyValues: ['-']\n    skipLines: 5000\n"
+        )
+    )
+    outputs = []
+    for workers, *path in (("1",), ("3",), ("1", "--no-fast-path"), ("2", "--no-fast-path")):
+        out = tmp_path / f"out{workers}{path}"
+        result = run(
+            "-s", "Custom.Skip", "--schemas", str(schemas), "-w", workers, *path, str(corpus), "-o", str(out)
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append((without_volatile(out.read_bytes()), result.stderr.split(b" in ")[0]))
+    assert outputs[0] == outputs[1] == outputs[2] == outputs[3]
+    assert outputs[0][1] == b"normalize: 12000 lines: 7000 events, 0 rejects, 5000 skipped (skip_lines 5000)"
+    first = orjson.loads(outputs[0][0].split(b"\n", 1)[0])
+    assert first["message"] == corpus.read_text().split("\n")[5000].split(" - ", 1)[1]
+
+
 def test_readme_documents_every_reject_reason() -> None:
     readme = (REPO / "README.md").read_text()
     for reason in REASONS:
