@@ -167,9 +167,9 @@ class Normalizer:
         self._has_header = self.schema.parser.kind == "csv" and bool(config.get("hasHeader"))
         # A CSV schema without columns takes its names from each file's header line.
         self.sequential = self._has_header and not config.get("columns")
+        """Whether the batches of one source must all go, in order, through this one normalizer."""
         self.has_prologue = bool(self.schema.parser.options.skip_lines) or self._has_header
         """Whether a file's first lines are swallowed (``skipLines``, a CSV header)."""
-        """Whether the batches of one source must all go, in order, through this one normalizer."""
         row_ids = make_row_ids()
         options = {"source_id": source_id, "source_label": source_label, "row_ids": row_ids}
         self._compile = partial(compile_schema, self.schema, regex_timeout=regex_timeout, **options)
@@ -248,20 +248,21 @@ class Normalizer:
         and hands each line it cannot settle to the reference path, in order; a file's first lines
         (``skipLines``, a CSV header) go to the reference path, the rest of their block to the plan.
         """
-        from .reader import decode_line, split_lines
+        from .reader import decode_line
 
         compiled = self.compiled
-        if self.plan is not None and isinstance(block, bytes) and not self._plain(source, first_line):
+        if self.plan is None or isinstance(block, Oversized):
+            return self._encode_lines(block, source, first_line, max_line_bytes)
+        if not self._plain(source, first_line):
             head, rest = self._prologue_of(block, first_line, max_line_bytes)
-            if rest is not None:  # the first lines of a file, then lines the plan can take
-                before = self.normalize(split_lines(head, max_line_bytes), source=source, first_line=1)
-                after = self.encode_block(
-                    rest, source=source, first_line=before.lines + 1, max_line_bytes=max_line_bytes
-                )
-                return _joined(before.encoded(), after)
-        if self.plan is None or isinstance(block, Oversized) or not self._plain(source, first_line):
-            lines = [block] if isinstance(block, Oversized) else split_lines(block, max_line_bytes)
-            return self.normalize(lines, source=source, first_line=first_line).encoded()
+            if rest is None:
+                return self._encode_lines(block, source, first_line, max_line_bytes)
+            # The first lines of a file on the reference path, then lines the plan can take.
+            before = self._encode_lines(head, source, first_line, max_line_bytes)
+            after = self.encode_block(
+                rest, source=source, first_line=before.lines + 1, max_line_bytes=max_line_bytes
+            )
+            return _joined(before, after)
         assert compiled is not None, "a plan exists only for a compiled schema"
         batch = Batch()
         parse_time = format_ns(time.time_ns())
@@ -278,6 +279,15 @@ class Normalizer:
             batch.log_types[self.schema.name] = events
         lines = block.count(b"\n") + 1
         return Encoded(ndjson, events, batch.rejects, batch.skipped, lines, batch.log_types)
+
+    def _encode_lines(
+        self, block: bytes | Oversized, source: str, first_line: int, max_line_bytes: int
+    ) -> Encoded:
+        """``block`` split into lines, all on the reference path."""
+        from .reader import split_lines
+
+        lines = [block] if isinstance(block, Oversized) else split_lines(block, max_line_bytes)
+        return self.normalize(lines, source=source, first_line=first_line).encoded()
 
     def _prologue_of(self, block: bytes, first_line: int, max_line_bytes: int) -> tuple[bytes, bytes | None]:
         """The start of a file's first block that ``skipLines`` and a CSV header swallow (blank

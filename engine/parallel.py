@@ -136,11 +136,10 @@ class WorkerPool:
         self, normalizer: Normalizer, block: Block, source: str, first_line: int, max_line_bytes: int
     ) -> Encoded:
         """One block normalized in this thread, its events written where the workers write theirs."""
-        encoded = _encode(normalizer, block, source, first_line, max_line_bytes)
-        if self.output is None:
-            return encoded
-        self.output.write(next(self._numbers), encoded.ndjson, encoded.events)
-        return replace(encoded, ndjson=b"")
+        number = next(self._numbers) if self.output is not None else 0
+        return _encode_to(
+            normalizer, block, source, first_line, max_line_bytes, output=self.output, number=number
+        )
 
     def close(self) -> None:
         self._executor.shutdown(cancel_futures=True)
@@ -182,11 +181,29 @@ def _work_in_thread(
     output: PositionalSink | None,
     number: int,
 ) -> Encoded:
+    return _encode_to(
+        _local.normalizer, block, source, first_line, max_line_bytes, output=output, number=number
+    )
+
+
+def _encode_to(
+    normalizer: Normalizer,
+    block: Block,
+    source: str,
+    first_line: int,
+    max_line_bytes: int,
+    *,
+    output: PositionalSink | None,
+    number: int,
+) -> Encoded:
+    """``_encode`` and, with ``output``, the events written there as batch ``number`` (and left out
+    of what is returned). The range is claimed even when normalizing failed: later batches wait
+    for it."""
     if output is None:
-        return _encode(_local.normalizer, block, source, first_line, max_line_bytes)
+        return _encode(normalizer, block, source, first_line, max_line_bytes)
     encoded = None
     try:
-        encoded = _encode(_local.normalizer, block, source, first_line, max_line_bytes)
-    finally:  # the range is claimed even when normalizing failed: later batches wait for it
+        encoded = _encode(normalizer, block, source, first_line, max_line_bytes)
+    finally:
         output.write(number, encoded.ndjson if encoded else b"", encoded.events if encoded else 0)
     return replace(encoded, ndjson=b"")

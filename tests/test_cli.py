@@ -221,33 +221,35 @@ def without_volatile(ndjson: bytes) -> bytes:
     return b"".join(lines)
 
 
-def test_workers_give_the_same_output(tmp_path: Path) -> None:
-    """1 and 3 workers, with the C accelerator (threads) and without it (processes): byte-identical
-    events and rejects (but for row ids and parse times), in order."""
-    corpus = tmp_path / "corpus.log"
-    subprocess.run(
-        [
-            sys.executable,
-            str(REPO.parent / "shared" / "tools" / "gen_heroku.py"),
-            "-n",
-            "30000",
-            "-o",
-            str(corpus),
-        ],
-        check=True,
-    )
-    with corpus.open("ab") as f:  # rejects and skips in the middle of the stream too
-        f.write(f"{BAD_PRI}\n\n{SHORT}\n".encode() + SAMPLE.read_bytes())
+def generated_corpus(path: Path, lines: int) -> Path:
+    """``lines`` Heroku lines from the team's generator, written to ``path``."""
+    generator = REPO.parent / "shared" / "tools" / "gen_heroku.py"
+    subprocess.run([sys.executable, str(generator), "-n", str(lines), "-o", str(path)], check=True)
+    return path
+
+
+def each_way(tmp_path: Path, *args: str) -> list[tuple[bytes, bytes, bytes]]:
+    """Run ``normalize ARGS`` with 1 and 3 worker threads (the accelerator), then with 1 and 2 worker
+    processes (--no-fast-path): per run, the events without volatile fields, the rejects and the
+    summary without its timing."""
     outputs = []
     for workers, *path in (("1",), ("3",), ("1", "--no-fast-path"), ("2", "--no-fast-path")):
         out, rej = tmp_path / f"out{workers}{path}", tmp_path / f"rej{workers}{path}"
-        result = run(
-            "-s", "Heroku.Runtime", "-w", workers, *path, str(corpus), "-o", str(out), "--rejects", str(rej)
-        )
-        assert result.returncode == 0
+        result = run(*args, "-w", workers, *path, "-o", str(out), "--rejects", str(rej))
+        assert result.returncode == 0, result.stderr
         outputs.append(
             (without_volatile(out.read_bytes()), rej.read_bytes(), result.stderr.split(b" in ")[0])
         )
+    return outputs
+
+
+def test_workers_give_the_same_output(tmp_path: Path) -> None:
+    """1 and 3 workers, with the C accelerator (threads) and without it (processes): byte-identical
+    events and rejects (but for row ids and parse times), in order."""
+    corpus = generated_corpus(tmp_path / "corpus.log", 30000)
+    with corpus.open("ab") as f:  # rejects and skips in the middle of the stream too
+        f.write(f"{BAD_PRI}\n\n{SHORT}\n".encode() + SAMPLE.read_bytes())
+    outputs = each_way(tmp_path, "-s", "Heroku.Runtime", str(corpus))
     assert outputs[0] == outputs[1] == outputs[2] == outputs[3]
     assert outputs[0][2] == (
         b"normalize: 30027 lines: 30021 events, 4 rejects (bad_value 2, no_match 2), 2 skipped (blank 2)"
@@ -258,18 +260,7 @@ def test_workers_give_the_same_output(tmp_path: Path) -> None:
 def test_skip_lines_beyond_the_first_block_with_workers(tmp_path: Path) -> None:
     """skipLines longer than a block (1 MiB): the first lines are swallowed in order whatever the
     number of workers, with or without the accelerator."""
-    corpus = tmp_path / "corpus.log"
-    subprocess.run(
-        [
-            sys.executable,
-            str(REPO.parent / "shared" / "tools" / "gen_heroku.py"),
-            "-n",
-            "12000",
-            "-o",
-            str(corpus),
-        ],
-        check=True,
-    )
+    corpus = generated_corpus(tmp_path / "corpus.log", 12000)
     schemas = tmp_path / "schemas"
     schemas.mkdir()
     runtime = (REPO / "schemas" / "Heroku" / "Runtime.yml").read_text()
@@ -279,16 +270,10 @@ def test_skip_lines_beyond_the_first_block_with_workers(tmp_path: Path) -> None:
             "    emptyValues: ['-']\n", "    emptyValues: ['-']\n    skipLines: 5000\n"
         )
     )
-    outputs = []
-    for workers, *path in (("1",), ("3",), ("1", "--no-fast-path"), ("2", "--no-fast-path")):
-        out = tmp_path / f"out{workers}{path}"
-        result = run(
-            "-s", "Custom.Skip", "--schemas", str(schemas), "-w", workers, *path, str(corpus), "-o", str(out)
-        )
-        assert result.returncode == 0, result.stderr
-        outputs.append((without_volatile(out.read_bytes()), result.stderr.split(b" in ")[0]))
+    outputs = each_way(tmp_path, "-s", "Custom.Skip", "--schemas", str(schemas), str(corpus))
     assert outputs[0] == outputs[1] == outputs[2] == outputs[3]
-    assert outputs[0][1] == b"normalize: 12000 lines: 7000 events, 0 rejects, 5000 skipped (skip_lines 5000)"
+    assert outputs[0][1] == b""
+    assert outputs[0][2] == b"normalize: 12000 lines: 7000 events, 0 rejects, 5000 skipped (skip_lines 5000)"
     first = orjson.loads(outputs[0][0].split(b"\n", 1)[0])
     assert first["message"] == corpus.read_text().split("\n")[5000].split(" - ", 1)[1]
 
