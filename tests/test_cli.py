@@ -223,7 +223,7 @@ def without_volatile(ndjson: bytes) -> bytes:
 
 def generated_corpus(path: Path, lines: int) -> Path:
     """``lines`` Heroku lines from the team's generator, written to ``path``."""
-    generator = REPO.parent / "shared" / "tools" / "gen_heroku.py"
+    generator = REPO / "tools" / "gen_heroku.py"
     subprocess.run([sys.executable, str(generator), "-n", str(lines), "-o", str(path)], check=True)
     return path
 

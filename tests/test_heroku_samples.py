@@ -1,4 +1,5 @@
-"""The shared Heroku drain samples that are one frame on one line, through the bundled Heroku.Runtime.
+"""The Heroku drain samples of tests/data/heroku-drain-bodies.txt that are one frame on one line,
+through the bundled Heroku.Runtime.
 
 The CLI is line-oriented: it sees one frame per line, octet count included, and applies the schema as
 Panther does (spec section k). The sample file's own "expect" notes describe a drain endpoint that
@@ -15,7 +16,7 @@ import pytest
 
 from engine import Normalizer, Registry, search_path
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "heroku-drain-bodies.txt"
+SAMPLES = Path(__file__).resolve().parent / "data" / "heroku-drain-bodies.txt"
 
 
 def _cases() -> dict[str, tuple[int, bytes]]:
