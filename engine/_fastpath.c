@@ -484,7 +484,7 @@ static int put_rfc3339(Plan *self, const char *s, Py_ssize_t n) {
             return 0;
         }
         for (Py_ssize_t i = 20; i < zone_at; i++) {
-            if ((unsigned char)s[i] - '0' > 9) {
+            if ((unsigned)((unsigned char)s[i] - '0') > 9) {  /* unsigned: a byte below '0' wraps above 9 */
                 return 0;
             }
         }
