@@ -14,8 +14,9 @@ code rely on; everything else may change::
     encoded.ndjson, encoded.events, encoded.rejects, encoded.lines
 """
 
+from .batch import Batch, Encoded, Oversized, Reject
 from .errors import BadValue, NormalizeError, SchemaError
-from .normalizer import Batch, Encoded, Normalizer, Oversized, Reject
+from .normalizer import Normalizer
 from .registry import Registry, load_schema_file, search_path
 from .spec import Schema
 

@@ -1,40 +1,46 @@
-"""The ``normalize`` command: a thin shell over ``Registry`` and ``Normalizer``.
+"""The ``normalize`` command: a thin shell over ``Registry``, ``Normalizer`` and ``pipeline.Run``.
 
 ``normalize --schema NAME [FILE ...]`` reads files (or stdin), writes events as NDJSON to stdout or
 ``-o``, rejects to ``--rejects`` or stderr, and a summary to stderr. ``normalize schemas`` lists the
-schemas found. Exit codes: 0 success, 1 with ``--strict`` when anything was rejected, 2 for usage and
-schema errors. Every error a user can cause is a ``NormalizeError`` caught in ``main``: one line on
-stderr, never a traceback.
+schemas found. Exit codes: 0 success (a closed stdout, as ``| head`` closes it, ends a run quietly),
+1 with ``--strict`` when anything was rejected, 2 for usage and schema errors, an input that could
+not be read and an output that could not be written, 128 + the signal for SIGINT (130) and SIGTERM
+(143). Every error a user can cause is a ``NormalizeError`` caught in ``main``: one line on stderr,
+never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import fnmatch
-import gzip
+import math
 import os
+import signal
+import stat
 import sys
 import time
-import zlib
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, TextIO
 
 import orjson
 
 from . import lint, schematest
 from .allocator import keep_freed_memory
+from .batch import DEFAULT_MAX_LINE_BYTES
 from .compiler import DEFAULT_REGEX_TIMEOUT
 from .errors import NormalizeError
 from .explain import Explainer, render
-from .normalizer import Encoded, Normalizer
-from .parallel import Block, WorkerPool, available_cores, encode_blocks
-from .reader import DEFAULT_MAX_LINE_BYTES, open_input, read_blocks
+from .normalizer import Normalizer
+from .parallel import available_cores
+from .pipeline import STDIN, Interrupted, OnRead, OutputError, Run, Stop, shown
 from .registry import ENV_VAR, Registry, search_path
 from .scaffold import new_schema
-from .sinks import NDJSONSink, PositionalSink
+from .sinks import NDJSONSink
 from .spec import Schema
 from .values import encode_default
 
@@ -59,10 +65,13 @@ def _run_parser() -> argparse.ArgumentParser:
         "'normalize json-schema' prints the JSON Schema of schema files; "
         "'normalize new-schema NAME' writes a schema skeleton with test cases; "
         "'normalize test [PATH]' runs the test cases beside schemas; "
-        "'normalize lint [PATH]' checks schema files.",
+        "'normalize lint [PATH]' checks schema files; 'normalize help COMMAND' shows a command's options.",
     )
     p.add_argument(
-        "files", nargs="*", metavar="FILE", help="input files ('-' or none: stdin; .gz read as is)"
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="input files ('-' or none: stdin, read as lines arrive); gzip is recognised by its content",
     )
     p.add_argument(
         "-s",
@@ -113,6 +122,7 @@ def _run_parser() -> argparse.ArgumentParser:
         help="run every line through the generated Python code, not the C accelerator (same output)",
     )
     p.add_argument("--quiet", action="store_true", help="no summary on stderr")
+    p.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     p.add_argument("--debug-codegen", action="store_true", help="print the generated line function and exit")
     return p
 
@@ -147,9 +157,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _test(args[1:])
         if args and args[0] == "lint":
             return _lint(args[1:])
+        if args and args[0] == "help":
+            return _help(args[1:])
         return _normalize(args)
     except NormalizeError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        with contextlib.suppress(OSError):
+            print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): not an error of ours.
@@ -162,6 +175,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def _version() -> str:
+    try:
+        return metadata.version("normalize")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def _help(argv: list[str]) -> int:
+    """``normalize help [COMMAND]``: the help of the run, or of a subcommand."""
+    if argv:
+        return main([argv[0], "--help"])
+    _run_parser().print_help()
+    return EXIT_OK
 
 
 def _list_schemas(argv: list[str]) -> int:
@@ -254,13 +282,8 @@ def _explain(argv: list[str]) -> int:
 
 def _normalize(argv: list[str]) -> int:
     args = _run_parser().parse_args(argv)
-    if args.max_line_bytes < 1:
-        raise NormalizeError("--max-line-bytes must be at least 1")
-    if args.workers is not None and args.workers < 1:
-        raise NormalizeError("--workers must be at least 1")
+    _check_options(args)
     schemas = _load_schemas(args)
-    if args.regex_timeout <= 0:
-        raise NormalizeError("--regex-timeout must be more than 0")
     options = {
         "source_id": args.source_id,
         "source_label": args.source_label,
@@ -277,69 +300,142 @@ def _normalize(argv: list[str]) -> int:
             )
         sys.stdout.write("\n".join(c.source for c in compiled if c is not None))
         return EXIT_OK
-    files = args.files or ["-"]
+    files = args.files or [STDIN]
     _check_paths(files, [out for out in (args.output, args.rejects) if out])
-    # A CSV schema named by each file's header reads a file's batches in order, in one process.
-    workers = 1 if normalizer.sequential else args.workers or _default_workers(files)
     keep_freed_memory()
-    summary = Summary()
+    ended: BaseException | None = None
     with contextlib.ExitStack() as stack:
-        out = stack.enter_context(open(args.output, "wb")) if args.output else sys.stdout.buffer
-        rej = stack.enter_context(open(args.rejects, "wb")) if args.rejects else sys.stderr.buffer
-        events, rejects = NDJSONSink(out), NDJSONSink(rej)
-        pool = None
-        if normalizer.plan is not None:
-            # The accelerator runs without the GIL: worker threads normalize while this thread reads
-            # and writes, so even one worker overlaps its work with the output's writes. Several
-            # workers write their events into a regular file themselves, in parallel.
-            parallel_writes = workers > 1 and args.output and PositionalSink.fits(out)
-            positional = PositionalSink(out) if parallel_writes else None
-            if positional is not None:
-                stack.callback(positional.close)
-            pool = stack.enter_context(WorkerPool(schemas, options, workers, threads=True, output=positional))
-        elif workers > 1:
-            pool = stack.enter_context(WorkerPool(schemas, options, workers))
-        for name in files:
-            blocks = _blocks(stack, name, args.max_line_bytes)
-            source = "<stdin>" if name == "-" else name
-            if pool is None:
-                results = encode_blocks(normalizer, blocks, source=source, max_line_bytes=args.max_line_bytes)
-            else:
-                first_lines = normalizer if normalizer.has_prologue else None
-                results = pool.encode_blocks(
-                    blocks, source=source, max_line_bytes=args.max_line_bytes, first_lines=first_lines
-                )
-            for batch in results:
-                events.write_bytes(batch.ndjson, batch.events)
-                if batch.rejects:
-                    if not args.rejects:
-                        events.flush()  # keep stdout and stderr in step on a terminal
-                    rejects.write_dicts(r.to_dict() for r in batch.rejects)
-                summary.add(batch)
-        events.flush()
-        rejects.flush()
-    if not args.quiet:
-        print(summary.text(), file=sys.stderr)
-    return EXIT_REJECTS if args.strict and summary.rejects else EXIT_OK
+        events = _sink(stack, args.output, sys.stdout)
+        rejects = _sink(stack, args.rejects, sys.stderr)
+        stop = stack.enter_context(Stop())
+        run = Run(
+            normalizer,
+            events,
+            rejects,
+            workers=args.workers or _default_workers(files),
+            max_line_bytes=args.max_line_bytes,
+            stop=stop,
+            on_read=_progress(stack),
+        )
+        try:
+            run.feed(files)
+        except (Interrupted, OutputError) as exc:
+            ended = exc
+    return _report(args, run, ended)
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse values that would mean something else than they say, before anything starts."""
+    if args.max_line_bytes < 1:
+        raise NormalizeError("--max-line-bytes must be at least 1")
+    if args.workers is not None and args.workers < 1:
+        raise NormalizeError("--workers must be at least 1")
+    if not (math.isfinite(args.regex_timeout) and args.regex_timeout > 0):
+        raise NormalizeError(f"--regex-timeout must be a number of seconds above 0, not {args.regex_timeout}")
+    for option in ("source_id", "source_label"):
+        value = getattr(args, option)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise NormalizeError(f"--{option.replace('_', '-')} is not valid UTF-8: {shown(value)}") from None
+
+
+def _sink(stack: contextlib.ExitStack, name: str | None, stream: TextIO) -> NDJSONSink:
+    """The sink for ``-o``/``--rejects``: the file named, else the standard stream."""
+    if name is None:
+        stream.flush()
+        return NDJSONSink(stream.fileno(), stream.name.strip("<>"))
+    file = stack.enter_context(open(name, "wb"))  # noqa: SIM115 - the ExitStack closes it
+    return NDJSONSink(file.fileno(), shown(name))
+
+
+def _report(args: argparse.Namespace, run: Run, ended: BaseException | None) -> int:
+    """The summary and the errors of a run on stderr, and its exit code."""
+    if isinstance(ended, OutputError) and ended.error.errno == errno.EPIPE and ended.sink.fd == 1:
+        # The reader of our events went away (`| head`): the one quiet way to stop early.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    lines = [f"{PROG}: {error}" for error in run.failed]
+    lines += [] if args.quiet else [_summary(run)]
+    lines += [
+        f"{PROG}: {name}: {count:,} lines were not tried (regex_timeout rejects): its regex used up "
+        "its time budget"
+        for name, count in sorted(run.totals.untried.items())
+    ]
+    status = EXIT_REJECTS if args.strict and run.totals.rejects else EXIT_OK
+    if run.failed:
+        status = EXIT_USAGE
+    if isinstance(ended, Interrupted):
+        lines.append(f"{PROG}: stopped by {signal.Signals(ended.signum).name}: {_where(run)}")
+        status = 128 + ended.signum
+    elif isinstance(ended, OutputError):
+        lines.append(f"{PROG}: {ended}; {_where(run)}")
+        status = EXIT_USAGE
+    with contextlib.suppress(OSError):  # stderr itself may be the broken output
+        for line in lines:
+            print(line, file=sys.stderr)
+    return status
+
+
+def _where(run: Run) -> str:
+    """Up to where events and rejects are complete, for a rerun to start after."""
+    if run.position is None:
+        return "nothing was written"
+    source, line = run.position
+    return f"events and rejects are complete up to line {line} of {shown(source)}"
+
+
+def _summary(run: Run) -> str:
+    totals = run.totals
+    seconds = time.perf_counter() - run.started
+    rate = totals.lines / seconds if seconds > 0 else 0.0
+    types = _kinds(totals.log_types) if len(totals.log_types) > 1 else ""
+    rejects = f"{totals.rejects:,} rejects{_kinds(totals.reasons)}"
+    skipped = f"{sum(totals.skipped.values()):,} skipped{_kinds(totals.skipped)}"
+    return (
+        f"{PROG}: {totals.lines:,} lines: {totals.events:,} events{types}, {rejects}, {skipped} "
+        f"in {seconds:.2f} s ({rate:,.0f} lines/s)"
+    )
 
 
 def _check_paths(inputs: list[str], outputs: list[str]) -> None:
-    """Refuse what would fail late or destroy data: missing inputs, folders, an output over an input."""
+    """Refuse what would fail late or destroy data, before anything is written: an input that
+    cannot be opened, a folder, an output that is an input or the other output (existing or not)."""
+    seen: dict[object, str] = {}
     for name in inputs:
-        if name == "-":
+        if name == STDIN:
             continue
-        path = Path(name)
-        if not path.exists():
-            raise NormalizeError(f"cannot read {name}: no such file")
-        if path.is_dir():
-            raise NormalizeError(f"cannot read {name}: a folder, not a file")
-    written: list[Path] = []
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block here
+        except OSError as exc:
+            raise NormalizeError(f"cannot read {shown(name)}: {exc.strerror}") from None
+        try:
+            if stat.S_ISDIR(os.fstat(fd).st_mode):
+                raise NormalizeError(f"cannot read {shown(name)}: a folder, not a file")
+        finally:
+            os.close(fd)
+        if (identity := _file_identity(name)) is not None:
+            seen.setdefault(identity, name)
     for name in outputs:
-        out = Path(name)
-        for other in [*(Path(i) for i in inputs if i != "-"), *written]:
-            if out.exists() and other.exists() and out.samefile(other):
-                raise NormalizeError(f"{name} is both an input and an output, or written twice")
-        written.append(out)
+        identity = _file_identity(name)
+        if identity is None:
+            continue  # /dev/null, a terminal, a pipe: two writers of whole lines may share it
+        if identity in seen:
+            raise NormalizeError(f"{shown(name)} is both an input and an output, or written twice")
+        seen[identity] = name
+
+
+def _file_identity(name: str) -> object | None:
+    """What makes two names one regular file: device and inode, or, for a file yet to be made,
+    its resolved path; ``None`` for what is not a regular file."""
+    try:
+        status = os.stat(name)
+    except FileNotFoundError:
+        return os.path.realpath(name)
+    except OSError:
+        return None
+    return (status.st_dev, status.st_ino) if stat.S_ISREG(status.st_mode) else None
 
 
 def _load_schemas(args: argparse.Namespace) -> list[Schema]:
@@ -374,72 +470,35 @@ def _default_workers(files: list[str]) -> int:
     return available_cores() if size >= PARALLEL_MIN_BYTES else 1
 
 
-def _blocks(stack: contextlib.ExitStack, name: str, max_line_bytes: int) -> Iterator[Block]:
-    """The blocks of one input, with a progress bar when a person is watching."""
-    if name == "-":
-        raw: BinaryIO = sys.stdin.buffer
-    else:
-        raw = stack.enter_context(open(name, "rb"))  # noqa: SIM115 - the ExitStack closes it
-    progress = _progress(stack, raw, name)
-    try:
-        for block in read_blocks(open_input(raw), max_line_bytes=max_line_bytes):
-            if progress is not None:
-                progress.update(raw.tell() - progress.n)
-            yield block
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:  # a truncated or corrupt .gz
-        raise NormalizeError(f"cannot read {name}: not valid gzip data ({exc})") from None
-
-
-def _progress(stack: contextlib.ExitStack, raw: BinaryIO, name: str) -> Any:
-    """A progress bar on stderr, only when stderr is a terminal and the input is a regular file."""
-    if name == "-" or not sys.stderr.isatty() or not Path(name).is_file():
+def _progress(stack: contextlib.ExitStack) -> OnRead | None:
+    """A progress bar on stderr for each regular file read, when stderr is a terminal."""
+    if not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
     tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked after this
+    bars: dict[str, Any] = {}
 
-    total = os.fstat(raw.fileno()).st_size
-    return stack.enter_context(
-        tqdm(total=total, unit="B", unit_scale=True, desc=Path(name).name, leave=False, file=sys.stderr)
-    )
+    def on_read(name: str, position: int, size: int) -> None:
+        if name not in bars:
+            for bar in bars.values():
+                bar.close()
+            bars.clear()
+            bars[name] = stack.enter_context(
+                tqdm(
+                    total=size, unit="B", unit_scale=True, desc=Path(name).name, leave=False, file=sys.stderr
+                )
+            )
+        bar = bars[name]
+        bar.update(position - bar.n)
 
-
-class Summary:
-    """Counts over a whole run, printed on stderr at the end."""
-
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-        self.lines = 0
-        self.events = 0
-        self.rejects = 0
-        self.reasons: Counter[str] = Counter()
-        self.log_types: Counter[str] = Counter()
-        self.skipped: Counter[str] = Counter()
-
-    def add(self, batch: Encoded) -> None:
-        self.lines += batch.lines
-        self.events += batch.events
-        self.rejects += len(batch.rejects)
-        self.reasons.update(r.reason for r in batch.rejects)
-        self.skipped.update(batch.skipped)
-        self.log_types.update(batch.log_types)
-
-    def text(self) -> str:
-        seconds = time.perf_counter() - self.started
-        rate = self.lines / seconds if seconds > 0 else 0.0
-        types = _kinds(self.log_types) if len(self.log_types) > 1 else ""
-        rejects = f"{self.rejects} rejects{_kinds(self.reasons)}"
-        skipped = f"{sum(self.skipped.values())} skipped{_kinds(self.skipped)}"
-        return (
-            f"{PROG}: {self.lines} lines: {self.events} events{types}, {rejects}, {skipped} "
-            f"in {seconds:.2f} s ({rate:,.0f} lines/s)"
-        )
+    return on_read
 
 
 def _kinds(counts: Counter[str]) -> str:
     if not counts:
         return ""
-    return " (" + ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items())) + ")"
+    return " (" + ", ".join(f"{kind} {n:,}" for kind, n in sorted(counts.items())) + ")"
 
 
 if __name__ == "__main__":

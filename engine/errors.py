@@ -83,11 +83,14 @@ class BadValue(ValueError):
 
 
 class RegexTimeout(Exception):
-    """A user regex that ran out of its time budget on one line (catastrophic backtracking)."""
+    """A user regex that ran out of its time budget on one line (catastrophic backtracking), or,
+    with ``untried``, a line not tried because the schema's regex had used up its budget for the run."""
 
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"the regex search took longer than {seconds:g} s")
+    def __init__(self, seconds: float, *, untried: str = "") -> None:
+        message = f"not tried: {untried}" if untried else f"the regex search took longer than {seconds:g} s"
+        super().__init__(message)
         self.seconds = seconds
+        self.untried = bool(untried)
 
 
 class InvalidJSON(Exception):

@@ -8,132 +8,40 @@ with a stable reason), or one counted skip (blank line, ``skipPrefix``, ``skipLi
 
 from __future__ import annotations
 
-import base64
 import gc
-import hashlib
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import orjson
 
 from . import errors, fastpath
+from .batch import (
+    BLANK,
+    DEFAULT_MAX_LINE_BYTES,
+    HEADER,
+    SKIP_LINES,
+    SKIP_PREFIX,
+    Batch,
+    Encoded,
+    Line,
+    Oversized,
+    Reject,
+    encode_rejects,
+)
 from .compiler import DEFAULT_REGEX_TIMEOUT, SKIP, CompiledSchema, compile_schema, make_row_ids
 from .errors import BadValue, InvalidJSON, NormalizeError, RegexTimeout
 from .parsers.csv import read_header
 from .parsers.text import GO_WHITESPACE
+from .reader import decode_line, split_lines
 from .rules import RuleFailed
 from .sinks import encode_event
 from .spec import Schema
 from .timestamps import format_ns
 from .values import encode_default
-
-# Skip kinds, counted per batch and in the summary.
-BLANK = "blank"
-SKIP_PREFIX = "skip_prefix"
-SKIP_LINES = "skip_lines"
-HEADER = "header"
-
-DEFAULT_MAX_LINE_BYTES = 1 << 20
-"""Longer lines are rejected as ``line_too_long`` without being held whole (``--max-line-bytes``)."""
-
-RAW_PREVIEW_BYTES = 4096
-"""How much of an over-long line a reject keeps (with the full line's size and SHA-256)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Oversized:
-    """A line longer than the reader's limit: never held whole, kept as size, hash and head."""
-
-    size: int
-    sha256: str
-    head: bytes
-
-
-Line = str | bytes | Oversized
-"""One input line: text, undecoded bytes, or a stand-in for a line too long to hold."""
-
-
-@dataclass(frozen=True, slots=True)
-class Reject:
-    """A line that gave no event, with everything needed to find it, understand it and replay it.
-
-    ``raw`` is the line as text; a line that is not valid UTF-8 is kept byte for byte as ``bytes``
-    (written as ``raw_b64``). ``field``, ``value`` and ``expected`` are set for ``bad_value``.
-    """
-
-    reason: str
-    message: str
-    raw: str | bytes
-    source: str
-    line: int
-    schema: str
-    field: str | None = None
-    value: str | None = None
-    expected: str | None = None
-    rule: str | None = None
-    refusals: tuple[Reject, ...] = ()  # with several schemas: why each one refused the line
-
-    def to_dict(self) -> dict[str, Any]:
-        """The reject as a JSON-ready mapping, in a fixed key order; absent details are omitted."""
-        out: dict[str, Any] = {"reason": self.reason, "message": self.message}
-        if self.field is not None:
-            out["field"] = self.field
-        if self.value is not None:
-            out["value"] = self.value
-        if self.expected is not None:
-            out["expected"] = self.expected
-        if self.rule is not None:
-            out["rule"] = self.rule
-        if self.refusals:
-            out["refusals"] = [
-                {k: v for k, v in r.to_dict().items() if k not in ("source", "line", "raw", "raw_b64")}
-                for r in self.refusals
-            ]
-        out.update(schema=self.schema, source=self.source, line=self.line)
-        if isinstance(self.raw, bytes):
-            out["raw_b64"] = base64.b64encode(self.raw).decode("ascii")
-        else:
-            out["raw"] = self.raw
-        return out
-
-
-@dataclass(slots=True)
-class Batch:
-    """What one call to ``Normalizer.normalize`` produced."""
-
-    events: list[dict[str, Any]] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
-    skipped: Counter[str] = field(default_factory=Counter)
-    lines: int = 0
-    log_types: Counter[str] = field(default_factory=Counter)  # events per p_log_type
-
-    def ndjson(self) -> bytes:
-        """The events as NDJSON bytes, one event a line (empty when there are none)."""
-        if not self.events:
-            return b""
-        return b"\n".join(map(encode_event, self.events)) + b"\n"
-
-    def encoded(self) -> Encoded:
-        """This batch with its events already written as NDJSON: what sinks and workers pass on."""
-        return Encoded(
-            self.ndjson(), len(self.events), self.rejects, self.skipped, self.lines, self.log_types
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Encoded:
-    """A batch whose events are NDJSON bytes: small to send between processes, ready to write."""
-
-    ndjson: bytes
-    events: int
-    rejects: list[Reject]
-    skipped: Counter[str]
-    lines: int
-    log_types: Counter[str]
 
 
 class Normalizer:
@@ -170,6 +78,14 @@ class Normalizer:
         """Whether the batches of one source must all go, in order, through this one normalizer."""
         self.has_prologue = bool(self.schema.parser.options.skip_lines) or self._has_header
         """Whether a file's first lines are swallowed (``skipLines``, a CSV header)."""
+        self.options: dict[str, Any] = {
+            "source_id": source_id,
+            "source_label": source_label,
+            "invalid_utf8": invalid_utf8,
+            "regex_timeout": regex_timeout,
+            "fast_path": fast_path,
+        }
+        """The keyword arguments this normalizer was built with: workers build theirs the same way."""
         row_ids = make_row_ids()
         options = {"source_id": source_id, "source_label": source_label, "row_ids": row_ids}
         self._compile = partial(compile_schema, self.schema, regex_timeout=regex_timeout, **options)
@@ -248,8 +164,6 @@ class Normalizer:
         and hands each line it cannot settle to the reference path, in order; a file's first lines
         (``skipLines``, a CSV header) go to the reference path, the rest of their block to the plan.
         """
-        from .reader import decode_line
-
         compiled = self.compiled
         if self.plan is None or isinstance(block, Oversized):
             return self._encode_lines(block, source, first_line, max_line_bytes)
@@ -262,7 +176,7 @@ class Normalizer:
             after = self.encode_block(
                 rest, source=source, first_line=before.lines + 1, max_line_bytes=max_line_bytes
             )
-            return _joined(before, after)
+            return before + after
         assert compiled is not None, "a plan exists only for a compiled schema"
         batch = Batch()
         parse_time = format_ns(time.time_ns())
@@ -278,22 +192,20 @@ class Normalizer:
         if events:
             batch.log_types[self.schema.name] = events
         lines = block.count(b"\n") + 1
-        return Encoded(ndjson, events, batch.rejects, batch.skipped, lines, batch.log_types)
+        reasons = Counter(r.reason for r in batch.rejects)
+        rejects = encode_rejects(batch.rejects)
+        return Encoded(ndjson, events, rejects, reasons, batch.skipped, lines, batch.log_types, batch.untried)
 
     def _encode_lines(
         self, block: bytes | Oversized, source: str, first_line: int, max_line_bytes: int
     ) -> Encoded:
         """``block`` split into lines, all on the reference path."""
-        from .reader import split_lines
-
         lines = [block] if isinstance(block, Oversized) else split_lines(block, max_line_bytes)
         return self.normalize(lines, source=source, first_line=first_line).encoded()
 
     def _prologue_of(self, block: bytes, first_line: int, max_line_bytes: int) -> tuple[bytes, bytes | None]:
         """The start of a file's first block that ``skipLines`` and a CSV header swallow (blank
         lines among them included), and the rest; ``None`` for the rest when that is not all here."""
-        from .reader import decode_line
-
         if first_line != 1 or self.sequential:
             return block, None
         needed = self.schema.parser.options.skip_lines + self._has_header
@@ -402,6 +314,8 @@ class Normalizer:
                 event = parse(line, parse_time)
             except (BadValue, RegexTimeout, InvalidJSON) as exc:
                 rejects.append(refusal(compiled, exc, line, source, number))
+                if isinstance(exc, RegexTimeout) and exc.untried:
+                    batch.untried[compiled.schema.name] += 1
                 continue
             if event is None:
                 rejects.append(refusal(compiled, None, line, source, number))
@@ -477,6 +391,8 @@ class Normalizer:
                     event = compiled.parse(line, parse_time)
                 except (BadValue, RegexTimeout, InvalidJSON) as exc:
                     failures.append((compiled, exc))
+                    if isinstance(exc, RegexTimeout) and exc.untried:
+                        batch.untried[compiled.schema.name] += 1
                     continue
                 if event is None:
                     failures.append((compiled, None))
@@ -525,11 +441,6 @@ def refusal(compiled: CompiledSchema, exc: Exception | None, line: str, source: 
     return Reject(errors.BAD_VALUE, message, line, source, number, name, field_name, value, exc.expected)
 
 
-def oversized(data: bytes) -> Oversized:
-    """The ``Oversized`` that stands for the over-long line ``data``."""
-    return Oversized(len(data), hashlib.sha256(data).hexdigest(), data[:RAW_PREVIEW_BYTES])
-
-
 @dataclass(slots=True)
 class _Source:
     """An input's progress through its first lines: skipLines left, a CSV header to come."""
@@ -537,18 +448,6 @@ class _Source:
     to_skip: int
     header: bool
     compiled: CompiledSchema | None  # None until a header gives a header-named CSV schema its names
-
-
-def _joined(first: Encoded, second: Encoded) -> Encoded:
-    """Two consecutive parts of one block as one."""
-    return Encoded(
-        first.ndjson + second.ndjson,
-        first.events + second.events,
-        first.rejects + second.rejects,
-        first.skipped + second.skipped,
-        first.lines + second.lines,
-        first.log_types + second.log_types,
-    )
 
 
 def _blank(item: Line) -> bool:

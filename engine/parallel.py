@@ -9,39 +9,43 @@ the blocks were read, so the output is the same as with one worker (except ``p_r
 
 Workers are threads when the schema has a plan for the C accelerator, which runs without the GIL
 (no pickling: a block and its NDJSON are never copied between processes); otherwise processes,
-since the reference path is Python and holds the GIL. Threads writing to a regular file write
-their own NDJSON there, in parallel and in order (``sinks.PositionalSink``).
+since the reference path is Python and holds the GIL.
+
+On live input the reader yields ``IDLE`` when nothing more is waiting: every block in flight is
+then finished and handed back before ``IDLE`` is passed on, so lines come out as they arrive.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import replace
-from itertools import count
 from typing import Any
 
 from .allocator import keep_freed_memory
-from .normalizer import Encoded, Normalizer, Oversized
-from .reader import count_lines
-from .sinks import PositionalSink
+from .batch import Encoded
+from .normalizer import Normalizer
+from .reader import IDLE, Block, count_lines
 from .spec import Schema
 
-Block = bytes | Oversized
+Idle = type(IDLE)
 
 
 def encode_blocks(
-    normalizer: Normalizer, blocks: Iterable[Block], *, source: str, max_line_bytes: int
-) -> Iterator[Encoded]:
+    normalizer: Normalizer, blocks: Iterable[Block | Idle], *, source: str, max_line_bytes: int
+) -> Iterator[Encoded | Idle]:
     """Normalize ``blocks`` (from ``reader.read_blocks``) here, one after the other."""
     line = 1
     for block in blocks:
-        yield _encode(normalizer, block, source, line, max_line_bytes)
-        line += count_lines(block)
+        if block is IDLE:
+            yield IDLE
+            continue
+        yield _encode(normalizer, block, source, line, max_line_bytes)  # type: ignore[arg-type]
+        line += count_lines(block)  # type: ignore[arg-type]
 
 
 def _encode(
@@ -57,27 +61,13 @@ def available_cores() -> int:
 
 class WorkerPool:
     """Workers, each with its own ``Normalizer`` for ``schemas`` built with ``options``: threads
-    when ``threads`` (the normalizer has a plan for the accelerator), else processes.
-
-    With ``output`` (threads only), each worker writes its batch's NDJSON into that file itself and
-    the batches it gives back have empty ``ndjson``.
-    """
+    when ``threads`` (the normalizer has a plan for the accelerator), else processes."""
 
     def __init__(
-        self,
-        schemas: Sequence[Schema],
-        options: dict[str, Any],
-        workers: int,
-        *,
-        threads: bool = False,
-        output: PositionalSink | None = None,
+        self, schemas: Sequence[Schema], options: dict[str, Any], workers: int, *, threads: bool = False
     ) -> None:
-        if output is not None and not threads:
-            raise ValueError("only worker threads write their own output")
         self.workers = workers
         self.threads = threads
-        self.output = output
-        self._numbers = count()  # batches in input order, across every input
         self._executor: Executor
         if threads:
             self._executor = ThreadPoolExecutor(
@@ -92,54 +82,39 @@ class WorkerPool:
 
     def encode_blocks(
         self,
-        blocks: Iterable[Block],
+        blocks: Iterable[Block | Idle],
         *,
         source: str,
         max_line_bytes: int,
         first_lines: Normalizer | None = None,
-    ) -> Iterator[Encoded]:
+    ) -> Iterator[Encoded | Idle]:
         """Like ``encode_blocks``, across the workers; results come back in input order.
 
         ``first_lines`` (a normalizer of this process) takes a file's blocks here, in order, until
         it has swallowed the file's first lines (``skipLines``, a CSV header): every worker has its
         own normalizer, and only one can count those lines, however many blocks they fill.
         """
+        work = _work_in_thread if self.threads else _work
         window: deque[Future[Encoded]] = deque()
         line = 1
         for block in blocks:
+            if block is IDLE:
+                while window:
+                    yield window.popleft().result()
+                yield IDLE
+                continue
             if first_lines is not None and (line == 1 or first_lines.in_prologue(source)):
                 while window:
                     yield window.popleft().result()
-                yield self._here(first_lines, block, source, line, max_line_bytes)
-                line += count_lines(block)
+                yield _encode(first_lines, block, source, line, max_line_bytes)  # type: ignore[arg-type]
+                line += count_lines(block)  # type: ignore[arg-type]
                 continue
-            if self.threads:
-                future = self._executor.submit(
-                    _work_in_thread,
-                    block,
-                    source,
-                    line,
-                    max_line_bytes,
-                    output=self.output,
-                    number=next(self._numbers),
-                )
-            else:
-                future = self._executor.submit(_work, block, source, line, max_line_bytes)
-            window.append(future)
-            line += count_lines(block)
+            window.append(self._executor.submit(work, block, source, line, max_line_bytes))
+            line += count_lines(block)  # type: ignore[arg-type]
             if len(window) >= 2 * self.workers:
                 yield window.popleft().result()
         while window:
             yield window.popleft().result()
-
-    def _here(
-        self, normalizer: Normalizer, block: Block, source: str, first_line: int, max_line_bytes: int
-    ) -> Encoded:
-        """One block normalized in this thread, its events written where the workers write theirs."""
-        number = next(self._numbers) if self.output is not None else 0
-        return _encode_to(
-            normalizer, block, source, first_line, max_line_bytes, output=self.output, number=number
-        )
 
     def close(self) -> None:
         self._executor.shutdown(cancel_futures=True)
@@ -156,6 +131,8 @@ _normalizer: Normalizer | None = None  # one per worker process
 
 def _start(schemas: Sequence[Schema], options: dict[str, Any]) -> None:
     global _normalizer
+    # Ctrl-C reaches the whole process group: the main process decides what an interrupt stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     keep_freed_memory()
     _normalizer = Normalizer(schemas, **options)
 
@@ -172,38 +149,5 @@ def _start_thread(schemas: Sequence[Schema], options: dict[str, Any]) -> None:
     _local.normalizer = Normalizer(schemas, **options)
 
 
-def _work_in_thread(
-    block: Block,
-    source: str,
-    first_line: int,
-    max_line_bytes: int,
-    *,
-    output: PositionalSink | None,
-    number: int,
-) -> Encoded:
-    return _encode_to(
-        _local.normalizer, block, source, first_line, max_line_bytes, output=output, number=number
-    )
-
-
-def _encode_to(
-    normalizer: Normalizer,
-    block: Block,
-    source: str,
-    first_line: int,
-    max_line_bytes: int,
-    *,
-    output: PositionalSink | None,
-    number: int,
-) -> Encoded:
-    """``_encode`` and, with ``output``, the events written there as batch ``number`` (and left out
-    of what is returned). The range is claimed even when normalizing failed: later batches wait
-    for it."""
-    if output is None:
-        return _encode(normalizer, block, source, first_line, max_line_bytes)
-    encoded = None
-    try:
-        encoded = _encode(normalizer, block, source, first_line, max_line_bytes)
-    finally:
-        output.write(number, encoded.ndjson if encoded else b"", encoded.events if encoded else 0)
-    return replace(encoded, ndjson=b"")
+def _work_in_thread(block: Block, source: str, first_line: int, max_line_bytes: int) -> Encoded:
+    return _encode(_local.normalizer, block, source, first_line, max_line_bytes)

@@ -1,11 +1,16 @@
-"""Reading input: bytes in large blocks, split on ``\\n`` only, in batches of lines.
+"""Reading input: bytes in blocks of whole lines, split on ``\\n`` only.
 
 Lines are split on ``\\n`` alone (``str.splitlines`` would also split on ten other characters and
 change the record count); the ``\\n`` and one ``\\r`` right before it are removed (spec l.3). A
-block that decodes as UTF-8 is decoded at once; otherwise its lines are decoded one by one and the
-bad ones passed on as ``bytes`` for the normalizer to reject or repair. A line longer than
+block holds at most ``BLOCK_SIZE`` bytes and ``BLOCK_LINES`` lines, so that what one block becomes
+(its events, and as many rejects as it has lines) stays small whatever the input. A line longer than
 ``max_line_bytes`` is never held whole: it is passed on as an ``Oversized`` (size, SHA-256, head).
 Gzip input is recognised by its magic bytes and decompressed as a stream.
+
+A regular file is read a block at a time. Live input (a pipe, a terminal, a socket: ``tail -f``,
+``heroku logs --tail``) hands over its lines as they arrive: when nothing more is waiting, the lines
+read so far go out as a block, followed by ``IDLE``, the sign for whoever consumes the blocks to
+write what it holds before the next read blocks.
 """
 
 from __future__ import annotations
@@ -13,15 +18,35 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-from collections.abc import Iterator
-from typing import BinaryIO
+import os
+import select
+import stat
+from collections.abc import Iterable, Iterator
+from functools import partial
+from typing import BinaryIO, Final
 
-from .normalizer import DEFAULT_MAX_LINE_BYTES, RAW_PREVIEW_BYTES, Oversized, oversized
+from .batch import DEFAULT_MAX_LINE_BYTES, RAW_PREVIEW_BYTES, Line, Oversized, oversized
 
-BLOCK_SIZE = 1 << 20
-GZIP_MAGIC = b"\x1f\x8b"
+BLOCK_SIZE: Final = 1 << 20
+BLOCK_LINES: Final = 4096
+"""The most lines in one block: a block of short bad lines makes one reject per line, and their
+records must not pile up (a 1 MiB block of 2-byte lines would be half a million)."""
+GZIP_MAGIC: Final = b"\x1f\x8b"
 
-Line = str | bytes | Oversized
+
+class _Idle:
+    """The type of ``IDLE``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "IDLE"
+
+
+IDLE: Final = _Idle()
+"""Yielded by ``read_blocks`` on live input when no more input is waiting: write what you hold."""
+
+Block = bytes | Oversized
 
 
 def open_input(stream: BinaryIO) -> BinaryIO:
@@ -32,24 +57,92 @@ def open_input(stream: BinaryIO) -> BinaryIO:
     return buffered  # type: ignore[return-value]
 
 
-def read_batches(
-    stream: BinaryIO, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, block_size: int = BLOCK_SIZE
-) -> Iterator[list[Line]]:
-    """Yield the lines of ``stream`` in batches (about one block of input each), in order."""
-    for block in read_blocks(stream, max_line_bytes=max_line_bytes, block_size=block_size):
-        yield [block] if isinstance(block, Oversized) else split_lines(block, max_line_bytes)
+def is_live(stream: BinaryIO) -> bool:
+    """Whether ``stream`` is live input (not a regular file and not gzip), read as it arrives."""
+    if not isinstance(stream, io.BufferedReader):
+        return False
+    try:
+        return not stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def read_blocks(
-    stream: BinaryIO, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, block_size: int = BLOCK_SIZE
-) -> Iterator[bytes | Oversized]:
-    """Yield ``stream`` as blocks of whole lines (joined by ``\\n``, without the last one) or, for
-    a line longer than ``max_line_bytes``, an ``Oversized`` in its place. Blocks are what parallel
-    workers receive: splitting and decoding happen where the lines are normalized.
+    stream: BinaryIO,
+    *,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    block_size: int = BLOCK_SIZE,
+    block_lines: int = BLOCK_LINES,
+    live: bool | None = None,
+) -> Iterator[Block | _Idle]:
+    """Yield ``stream`` as blocks of whole lines (joined by ``\\n``, without the last one) or, for a
+    line longer than ``max_line_bytes``, an ``Oversized`` in its place; on live input (``live``,
+    by default ``is_live(stream)``), ``IDLE`` whenever the input has nothing more waiting.
     """
+    if live if live is not None else is_live(stream):
+        chunks: Iterable[bytes | _Idle] = _live_chunks(stream, block_size)
+    elif isinstance(stream, gzip.GzipFile):
+        chunks = _salvaged_chunks(stream, block_size)
+    else:
+        chunks = iter(partial(stream.read, block_size), b"")
+    return _blocks(chunks, max_line_bytes, block_lines)
+
+
+def _salvaged_chunks(stream: BinaryIO, block_size: int) -> Iterator[bytes]:
+    """A decompressing stream in chunks of ``block_size``, read in the pieces it decompresses at a
+    time, so that what came before a corrupt or truncated part is handed on before the error."""
+    parts: list[bytes] = []
+    size = 0
+    try:
+        while piece := stream.read1(block_size - size):  # type: ignore[attr-defined]
+            parts.append(piece)
+            size += len(piece)
+            if size >= block_size:
+                yield b"".join(parts)
+                parts, size = [], 0
+    except Exception:
+        if parts:
+            yield b"".join(parts)
+        raise
+    if parts:
+        yield b"".join(parts)
+
+
+def _live_chunks(stream: BinaryIO, block_size: int) -> Iterator[bytes | _Idle]:
+    """What a live stream has, as soon as it has it: as much as is waiting (up to ``block_size``),
+    then ``IDLE`` when nothing more is. Only the first read of each chunk may block."""
+    read1 = stream.read1  # type: ignore[attr-defined]
+    fd = stream.fileno()
+    while chunk := read1(block_size):
+        parts, size = [chunk], len(chunk)
+        while size < block_size and _waiting(fd):
+            more = read1(block_size - size)
+            if not more:
+                yield b"".join(parts)
+                return
+            parts.append(more)
+            size += len(more)
+        yield b"".join(parts)
+        if size < block_size:
+            yield IDLE
+
+
+def _waiting(fd: int) -> bool:
+    """Whether a read of ``fd`` would return at once."""
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def _blocks(
+    chunks: Iterable[bytes | _Idle], max_line_bytes: int, block_lines: int
+) -> Iterator[Block | _Idle]:
+    """Chunks of input (and ``IDLE``) → blocks of whole lines, ``Oversized`` lines and ``IDLE``."""
     pending = b""  # the start of a line whose end has not been read yet
     long_line: _LongLine | None = None  # set while reading through an over-long line
-    while chunk := stream.read(block_size):
+    for item in chunks:
+        if item is IDLE:
+            yield IDLE
+            continue
+        chunk: bytes = item  # type: ignore[assignment]
         if long_line is not None:
             cut = chunk.find(b"\n")
             long_line.add(chunk if cut < 0 else chunk[:cut])
@@ -61,27 +154,54 @@ def read_blocks(
         data = pending + chunk if pending else chunk
         cut = data.rfind(b"\n")
         pending = data[cut + 1 :]
-        if len(pending) > max_line_bytes:  # the last line is already too long: hash it as it comes
+        # The limit is on the line without its \r\n: a \r at the end may yet be the one before \n.
+        if len(pending) - pending.endswith(b"\r") > max_line_bytes:  # too long already: hash it as it comes
             long_line = _LongLine()
             long_line.add(pending)
             pending = b""
         if cut >= 0:
-            yield data[:cut]
+            yield from _capped(data[:cut], block_lines)
     if long_line is not None:
         yield long_line.done()
     elif pending:
         yield pending
 
 
+def _capped(block: bytes, block_lines: int) -> Iterator[bytes]:
+    """``block`` in pieces of at most ``block_lines`` lines."""
+    if block.count(b"\n") < block_lines:
+        yield block
+        return
+    start = 0
+    while True:
+        end = start - 1
+        for _ in range(block_lines):
+            end = block.find(b"\n", end + 1)
+            if end < 0:
+                yield block[start:]
+                return
+        yield block[start:end]
+        start = end + 1
+
+
 class _LongLine:
-    """An over-long line read piece by piece: its size, SHA-256 and first bytes, never the whole."""
+    """An over-long line read piece by piece: its size, SHA-256 and first bytes, never the whole.
+
+    A ``\\r`` at the end of a piece is held back until the next piece: if none comes, it was the
+    one removed before the line's ``\\n`` and is not part of the line.
+    """
 
     def __init__(self) -> None:
         self.digest = hashlib.sha256()
         self.size = 0
         self.head = b""
+        self.held = b""
 
     def add(self, piece: bytes) -> None:
+        piece = self.held + piece
+        self.held = b"\r" if piece.endswith(b"\r") else b""
+        if self.held:
+            piece = piece[:-1]
         self.digest.update(piece)
         self.size += len(piece)
         if len(self.head) < RAW_PREVIEW_BYTES:
@@ -91,7 +211,7 @@ class _LongLine:
         return Oversized(self.size, self.digest.hexdigest(), self.head)
 
 
-def count_lines(block: bytes | Oversized) -> int:
+def count_lines(block: Block) -> int:
     """How many lines a block from ``read_blocks`` holds."""
     return 1 if isinstance(block, Oversized) else block.count(b"\n") + 1
 

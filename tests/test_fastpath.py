@@ -223,7 +223,7 @@ def comparable(encoded: Encoded) -> tuple[object, ...]:
         events.append(event)
     return (
         events,
-        [r.to_dict() for r in encoded.rejects],
+        encoded.reject_records(),
         dict(encoded.skipped),
         encoded.lines,
         encoded.events,
@@ -271,7 +271,7 @@ def test_block_keeps_order_and_counts(schemas: dict[str, object], schema: str) -
     block = b"\n".join(lines)
     fast, reference = both(schemas[schema], block)
     assert comparable(fast) == comparable(reference)
-    assert fast.lines == len(lines) == fast.events + len(fast.rejects) + sum(fast.skipped.values())
+    assert fast.lines == len(lines) == fast.events + fast.rejected + sum(fast.skipped.values())
     expected = [i for i, (s, _, kind) in enumerate(c for c in CASES if c[0] == schema) if kind == "deferred"]
     half = len(lines) // 2
     assert deferred_lines(schemas[schema], block) == expected + [i + half for i in expected]
@@ -485,7 +485,7 @@ def test_without_the_accelerator_the_reference_path_does_it_all(monkeypatch: pyt
     normalizer = Normalizer(Registry(search_path()).load(HEROKU))
     assert normalizer.plan is None
     encoded = normalizer.encode_block(f"{SAFE}\n\nno pattern".encode(), source="test")
-    counts = (encoded.lines, encoded.events, len(encoded.rejects), dict(encoded.skipped))
+    counts = (encoded.lines, encoded.events, encoded.rejected, dict(encoded.skipped))
     assert counts == (3, 1, 1, {"blank": 1})
     assert orjson.loads(encoded.ndjson)["message"] == "State changed from starting to up"
 

@@ -5,11 +5,21 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
 
 import pytest
 
-from engine.normalizer import Oversized
-from engine.reader import open_input, read_batches
+from engine.batch import Oversized
+from engine.reader import IDLE, open_input, read_blocks, split_lines
+
+
+def read_batches(stream: object, **options: int) -> list[list[object]]:
+    """The lines of each block, as the normalizer would be handed them."""
+    max_line_bytes = options.get("max_line_bytes", 1 << 20)
+    return [
+        [block] if isinstance(block, Oversized) else split_lines(block, max_line_bytes)
+        for block in read_blocks(stream, live=False, **options)  # type: ignore[arg-type]
+    ]
 
 
 def lines_of(data: bytes, *, block_size: int = 8, max_line_bytes: int = 1 << 20) -> list[object]:
@@ -80,3 +90,39 @@ def test_gzip_is_recognised_by_its_magic_bytes() -> None:
     assert [line for batch in read_batches(stream) for line in batch] == ["one", "two"]
     plain = open_input(io.BufferedReader(io.BytesIO(b"\x1fplain\n")))
     assert [line for batch in read_batches(plain) for line in batch] == ["\x1fplain"]
+
+
+@pytest.mark.parametrize("block_size", range(1, 46))
+def test_a_crlf_line_at_the_limit_is_kept_wherever_a_read_ends(block_size: int) -> None:
+    """The limit is on the line without its \\r\\n, also when a read ends between the two."""
+    data = b"y" * 40 + b"\r\n" + b"z\r\n"
+    assert lines_of(data, block_size=block_size, max_line_bytes=40) == ["y" * 40, "z"]
+
+
+@pytest.mark.parametrize("block_size", range(1, 46))
+def test_a_crlf_line_over_the_limit_is_measured_without_its_cr(block_size: int) -> None:
+    long = b"y" * 41
+    got = lines_of(long + b"\r\nz\n" + long + b"\r", block_size=block_size, max_line_bytes=40)
+    oversized = Oversized(41, hashlib.sha256(long).hexdigest(), long)
+    assert got == [oversized, "z", oversized]
+
+
+def test_blocks_hold_at_most_block_lines_lines() -> None:
+    data = b"".join(b"%d\n" % i for i in range(10))
+    blocks = list(read_blocks(io.BufferedReader(io.BytesIO(data)), block_lines=3, live=False))
+    assert blocks == [b"0\n1\n2", b"3\n4\n5", b"6\n7\n8", b"9"]
+
+
+def test_live_input_hands_over_its_lines_as_they_arrive() -> None:
+    """From a pipe, the lines read so far come out, then IDLE, before the next read would wait."""
+    read_end, write_end = os.pipe()
+    with open(read_end, "rb") as stream:
+        blocks = read_blocks(stream)  # a pipe is live input
+        os.write(write_end, b"a\nb\n")
+        assert next(blocks) == b"a\nb"
+        assert next(blocks) is IDLE
+        os.write(write_end, b"c")  # half a line: nothing to hand over yet
+        assert next(blocks) is IDLE
+        os.write(write_end, b"\nd\n")
+        os.close(write_end)
+        assert list(blocks) == [b"c\nd"]

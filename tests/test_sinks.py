@@ -1,52 +1,58 @@
-"""PositionalSink: batches written by several threads land in input order, whatever finishes first."""
+"""NDJSONSink: whole batches, and a regular file cut back to its last whole batch after a failure."""
 
 from __future__ import annotations
 
 import os
-import threading
+import resource
 from pathlib import Path
 
-from engine.sinks import PositionalSink
+import pytest
+
+from engine.sinks import NDJSONSink
 
 
-def test_batches_land_in_input_order_whatever_order_they_finish(tmp_path: Path) -> None:
-    path = tmp_path / "out.ndjson"
-    batches = [f"batch {i}\n".encode() * (i + 1) for i in range(6)]
-    with path.open("wb") as stream:
-        stream.write(b"header\n")  # written before: the sink starts where the stream stands
-        sink = PositionalSink(stream)
-        # Later batches start first: each must wait for the batches before it to claim their ranges.
-        threads = [
-            threading.Thread(target=sink.write, args=(i, batches[i], i + 1)) for i in reversed(range(6))
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=10)
-        assert not any(thread.is_alive() for thread in threads)
-        sink.close()
-        stream.write(b"after\n")
-    assert path.read_bytes() == b"header\n" + b"".join(batches) + b"after\n"
-    assert sink.count == sum(range(1, 7))
-
-
-def test_an_empty_claim_lets_the_next_batches_through(tmp_path: Path) -> None:
-    """A batch that failed claims an empty range, so the batches after it are not stuck."""
+def test_rollback_cuts_a_file_back_to_the_last_committed_batch(tmp_path: Path) -> None:
     path = tmp_path / "out.ndjson"
     with path.open("wb") as stream:
-        sink = PositionalSink(stream)
-        later = threading.Thread(target=sink.write, args=(1, b"second\n", 1))
-        later.start()
-        sink.write(0, b"", 0)
-        later.join(timeout=10)
-        assert not later.is_alive()
-        sink.close()
-    assert path.read_bytes() == b"second\n"
+        stream.write(b"before\n")
+        stream.flush()
+        sink = NDJSONSink(stream.fileno(), "out")  # it starts where the stream stands
+        sink.write(b'{"a":1}\n', 1)
+        sink.commit()
+        sink.write(b'{"b":2}\n{"c"', 1)  # a batch that stopped halfway
+        sink.rollback()
+        sink.write(b'{"d":4}\n', 1)
+        sink.commit()
+    assert path.read_bytes() == b'before\n{"a":1}\n{"d":4}\n'
 
 
-def test_only_regular_files_take_positional_writes(tmp_path: Path) -> None:
+def test_a_file_size_limit_leaves_whole_batches(tmp_path: Path) -> None:
+    """EFBIG halfway through a batch (RLIMIT_FSIZE; Python ignores SIGXFSZ): the batch is cut off."""
+    path = tmp_path / "out.ndjson"
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    with path.open("wb") as stream:
+        sink = NDJSONSink(stream.fileno(), "out")
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100, hard))
+        try:
+            sink.write(b"x" * 59 + b"\n", 1)
+            sink.commit()
+            with pytest.raises(OSError) as failed:
+                sink.write(b"y" * 59 + b"\n", 1)
+            sink.rollback()
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert failed.value.errno == 27  # EFBIG
+    assert path.read_bytes() == b"x" * 59 + b"\n"
+
+
+def test_rollback_leaves_streams_alone() -> None:
     read, write = os.pipe()
-    with os.fdopen(write, "wb") as pipe, (tmp_path / "f").open("wb") as regular:
-        assert not PositionalSink.fits(pipe)
-        assert PositionalSink.fits(regular)
-    os.close(read)
+    try:
+        sink = NDJSONSink(write, "pipe")
+        assert not sink.regular
+        sink.write(b"1\n", 1)
+        sink.rollback()  # nothing to cut on a pipe
+        assert os.read(read, 10) == b"1\n"
+    finally:
+        os.close(read)
+        os.close(write)

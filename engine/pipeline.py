@@ -1,0 +1,302 @@
+"""The run: inputs → blocks → normalizer (here, or in worker threads or processes) → sinks, in order.
+
+Every shell that normalizes streams goes through ``Run``: it opens each input, reads it in blocks
+(``reader``), decides where blocks are normalized (threads when the schema has a plan for the C
+accelerator, which runs without the GIL; processes on the reference path; or here), keeps the
+output in input order, writes each batch's events and rejects together and commits them, and counts.
+
+What it promises when a run stops early (SIGINT or SIGTERM through ``Stop``, a full disk or a file
+size limit, a closed output, an unreadable input): every output file holds whole records only (a
+batch that failed halfway is cut off again), and ``Run.position`` says up to which line of which
+input events *and* rejects are complete, so a rerun can start right after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import signal
+import stat
+import sys
+import time
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import BinaryIO
+
+from .batch import DEFAULT_MAX_LINE_BYTES, Encoded
+from .errors import NormalizeError
+from .normalizer import Normalizer
+from .parallel import WorkerPool, encode_blocks
+from .reader import IDLE, Block, count_lines, open_input, read_blocks
+from .sinks import NDJSONSink
+
+STDIN = "-"
+"""The input name that stands for standard input (its rejects say ``<stdin>``)."""
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM stopped the run (a ``BaseException``, like ``KeyboardInterrupt``)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class OutputError(NormalizeError):
+    """Writing to a sink failed (the sink's name and the system's reason)."""
+
+    def __init__(self, sink: NDJSONSink, error: OSError) -> None:
+        super().__init__(f"cannot write {sink.name}: {error.strerror or error}")
+        self.sink = sink
+        self.error = error
+
+
+class InputError(NormalizeError):
+    """An input could not be opened or read to its end; the lines before ``line`` were normalized."""
+
+    def __init__(self, name: str, line: int, reason: str) -> None:
+        where = f" after line {line}" if line else ""
+        super().__init__(f"cannot read {shown(name)}{where}: {reason}")
+        self.name = name
+        self.line = line
+
+
+class Stop:
+    """SIGINT and SIGTERM as requests to stop between batches.
+
+    A signal never cuts a write short: while output is written it is only noted, and the run stops
+    at the next batch boundary. While the run waits (for input, for a worker), it stops at once.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._waiting = False
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> Stop:
+        for signum in self.SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._request)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+
+    def _request(self, signum: int, frame: FrameType | None) -> None:
+        self.signum = signum
+        if self._waiting:
+            raise Interrupted(signum)
+
+    def check(self) -> None:
+        """Stop here if a signal came."""
+        if self.signum is not None:
+            raise Interrupted(self.signum)
+
+    def waiting(self) -> contextlib.AbstractContextManager[None]:
+        """A stretch where a signal stops the run at once (nothing is being written)."""
+        return self._Waiting(self)
+
+    class _Waiting:
+        def __init__(self, stop: Stop) -> None:
+            self.stop = stop
+
+        def __enter__(self) -> None:
+            self.stop.check()
+            self.stop._waiting = True
+
+        def __exit__(self, *exc: object) -> None:
+            self.stop._waiting = False
+
+
+@dataclass
+class Totals:
+    """Counts over a run."""
+
+    lines: int = 0
+    events: int = 0
+    rejects: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    log_types: Counter[str] = field(default_factory=Counter)
+    untried: Counter[str] = field(default_factory=Counter)
+
+    def add(self, batch: Encoded) -> None:
+        self.lines += batch.lines
+        self.events += batch.events
+        self.rejects += batch.rejected
+        self.reasons.update(batch.reasons)
+        self.skipped.update(batch.skipped)
+        self.log_types.update(batch.log_types)
+        self.untried.update(batch.untried)
+
+
+OnRead = Callable[[str, int, int], None]
+"""Told after each block of a regular file: the input's name, bytes read so far, its size."""
+
+
+class Run:
+    """One run of ``normalizer`` over inputs into two sinks (``events`` and ``rejects``).
+
+    ``workers`` is how many blocks are normalized at once; a schema named by each file's CSV header
+    runs in order, here. ``stop`` (a ``Stop`` that is installed) makes signals stop the run between
+    batches. After ``feed``, or after it raised: ``totals``, ``position`` (the last input line whose
+    result is written, with every line before it), ``finished`` inputs and ``failed`` ones.
+    """
+
+    def __init__(
+        self,
+        normalizer: Normalizer,
+        events: NDJSONSink,
+        rejects: NDJSONSink,
+        *,
+        workers: int = 1,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        stop: Stop | None = None,
+        on_read: OnRead | None = None,
+    ) -> None:
+        self.normalizer = normalizer
+        self.events = events
+        self.rejects = rejects
+        self.workers = 1 if normalizer.sequential else workers
+        self.max_line_bytes = max_line_bytes
+        self.stop = stop or Stop()
+        self.on_read = on_read
+        self.totals = Totals()
+        self.started = time.perf_counter()
+        self.position: tuple[str, int] | None = None
+        self.finished: list[str] = []
+        self.failed: list[InputError] = []
+
+    def feed(self, names: Sequence[str]) -> None:
+        """Normalize each input in turn (``-`` is stdin). An input that cannot be read is recorded
+        in ``failed`` and the next one is read; an output that cannot be written, or a signal, ends
+        the run (``OutputError``, ``Interrupted``)."""
+        with self._pool() as pool:
+            for name in names:
+                self._feed(pool, name)
+
+    def _pool(self) -> contextlib.AbstractContextManager[WorkerPool | None]:
+        """Worker threads when the schema has a plan: the accelerator lets go of the GIL, so even one
+        worker normalizes while this thread reads and writes. Else processes, or none for one."""
+        normalizer = self.normalizer
+        if normalizer.plan is not None:
+            return WorkerPool(normalizer.schemas, normalizer.options, self.workers, threads=True)
+        if self.workers > 1:
+            return WorkerPool(normalizer.schemas, normalizer.options, self.workers)
+        return contextlib.nullcontext()
+
+    def _feed(self, pool: WorkerPool | None, name: str) -> None:
+        source = "<stdin>" if name == STDIN else name
+        try:
+            raw: BinaryIO = sys.stdin.buffer if name == STDIN else open(name, "rb")  # noqa: SIM115
+        except OSError as exc:
+            self.failed.append(InputError(name, 0, exc.strerror or str(exc)))
+            return
+        read = _Reading(name, raw, self.on_read)
+        try:
+            blocks = read.blocks(self.max_line_bytes)
+            if pool is None:
+                results = encode_blocks(
+                    self.normalizer, blocks, source=source, max_line_bytes=self.max_line_bytes
+                )
+            else:
+                first_lines = self.normalizer if self.normalizer.has_prologue else None
+                results = pool.encode_blocks(
+                    blocks, source=source, max_line_bytes=self.max_line_bytes, first_lines=first_lines
+                )
+            line = 0
+            while True:
+                with self.stop.waiting():
+                    batch = next(results, None)
+                if batch is None:
+                    break
+                if batch is IDLE:
+                    continue
+                assert isinstance(batch, Encoded)
+                self._write(batch)
+                line += batch.lines
+                self.position = (source, line)
+                self.stop.check()
+        finally:
+            if raw is not sys.stdin.buffer:
+                raw.close()
+        if read.error is not None:
+            self.failed.append(read.error)
+        else:
+            self.finished.append(name)
+
+    def _write(self, batch: Encoded) -> None:
+        """A batch's events and rejects, both whole or neither (on regular files)."""
+        events, rejects = self.events, self.rejects
+        sink = events
+        try:
+            events.write(batch.ndjson, batch.events)
+            sink = rejects
+            rejects.write(batch.rejects, batch.rejected)
+        except OSError as exc:
+            for each in (events, rejects):
+                with contextlib.suppress(OSError):
+                    each.rollback()
+            raise OutputError(sink, exc) from None
+        events.commit()
+        rejects.commit()
+        self.totals.add(batch)
+
+
+class _Reading:
+    """One input being read: its blocks, and the error that ended it early, if any."""
+
+    def __init__(self, name: str, raw: BinaryIO, on_read: OnRead | None) -> None:
+        self.name = name
+        self.raw = raw
+        self.on_read = on_read
+        self.error: InputError | None = None
+
+    def blocks(self, max_line_bytes: int) -> Iterator[Block | object]:
+        """The input's blocks; a read error ends them (recorded in ``error``) after what was read."""
+        line = 0
+        size = _size_of(self.raw) if self.on_read is not None else None
+        try:
+            for block in read_blocks(open_input(self.raw), max_line_bytes=max_line_bytes):
+                if block is not IDLE:
+                    line += count_lines(block)  # type: ignore[arg-type]
+                    if size is not None and self.on_read is not None:
+                        self.on_read(self.name, self.raw.tell(), size)
+                yield block
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:  # a truncated or corrupt .gz
+            self.error = InputError(self.name, line, f"not valid gzip data ({exc})")
+        except OSError as exc:
+            self.error = InputError(self.name, line, exc.strerror or str(exc))
+
+
+def _size_of(raw: BinaryIO) -> int | None:
+    """The size of a regular file, else ``None``."""
+    try:
+        status = os.fstat(raw.fileno())
+    except (OSError, ValueError):
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
+
+
+def shown(name: str) -> str:
+    """A file name as a person reads it: bytes that are not UTF-8 as ``\\xff``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace") if name != STDIN else "<stdin>"
+
+
+def feed(
+    normalizer: Normalizer,
+    names: Iterable[str],
+    events: NDJSONSink,
+    rejects: NDJSONSink,
+    **options: object,
+) -> Run:
+    """``Run(normalizer, events, rejects, **options).feed(names)``, and the finished run."""
+    run = Run(normalizer, events, rejects, **options)  # type: ignore[arg-type]
+    run.feed(list(names))
+    return run
