@@ -40,7 +40,7 @@ from .parallel import available_cores
 from .pipeline import STDIN, Interrupted, OnRead, OutputError, Run, Stop, shown
 from .registry import ENV_VAR, Registry, search_path
 from .scaffold import new_schema
-from .sinks import NDJSONSink
+from .sinks import NDJSONSink, cut_torn_tail, invalid_records
 from .spec import Schema
 from .values import encode_default
 
@@ -65,7 +65,8 @@ def _run_parser() -> argparse.ArgumentParser:
         "'normalize json-schema' prints the JSON Schema of schema files; "
         "'normalize new-schema NAME' writes a schema skeleton with test cases; "
         "'normalize test [PATH]' runs the test cases beside schemas; "
-        "'normalize lint [PATH]' checks schema files; 'normalize help COMMAND' shows a command's options.",
+        "'normalize lint [PATH]' checks schema files; 'normalize repair FILE' cuts the torn last record a "
+        "killed run may leave; 'normalize help COMMAND' shows a command's options.",
     )
     p.add_argument(
         "files",
@@ -159,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _lint(args[1:])
         if args and args[0] == "help":
             return _help(args[1:])
+        if args and args[0] == "repair":
+            return _repair(args[1:])
         return _normalize(args)
     except NormalizeError as exc:
         with contextlib.suppress(OSError):
@@ -190,6 +193,29 @@ def _help(argv: list[str]) -> int:
         return main([argv[0], "--help"])
     _run_parser().print_help()
     return EXIT_OK
+
+
+def _repair(argv: list[str]) -> int:
+    """``normalize repair FILE...``: after a kill, cut a torn last record and check the rest."""
+    p = _Parser(
+        prog=f"{PROG} repair",
+        description="Check NDJSON outputs of a run that was killed (SIGKILL, a crash): cut a torn last "
+        "record, and report any line that is not JSON. Exit 1 when such a line remains.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="events or rejects files")
+    args = p.parse_args(argv)
+    status = EXIT_OK
+    for name in args.files:
+        cut = cut_torn_tail(name)
+        bad = list(invalid_records(name))
+        done = f"cut a torn last record of {cut:,} bytes" if cut else "no torn last record"
+        checked = f"{len(bad):,} lines are not JSON" if bad else "every line is JSON"
+        print(f"{shown(name)}: {done}; {checked}")
+        for number in bad[:10]:
+            print(f"{shown(name)}:{number}: not a JSON value")
+        if bad:
+            status = EXIT_REJECTS
+    return status
 
 
 def _list_schemas(argv: list[str]) -> int:

@@ -8,13 +8,15 @@ between, so the records of another sink writing to the same stream never land in
 and nothing is left unwritten in a buffer when the process stops. On a regular file the sink knows
 where its last whole batch ended: when a batch fails halfway (a full disk, a file size limit, an
 interrupt), ``rollback`` cuts the file back there, so the file is always whole records, never a torn
-one and never a hole.
+one and never a hole. Only a kill (SIGKILL, a crash) can leave a torn last record, which
+``cut_torn_tail`` (``normalize repair``) removes.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from functools import partial
 
 import orjson
@@ -60,3 +62,32 @@ class NDJSONSink:
             os.ftruncate(self.fd, self.committed)
             os.lseek(self.fd, self.committed, os.SEEK_SET)
             self.offset = self.committed
+
+
+def cut_torn_tail(path: str | os.PathLike[str]) -> int:
+    """Cut what follows the last newline of an NDJSON file (a record torn by a kill); return how
+    many bytes were cut. Whole records end with a newline, so that is all a torn write can leave."""
+    with open(path, "r+b") as file:
+        size = file.seek(0, os.SEEK_END)
+        end = size
+        while end > 0:
+            start = max(0, end - (1 << 16))
+            file.seek(start)
+            newline = file.read(end - start).rfind(b"\n")
+            if newline >= 0:
+                end = start + newline + 1
+                break
+            end = start
+        if end < size:
+            file.truncate(end)
+        return size - end
+
+
+def invalid_records(path: str | os.PathLike[str]) -> Iterator[int]:
+    """The numbers (from 1) of the lines of an NDJSON file that are not one JSON value each."""
+    with open(path, "rb") as file:
+        for number, line in enumerate(file, 1):
+            try:
+                orjson.loads(line)
+            except orjson.JSONDecodeError:
+                yield number

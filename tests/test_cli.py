@@ -430,3 +430,42 @@ def test_lint_command() -> None:
         f"{case}:5:5: error: duplicate key 'name' (first at line 3) [duplicate-key]"
     )
     assert run("lint", "--format", "yaml").returncode == 2
+
+
+def test_an_interrupt_during_start_up_is_exit_130_without_a_traceback() -> None:
+    """Ctrl-C while the CLI's modules load (a third of a second) ends it as an interrupt does."""
+    interrupt_on_import = (
+        "import sys\n"
+        "class Interrupting:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'engine.cli':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupting())\n"
+        "from engine.__main__ import main\n"
+        "sys.exit(main())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", interrupt_on_import], capture_output=True, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (130, b"", b"")
+
+
+def test_version_and_help() -> None:
+    version = run("--version")
+    assert (version.returncode, version.stdout) == (0, b"normalize 0.1.0\n")
+    helped = run("help")
+    assert helped.returncode == 0
+    assert helped.stdout.startswith(b"usage: normalize [-h] -s NAME")
+    assert run("help", "lint").stdout.startswith(b"usage: normalize lint")
+
+
+def test_repair_cuts_a_torn_last_record_and_reports_lines_that_are_not_json(tmp_path: Path) -> None:
+    torn, broken = tmp_path / "torn.ndjson", tmp_path / "broken.ndjson"
+    torn.write_bytes(b'{"a":1}\n{"b":2}\n{"c":')
+    broken.write_bytes(b'{"a":1}\nnot json\n')
+    result = run("repair", str(torn), str(broken))
+    assert (result.returncode, result.stdout.decode()) == (
+        1,
+        f"{torn}: cut a torn last record of 5 bytes; every line is JSON\n"
+        f"{broken}: no torn last record; 1 lines are not JSON\n"
+        f"{broken}:2: not a JSON value\n",
+    )
+    assert torn.read_bytes() == b'{"a":1}\n{"b":2}\n'

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.sinks import NDJSONSink
+from engine.sinks import NDJSONSink, cut_torn_tail, invalid_records
 
 
 def test_rollback_cuts_a_file_back_to_the_last_committed_batch(tmp_path: Path) -> None:
@@ -56,3 +56,27 @@ def test_rollback_leaves_streams_alone() -> None:
     finally:
         os.close(read)
         os.close(write)
+
+
+@pytest.mark.parametrize(
+    ("data", "cut", "kept"),
+    [
+        (b'{"a":1}\n{"b":2}\n{"c"', 4, b'{"a":1}\n{"b":2}\n'),
+        (b'{"a":1}\n', 0, b'{"a":1}\n'),
+        (b'{"a"', 4, b""),
+        (b"", 0, b""),
+        (b"x" * 70_000 + b"\n" + b"y" * 70_000, 70_000, b"x" * 70_000 + b"\n"),  # past one read back
+    ],
+    ids=["torn", "whole", "only-torn", "empty", "long"],
+)
+def test_cut_torn_tail(tmp_path: Path, data: bytes, cut: int, kept: bytes) -> None:
+    path = tmp_path / "out.ndjson"
+    path.write_bytes(data)
+    assert cut_torn_tail(path) == cut
+    assert path.read_bytes() == kept
+
+
+def test_invalid_records(tmp_path: Path) -> None:
+    path = tmp_path / "out.ndjson"
+    path.write_bytes(b'{"a":1}\nnot json\n{"b":"\xff"}\n[1]\n')
+    assert list(invalid_records(path)) == [2, 3]
