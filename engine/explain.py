@@ -15,7 +15,7 @@ import orjson
 
 from . import native, rules, transforms
 from .compiler import CompiledSchema, text_converter
-from .errors import BadValue, InvalidJSON, RegexTimeout
+from .errors import BadValue, InvalidJSON, NormalizeError, RegexTimeout
 from .normalizer import Normalizer
 from .parsers.text import apply_options
 from .sinks import encode_event
@@ -62,6 +62,11 @@ class Explainer:
     (its result is the real one: what that schema alone does with the line)."""
 
     def __init__(self, normalizer: Normalizer) -> None:
+        if normalizer.sequential:
+            raise NormalizeError(
+                f"{normalizer.schema.name} takes its column names from each file's header line, which "
+                "explain does not read: give the schema its csv columns to explain lines"
+            )
         compiled_all = normalizer.classifier or ((normalizer.compiled,) if normalizer.compiled else ())
         self._schemas = [
             (compiled, Normalizer(compiled.schema, invalid_utf8=normalizer.invalid_utf8))

@@ -189,3 +189,17 @@ def test_a_schema_that_skips_a_files_first_lines_explains_the_line_itself() -> N
         "no match: the row has 3 columns, the schema expects 14",
     ]
     assert second["result"]["reject"]["reason"] == "no_match"
+
+
+def test_a_schema_named_by_each_files_header_cannot_be_explained(tmp_path: Path) -> None:
+    """Without columns, the names come from a header line that explain never sees: say so (it printed
+    an empty line and exited 1)."""
+    header = "schema: Custom.H\nparser:\n  csv:\n    hasHeader: true\nfields:\n  - {name: a, type: int}\n"
+    (tmp_path / "h.yml").write_text(header)
+    result = run("--schemas", str(tmp_path), "-s", "Custom.H", "5")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2,
+        "",
+        "normalize: Custom.H takes its column names from each file's header line, which explain does not "
+        "read: give the schema its csv columns to explain lines\n",
+    )
