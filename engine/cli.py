@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import fnmatch
 import math
 import os
 import signal
@@ -275,8 +274,7 @@ def _new_schema(argv: list[str]) -> int:
     p.add_argument("name", metavar="NAME", help="the schema name, e.g. Custom.Acme.Audit")
     p.add_argument("--dir", default=".", metavar="DIR", help="where to write it (default: here)")
     args = p.parse_args(argv)
-    schema_file, tests_file = new_schema(args.name, Path(args.dir), JSON_SCHEMA)
-    print(f"wrote {schema_file} and {tests_file}; try: normalize test {schema_file.parent}")
+    print(new_schema(args.name, Path(args.dir), JSON_SCHEMA).message())
     return EXIT_OK
 
 
@@ -474,12 +472,7 @@ def _schema_names(registry: Registry, patterns: list[str]) -> list[str]:
     """The names asked for, in order; a glob stands for the names it matches, sorted (spec l.6)."""
     names: list[str] = []
     for pattern in patterns:
-        if any(c in pattern for c in "*?["):
-            matched = fnmatch.filter(registry.names(), pattern)
-            if not matched:
-                raise NormalizeError(f"no schema matches {pattern!r} (known: {', '.join(registry.names())})")
-        else:
-            matched = [pattern]
+        matched = registry.matching(pattern) if any(c in pattern for c in "*?[") else [pattern]
         names += [name for name in matched if name not in names]
     return names
 

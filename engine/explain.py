@@ -15,7 +15,7 @@ import orjson
 
 from . import native, rules, transforms
 from .compiler import CompiledSchema, text_converter
-from .errors import BadValue, InvalidJSON, RegexTimeout
+from .errors import BadValue, InvalidJSON, NormalizeError, RegexTimeout
 from .normalizer import Normalizer
 from .parsers.text import apply_options
 from .sinks import encode_event
@@ -62,6 +62,11 @@ class Explainer:
     (its result is the real one: what that schema alone does with the line)."""
 
     def __init__(self, normalizer: Normalizer) -> None:
+        if normalizer.sequential:
+            raise NormalizeError(
+                f"{normalizer.schema.name} takes its column names from each file's header line, which "
+                "explain does not read: give the schema its csv columns to explain lines"
+            )
         compiled_all = normalizer.classifier or ((normalizer.compiled,) if normalizer.compiled else ())
         self._schemas = [
             (compiled, Normalizer(compiled.schema, invalid_utf8=normalizer.invalid_utf8))
@@ -81,6 +86,17 @@ def explain(normalizer: Normalizer, line: str) -> list[Explanation]:
 def _explain(compiled: CompiledSchema, line: str, single: Normalizer) -> Explanation:
     schema = compiled.schema
     out = Explanation(schema.name, schema.parser.kind)
+    first_line = 1
+    if single.has_prologue and not single.sequential:
+        # The line is explained as a record of a file, not as the first lines the schema swallows.
+        first_line = 1 + schema.parser.options.skip_lines + bool(schema.parser.config.get("hasHeader"))
+        out.steps.append(f"explained as line {first_line} of a file, after {_prologue(schema)}")
+    batch = single.normalize([line], source="explain", first_line=first_line)
+    if batch.skipped:  # before any parsing, as the normalizer does
+        kind = next(iter(batch.skipped))
+        out.steps.append(_skip_reason(kind, schema))
+        out.result = {"skipped": kind}
+        return out
     raw = _raw_values(compiled, line, out)
     if raw is not None:
         json = schema.parser.kind == "json"
@@ -91,14 +107,26 @@ def _explain(compiled: CompiledSchema, line: str, single: Normalizer) -> Explana
                 out.fields.append(FieldStep(f.name, problem=f"not a valid {exc.expected}", present=True))
                 continue
             out.fields.append(_field_step(f.name, f.value, value, json=json))
-    batch = single.normalize([line], source="explain")
     if batch.events:
         out.result = {"event": orjson.loads(encode_event(batch.events[0]))}
-    elif batch.rejects:
-        out.result = {"reject": batch.rejects[0].to_dict()}
     else:
-        out.result = {"skipped": next(iter(batch.skipped))}
+        out.result = {"reject": batch.rejects[0].to_dict()}
     return out
+
+
+def _prologue(schema: Schema) -> str:
+    """The first lines of a file that ``schema`` swallows, in words."""
+    skip = schema.parser.options.skip_lines
+    parts = [f"the {skip} line(s) that skipLines skips"] if skip else []
+    if schema.parser.config.get("hasHeader"):
+        parts.append("the CSV header")
+    return " and ".join(parts)
+
+
+def _skip_reason(kind: str, schema: Schema) -> str:
+    if kind == "skip_prefix":
+        return f"the line starts with skipPrefix {schema.parser.options.skip_prefix!r}"
+    return "the line is blank" if kind == "blank" else kind
 
 
 def _raw_values(compiled: CompiledSchema, line: str, out: Explanation) -> dict[str, Any] | None:
@@ -113,9 +141,6 @@ def _raw_values(compiled: CompiledSchema, line: str, out: Explanation) -> dict[s
         out.steps.append(f"read a JSON object with {len(values)} key(s)")
         return values
     options = schema.parser.options
-    if options.skip_prefix and line.startswith(options.skip_prefix):
-        out.steps.append(f"skipped: the line starts with skipPrefix {options.skip_prefix!r}")
-        return None
     for index, (match, names) in enumerate(compiled.parser.branches):
         try:
             found = match(line)
@@ -174,7 +199,8 @@ def render(explanations: list[Explanation], line_number: int) -> str:
     parts = []
     for e in explanations:
         outcome = next(iter(e.result))
-        parts.append(f"line {line_number} with {e.schema} ({e.parser}): {outcome}")
+        shown = f"skipped ({e.result['skipped']})" if outcome == "skipped" else outcome
+        parts.append(f"line {line_number} with {e.schema} ({e.parser}): {shown}")
         parts.extend(f"  {step}" for step in e.steps)
         width = max((len(f.name) for f in e.fields), default=0)
         for f in e.fields:
@@ -188,7 +214,9 @@ def render(explanations: list[Explanation], line_number: int) -> str:
             parts.append(f"  {f.name:<{width}}  {shown:<30}  {verdict}")
         if outcome == "reject":
             reject = e.result["reject"]
-            parts.append(f"  result: {reject['reason']}: {reject['message']}")
+            # The parser's reason is a step already (no_match, invalid_json): not said twice.
+            told = any(step.endswith(reject["message"]) for step in e.steps)
+            parts.append(f"  result: {reject['reason']}" + ("" if told else f": {reject['message']}"))
     return "\n".join(parts)
 
 

@@ -11,6 +11,8 @@ error is a ``SchemaError`` at ``FILE:LINE:COL`` with the path of the offending k
 
 from __future__ import annotations
 
+import difflib
+import fnmatch
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -81,8 +83,9 @@ class Registry:
         """The one file that defines ``name``."""
         files = self.files.get(name)
         if not files:
-            known = ", ".join(self.names()) or "none"
-            message = f"unknown schema {name!r} (known: {known})"
+            message = (
+                f"unknown schema {name!r}{_did_you_mean(closest(name, self.names()))} ({self.known(name)})"
+            )
             if self.problems:
                 message += (
                     f"; {len(self.problems)} schema file(s) could not be read, the first: {self.problems[0]}"
@@ -97,6 +100,76 @@ class Registry:
     def load(self, name: str) -> Schema:
         """The validated schema called ``name``."""
         return load_schema_file(self.file(name))
+
+    def matching(self, pattern: str) -> list[str]:
+        """The names a glob (``fnmatch``: ``*``, ``?``, ``[...]``) matches, sorted; none is an error
+        that suggests a near pattern when there is one."""
+        names = self.names()
+        matched = fnmatch.filter(names, pattern)  # sorted, as names are
+        if not matched:
+            hint = _did_you_mean(_closest_glob(pattern, names))
+            raise NormalizeError(f"no schema matches {pattern!r}{hint} ({self.known(pattern)})")
+        return matched
+
+    def known(self, near: str = "") -> str:
+        """The known names for an error message: all when they are few, else the nearest to ``near``."""
+        names = self.names()
+        if not names:
+            return "known: none"
+        if len(names) <= KNOWN_SHOWN:
+            return f"known: {', '.join(names)}"
+        key = near.lower()
+        nearest = sorted(names, key=lambda n: -difflib.SequenceMatcher(None, key, n.lower()).ratio())
+        shown = ", ".join(sorted(nearest[:KNOWN_SHOWN]))
+        return f"{len(names)} known, the nearest: {shown}; `normalize schemas` lists them all"
+
+
+KNOWN_SHOWN = 10
+"""Unknown-name errors list every known name up to this many, else this many of the nearest."""
+
+
+def closest(name: str, names: Sequence[str]) -> str | None:
+    """The known name ``name`` was probably meant to be: the same but for case, else the nearest
+    by ``difflib`` (ignoring case), if any is near enough."""
+    by_lower: dict[str, str] = {}
+    for n in names:
+        by_lower.setdefault(n.lower(), n)
+    if name.lower() in by_lower:
+        return by_lower[name.lower()]
+    found = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.75)
+    if found:
+        return by_lower[found[0]]
+    # One dotted part of a single name: 'Runtime' for 'Heroku.Runtime'.
+    parts = [n for n in names if name.lower() in n.lower().split(".")]
+    return parts[0] if len(parts) == 1 else None
+
+
+def _closest_glob(pattern: str, names: Sequence[str]) -> str | None:
+    """A glob near ``pattern`` that matches something: ``pattern`` spelt as the names it matches
+    ignoring case (``syslog.*`` → ``Syslog.*``), else with its dotted parts before the first
+    wildcard replaced by the nearest known ones (``Sylog.*`` → ``Syslog.*``)."""
+    wild = min((i for i, c in enumerate(pattern) if c in "*?["), default=len(pattern))
+    head = pattern[: pattern.rfind(".", 0, wild) + 1]  # the whole dotted parts before a wildcard
+    ignoring_case = [n for n in names if fnmatch.fnmatchcase(n.lower(), pattern.lower())]
+    if ignoring_case:
+        # The pattern with the spelling of a name it matches, up to its first wildcard.
+        suggestion = ignoring_case[0][:wild] + pattern[wild:]
+        if fnmatch.filter(names, suggestion):
+            return suggestion
+        return ignoring_case[0] if len(ignoring_case) == 1 else None
+    if not head:
+        return None
+    depth = head.count(".")
+    heads = sorted({".".join(n.split(".")[:depth]) + "." for n in names if n.count(".") >= depth})
+    near = closest(head, heads)
+    if near is None:
+        return None
+    suggestion = near + pattern[len(head) :]
+    return suggestion if fnmatch.filter(names, suggestion) else None
+
+
+def _did_you_mean(name: str | None) -> str:
+    return f": did you mean {name!r}?" if name else ""
 
 
 def schema_files(folder: Path) -> Iterator[Path]:

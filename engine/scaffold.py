@@ -7,16 +7,21 @@ need, one step at a time.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import NormalizeError
 
 NAME_RULE = re.compile(r"[A-Z][A-Za-z0-9]*(\.[A-Z][A-Za-z0-9]*)*")
 
+MODELINE = "# yaml-language-server: $schema={}\n"
+"""The comment that gives editors (the YAML language server) the JSON Schema of a schema file."""
+
 SCHEMA = """\
-# yaml-language-server: $schema={json_schema}
 schema: {name}
 description: What these logs are, and where they come from.
 referenceURL: https://example.com/docs/log-format
@@ -45,7 +50,7 @@ fields:
 """
 
 TESTS = """\
-# Test cases for {file}: run them with `normalize test {folder}`.
+# Test cases for {file}: run them with {command}.
 - name: an event with every field
   input: '2024-03-15T10:00:01+01:00 INFO 10.0.0.1 user logged in'
   result:
@@ -67,8 +72,42 @@ TESTS = """\
 """
 
 
-def new_schema(name: str, folder: Path, json_schema: Path) -> tuple[Path, Path]:
-    """Write ``<folder>/<Name/As/Path>.yml`` and its ``.tests.yml``; refuse to overwrite anything."""
+@dataclass(frozen=True)
+class NewSchema:
+    """What ``new_schema`` wrote. Unpacks as ``schema_file, tests_file``."""
+
+    schema_file: Path
+    tests_file: Path
+    folder: Path  # the folder given
+    json_schema: str | None  # the $schema path written, relative to the schema file; None: none written
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter((self.schema_file, self.tests_file))
+
+    def message(self) -> str:
+        """What to tell the user: what was written, how to test it, and how to get editor completion
+        when no JSON Schema was in reach."""
+        lines = [
+            f"wrote {self.schema_file} and {self.tests_file}; try: normalize test {self.schema_file.parent}"
+        ]
+        if self.json_schema is None:
+            copy = self.folder / "schema.json"
+            link = os.path.relpath(copy, self.schema_file.parent)
+            lines.append(
+                f"for completion in editors: normalize json-schema > {copy}, then put "
+                f"'{MODELINE.format(link).strip()}' at the top of {self.schema_file.name} "
+                "(new-schema writes that line itself once the copy is there)"
+            )
+        return "\n".join(lines)
+
+
+def new_schema(name: str, folder: Path, json_schema: Path) -> NewSchema:
+    """Write ``<folder>/<Name/As/Path>.yml`` and its ``.tests.yml``; refuse to overwrite anything.
+
+    ``json_schema`` is the JSON Schema of schema files that normalize ships (``engine/schema.json``);
+    the schema file starts with a ``yaml-language-server`` line pointing to a JSON Schema only when
+    ``json_schema_link`` finds one that the path will reach on another machine too.
+    """
     if not NAME_RULE.fullmatch(name):
         raise NormalizeError(
             f"schema name {name!r} must be dotted parts that each start with an uppercase letter"
@@ -79,9 +118,66 @@ def new_schema(name: str, folder: Path, json_schema: Path) -> tuple[Path, Path]:
         if path.exists():
             raise NormalizeError(f"{path} exists already: not overwritten")
     schema_file.parent.mkdir(parents=True, exist_ok=True)
-    # Editors resolve the $schema path from the file: relative inside one project, else absolute.
-    relative = os.path.relpath(json_schema.resolve(), schema_file.parent.resolve())
-    location = str(json_schema.resolve()) if relative.startswith("../../../") else relative
-    schema_file.write_text(SCHEMA.format(name=name, json_schema=location), encoding="utf-8")
-    tests_file.write_text(TESTS.format(file=schema_file.name, folder=schema_file.parent), encoding="utf-8")
-    return schema_file, tests_file
+    link = json_schema_link(schema_file, folder, json_schema)
+    head = MODELINE.format(link) if link is not None else ""
+    schema_file.write_text(head + SCHEMA.format(name=name), encoding="utf-8")
+    tests = TESTS.format(file=schema_file.name, command=_test_command(schema_file.parent))
+    tests_file.write_text(tests, encoding="utf-8")
+    return NewSchema(schema_file, tests_file, folder, link)
+
+
+def json_schema_link(schema_file: Path, folder: Path, json_schema: Path) -> str | None:
+    """The path from ``schema_file`` to a JSON Schema of schema files that is right on any machine
+    with the same repository, or ``None``.
+
+    A schema file is shared (committed, reviewed, copied), so an absolute path, or a relative one
+    that climbs out of the repository into this machine's install, would be wrong everywhere else
+    and would show the author's folders. Two JSON Schemas qualify, by a path relative to the file:
+    a copy named ``schema.json`` (``normalize json-schema > schema.json``) in the file's folder or
+    one above it, up to the top of its repository (or to ``folder`` outside one); else the
+    ``json_schema`` normalize ships, when the file is in that same repository (a checkout of
+    normalize, not an install in it).
+    """
+    here = schema_file.parent.resolve()
+    top = repository_top(here)
+    stop = top or folder.resolve()
+    for place in (here, *here.parents):
+        copy = place / "schema.json"
+        if copy.is_file() and _same_json_schema(copy, json_schema):
+            return Path(os.path.relpath(copy, here)).as_posix()
+        if place == stop:
+            break
+    shipped = json_schema.resolve()
+    if top is not None and shipped.is_relative_to(top) and "site-packages" not in shipped.parts:
+        return Path(os.path.relpath(shipped, here)).as_posix()
+    return None
+
+
+def repository_top(path: Path) -> Path | None:
+    """The top of the version-controlled tree that holds ``path`` (a ``.git`` folder or worktree
+    file), or ``None``."""
+    for place in (path, *path.parents):
+        if (place / ".git").exists():
+            return place
+    return None
+
+
+def _same_json_schema(copy: Path, shipped: Path) -> bool:
+    """Whether ``copy`` is a JSON Schema of normalize's schema files (any version of it)."""
+    try:
+        data = json.loads(copy.read_text(encoding="utf-8"))
+        ours = json.loads(shipped.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("$id") == ours.get("$id")
+
+
+def _test_command(folder: Path) -> str:
+    """How to run the test cases, for the test file's comment: the folder as given when relative,
+    else relative to the top of its repository; never an absolute path (the file is shared)."""
+    if not folder.is_absolute():
+        return f"`normalize test {folder.as_posix()}`"
+    top = repository_top(folder.resolve())
+    if top is not None:
+        return f"`normalize test {Path(os.path.relpath(folder.resolve(), top)).as_posix()}`"
+    return "`normalize test` on this folder"

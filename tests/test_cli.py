@@ -386,6 +386,9 @@ def test_new_schema_skeleton_works(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert result.stdout.decode() == (
         f"wrote {schema} and {schema.with_suffix('.tests.yml')}; try: normalize test {schema.parent}\n"
+        f"for completion in editors: normalize json-schema > {tmp_path / 'schema.json'}, then put "
+        "'# yaml-language-server: $schema=../../schema.json' at the top of Audit.yml "
+        "(new-schema writes that line itself once the copy is there)\n"
     )
     lines = b"2024-03-15T10:00:01+01:00 INFO 10.0.0.1 user logged in\n2024-03-15T10:00:03Z TRACE ::1 noisy\n"
     normalized = run("-s", "Custom.Acme.Audit", "--schemas", str(tmp_path), "--quiet", stdin=lines)
@@ -469,3 +472,20 @@ def test_repair_cuts_a_torn_last_record_and_reports_lines_that_are_not_json(tmp_
         f"{broken}:2: not a JSON value\n",
     )
     assert torn.read_bytes() == b'{"a":1}\n{"b":2}\n'
+
+
+def test_unknown_schema_suggests_the_nearest_name() -> None:
+    result = run("-s", "Heroku.Runtme", str(SAMPLE))
+    assert (result.returncode, result.stderr.decode()) == (
+        2,
+        "normalize: unknown schema 'Heroku.Runtme': did you mean 'Heroku.Runtime'? "
+        f"(known: {', '.join(BUNDLED)})\n",
+    )
+
+
+def test_unknown_glob_suggests_one_that_matches() -> None:
+    result = run("-s", "syslog.*", str(SAMPLE))
+    assert (result.returncode, result.stderr.decode()) == (
+        2,
+        f"normalize: no schema matches 'syslog.*': did you mean 'Syslog.*'? (known: {', '.join(BUNDLED)})\n",
+    )

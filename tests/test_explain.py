@@ -132,3 +132,74 @@ def test_text_options_reference_agrees_with_generated_code(options_normalizer: N
     if "event" in e.result:
         shown = {f.name: f.value for f in e.fields if f.present}
         assert shown == {k: v for k, v in e.result["event"].items() if not k.startswith("p_")}
+
+
+def test_a_line_no_pattern_takes_says_why_once() -> None:
+    """The parser's reason is a step; the result line names the reject without repeating it."""
+    result = run("-s", "Heroku.Runtime", "garbage")
+    assert result.returncode == 1
+    assert result.stdout == (
+        "line 1 with Heroku.Runtime (fastmatch): reject\n"
+        "  no match: delimiter ' <' after %{message_len} not found from column 1\n"
+        "  result: no_match\n"
+    )
+    result = run("-s", "AWS.CloudTrail", "nope")
+    assert result.stdout == (
+        "line 1 with AWS.CloudTrail (json): reject\n"
+        "  not read: not JSON: Expecting value (column 1)\n"
+        "  result: invalid_json\n"
+    )
+
+
+def test_json_keeps_the_reject_as_normalize_writes_it() -> None:
+    result = run("-s", "Heroku.Runtime", "--json", "garbage")
+    (schema,) = orjson.loads(result.stdout)["schemas"]
+    assert schema["steps"] == ["no match: delimiter ' <' after %{message_len} not found from column 1"]
+    assert schema["result"] == {
+        "reject": {
+            "reason": "no_match",
+            "message": "no match: delimiter ' <' after %{message_len} not found from column 1",
+            "schema": "Heroku.Runtime",
+            "source": "explain",
+            "line": 1,
+            "raw": "garbage",
+        }
+    }
+
+
+def test_a_skipped_line_says_why_and_is_not_parsed() -> None:
+    result = run("-s", "Heroku.Runtime", "--json", "  ")
+    (schema,) = orjson.loads(result.stdout)["schemas"]
+    assert schema["steps"] == ["the line is blank"]
+    assert schema["fields"] == []
+    assert schema["result"] == {"skipped": "blank"}
+    text = run("-s", "Heroku.Runtime", "  ").stdout
+    assert text == "line 1 with Heroku.Runtime (fastmatch): skipped (blank)\n  the line is blank\n"
+
+
+def test_a_schema_that_skips_a_files_first_lines_explains_the_line_itself() -> None:
+    """AWS.VPCFlow skips each file's header line: a line to explain is a record, not that header."""
+    record = "2 123456789012 eni-0a1b2c3d 10.0.0.1 10.0.0.2 443 49152 6 10 840 1710496800 1710496860 ACCEPT"
+    record += " OK"
+    result = run("-s", "AWS.VPCFlow", "--json", record, "a b c")
+    first, second = (orjson.loads(line)["schemas"][0] for line in result.stdout.splitlines())
+    assert first["result"]["event"]["interfaceId"] == "eni-0a1b2c3d"
+    assert second["steps"] == [
+        "explained as line 2 of a file, after the CSV header",
+        "no match: the row has 3 columns, the schema expects 14",
+    ]
+    assert second["result"]["reject"]["reason"] == "no_match"
+
+
+def test_a_schema_named_by_each_files_header_cannot_be_explained(tmp_path: Path) -> None:
+    """Without columns, the names come from a header line that explain never sees: say so (it printed
+    an empty line and exited 1)."""
+    header = "schema: Custom.H\nparser:\n  csv:\n    hasHeader: true\nfields:\n  - {name: a, type: int}\n"
+    (tmp_path / "h.yml").write_text(header)
+    result = run("--schemas", str(tmp_path), "-s", "Custom.H", "5")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2,
+        "",
+        "normalize: Custom.H takes its column names from each file's header line, which explain does not "
+        "read: give the schema its csv columns to explain lines\n",
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import SchemaError
+from engine import NormalizeError, Registry, SchemaError, search_path
 from engine.registry import load_schema_file
 
 HEAD = "schema: Custom.Test\nparser:\n  fastmatch:\n    match: ['%{a} %{b}']\nfields:\n"
@@ -118,3 +118,75 @@ def test_schema_error(schema_file: Callable[[str, str], Path], text: str, expect
     with pytest.raises(SchemaError) as info:
         load_schema_file(path)
     assert str(info.value) == f"{path}:{expected}"
+
+
+# --- unknown schema names: the nearest name suggested --------------------------------------------
+
+BUNDLED = (
+    "AWS.CloudTrail, AWS.VPCFlow, Apache.AccessCombined, Heroku.Runtime, Nginx.Access, Syslog.RFC3164, "
+    "Syslog.RFC5424"
+)
+
+
+def bundled_error(call: Callable[[Registry], object]) -> str:
+    with pytest.raises(NormalizeError) as info:
+        call(Registry(search_path()))
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("Heroku.Runtme", "Heroku.Runtime"),  # a typo
+        ("heroku.runtime", "Heroku.Runtime"),  # the case
+        ("SYSLOG.rfc5424", "Syslog.RFC5424"),  # the case first, though RFC3164 is as near by difflib
+        ("Apache.Access", "Apache.AccessCombined"),
+        ("Runtime", "Heroku.Runtime"),  # one dotted part of one name
+    ],
+)
+def test_unknown_name_suggests_the_nearest(name: str, meant: str) -> None:
+    assert bundled_error(lambda r: r.load(name)) == (
+        f"unknown schema {name!r}: did you mean {meant!r}? (known: {BUNDLED})"
+    )
+
+
+def test_unknown_name_far_from_all_suggests_nothing() -> None:
+    assert (
+        bundled_error(lambda r: r.file("Nope.Nothing")) == f"unknown schema 'Nope.Nothing' (known: {BUNDLED})"
+    )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "meant"),
+    [
+        ("Sylog.*", "Syslog.*"),
+        ("syslog.rfc*", "Syslog.RFC*"),
+        ("Syslg.RFC5*", "Syslog.RFC5*"),
+        ("aws.*", "AWS.*"),
+    ],
+)
+def test_a_glob_that_matches_nothing_suggests_one_that_does(pattern: str, meant: str) -> None:
+    assert bundled_error(lambda r: r.matching(pattern)) == (
+        f"no schema matches {pattern!r}: did you mean {meant!r}? (known: {BUNDLED})"
+    )
+    assert Registry(search_path()).matching(meant)
+
+
+def test_glob_matches_sorted_and_far_globs_suggest_nothing() -> None:
+    assert Registry(search_path()).matching("Syslog.*") == ["Syslog.RFC3164", "Syslog.RFC5424"]
+    assert bundled_error(lambda r: r.matching("Nope.*")) == f"no schema matches 'Nope.*' (known: {BUNDLED})"
+
+
+def test_many_names_list_only_the_nearest(tmp_path: Path) -> None:
+    for team in ("Billing", "Search", "Storage"):
+        for n in range(6):
+            (tmp_path / f"{team}{n}.yml").write_text(f"schema: Custom.{team}.Log{n}\nfields: []\n")
+    registry = Registry(search_path([tmp_path], bundled=False))
+    with pytest.raises(NormalizeError) as info:
+        registry.load("Custom.Storage.Log9")
+    assert str(info.value) == (
+        "unknown schema 'Custom.Storage.Log9': did you mean 'Custom.Storage.Log5'? (18 known, the nearest: "
+        "Custom.Search.Log0, Custom.Search.Log1, Custom.Search.Log2, Custom.Search.Log3, "
+        "Custom.Storage.Log0, Custom.Storage.Log1, Custom.Storage.Log2, Custom.Storage.Log3, "
+        "Custom.Storage.Log4, Custom.Storage.Log5; `normalize schemas` lists them all)"
+    )
