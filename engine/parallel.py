@@ -131,8 +131,10 @@ _normalizer: Normalizer | None = None  # one per worker process
 
 def _start(schemas: Sequence[Schema], options: dict[str, Any]) -> None:
     global _normalizer
-    # Ctrl-C reaches the whole process group: the main process decides what an interrupt stops.
+    # Ctrl-C (or a SIGTERM to the process group) reaches every worker: the main process decides
+    # what a signal stops, and shuts the workers down itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     keep_freed_memory()
     _normalizer = Normalizer(schemas, **options)
 
