@@ -9,6 +9,7 @@ import pytest
 
 from engine import Batch, SchemaError
 from engine.parsers.grok import BUILTIN, expand
+from engine.parsers.regex import TimeoutBudget
 from engine.registry import load_schema_file
 
 APACHE_LINE = '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326'
@@ -161,6 +162,48 @@ def test_catastrophic_backtracking_is_a_reject(normalize: Callable[..., Batch]) 
     ]
     assert batch.rejects[0].message == "the regex search took longer than 0.05 s"
     assert batch.lines == len(batch.events) + len(batch.rejects) == 4
+
+
+def test_a_regex_that_keeps_timing_out_stops_being_tried(normalize: Callable[..., Batch]) -> None:
+    """After 10 timeouts the bucket is empty: later lines are rejected at once, good ones included
+    (the run's time is what is bounded), and counted as untried for the summary."""
+    attack = "a" * 60 + "b"
+    lines = [attack] * 10 + ["aaaa", attack, "aa"]
+    batch = normalize(CATASTROPHIC, lines, regex_timeout=0.01)
+    assert batch.events == []
+    assert [r.reason for r in batch.rejects] == ["regex_timeout"] * 13
+    assert {r.message for r in batch.rejects[:10]} == {"the regex search took longer than 0.01 s"}
+    assert {r.message for r in batch.rejects[10:]} == {
+        "not tried: the regex timed out on 10 lines, more than its budget allows "
+        "(10 in a row, then 1% of the run's time)"
+    }
+    assert batch.untried == {"Custom.Slow": 3}
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_timeout_budget_refills_at_one_percent_of_the_time_that_passes() -> None:
+    clock = FakeClock()
+    budget = TimeoutBudget(0.1, burst=3, share=0.01, clock=clock)
+    for _ in range(3):
+        assert budget.available()
+        budget.spend()
+    assert budget.exhausted and not budget.available()
+    clock.now = 9.9  # 0.099 s refilled: still less than one timeout
+    assert not budget.available()
+    clock.now = 10.0  # 0.1 s: one more search
+    assert budget.available()
+    budget.spend()
+    assert not budget.available()
+    clock.now = 1000.0  # never more than the burst
+    assert budget.available()
+    assert budget.seconds == pytest.approx(0.3)
 
 
 def test_a_one_megabyte_line(normalize: Callable[..., Batch]) -> None:
