@@ -91,6 +91,7 @@ class Stop:
     def _request(self, signum: int, frame: FrameType | None) -> None:
         self.signum = signum
         if self._waiting:
+            self._waiting = False  # raised once: what runs after it (closing, the report) runs on
             raise Interrupted(signum)
 
     def check(self) -> None:
@@ -107,8 +108,10 @@ class Stop:
             self.stop = stop
 
         def __enter__(self) -> None:
-            self.stop.check()
-            self.stop._waiting = True
+            self.stop._waiting = True  # first: a signal from here on interrupts the wait
+            if self.stop.signum is not None:  # one that came before
+                self.stop._waiting = False
+                raise Interrupted(self.stop.signum)
 
         def __exit__(self, *exc: object) -> None:
             self.stop._waiting = False
