@@ -343,7 +343,7 @@ static int match(const Pattern *pat, const char *line, Py_ssize_t n, Span *caps)
 
 /* The value of 1 to `most` (at most 18) ASCII digits, no sign; 0 when [p, p + n) is not that. */
 static int digits_value(const char *p, Py_ssize_t n, Py_ssize_t most, int64_t *value) {
-    if (n > most) {
+    if (n < 1 || n > most) {  /* no digit is no number (a plan never asks: "" is null there) */
         return 0;
     }
     *value = 0;
