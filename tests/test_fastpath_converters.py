@@ -313,6 +313,11 @@ def test_rules_are_the_plans() -> None:
     for name in ("rfc3339", "integer", "epoch", "json_string", "trim", "is_ipv4", "utf8_valid"):
         assert type(getattr(C, name)).__name__ == "builtin_function_or_method"
     assert C.__name__ == "engine._fastpath" and fastpath.AVAILABLE
+    # and the twins are the reference path's Python code, not the accelerator again
+    assert text_converter(Value("timestamp", time_formats=("rfc3339",))) is timestamps._rfc3339_text
+    assert text_converter(Value("int")) is values.parse_int
+    for twin in (timestamps._rfc3339_text, values.parse_int, indicators.compile_scanner(("ip",))):
+        assert hasattr(twin, "__code__"), twin
 
 
 def test_escape_table_is_orjsons() -> None:
