@@ -343,7 +343,7 @@ static int match(const Pattern *pat, const char *line, Py_ssize_t n, Span *caps)
 
 /* The value of 1 to `most` (at most 18) ASCII digits, no sign; 0 when [p, p + n) is not that. */
 static int digits_value(const char *p, Py_ssize_t n, Py_ssize_t most, int64_t *value) {
-    if (n > most) {
+    if (n < 1 || n > most) {  /* no digit is no number (a plan never asks: "" is null there) */
         return 0;
     }
     *value = 0;
@@ -357,10 +357,12 @@ static int digits_value(const char *p, Py_ssize_t n, Py_ssize_t most, int64_t *v
     return 1;
 }
 
+#define INT_DIGITS_MOST 18  /* below 2**63 whatever they are: the digit loop cannot overflow */
+
 /* ASCII digits only (no sign), at most 18 of them, at most max: written without leading zeros. */
 static int put_int(Plan *self, const char *p, Py_ssize_t n, int64_t max) {
     int64_t value;
-    if (!digits_value(p, n, 18, &value) || value > max) {
+    if (!digits_value(p, n, INT_DIGITS_MOST, &value) || value > max) {
         return 0;
     }
     char digits[20];
@@ -518,10 +520,13 @@ static int put_rfc3339(Plan *self, const char *s, Py_ssize_t n) {
 
 /* Plain-digit epoch time in units of `unit` ns (unix, unix_ms, unix_us, unix_ns), as the JSON string
  * of its UTC time; 0 to defer (a sign, a fraction, an exponent, too many digits for year 9999). */
+static inline Py_ssize_t epoch_digits_most(int64_t unit) {
+    return unit == 1000000000 ? 11 : unit == 1000000 ? 14 : unit == 1000 ? 17 : 18;
+}
+
 static int put_epoch(Plan *self, const char *s, Py_ssize_t n, int64_t unit) {
-    Py_ssize_t most = unit == 1000000000 ? 11 : unit == 1000000 ? 14 : unit == 1000 ? 17 : 18;
     int64_t count;
-    if (!digits_value(s, n, most, &count)) {
+    if (!digits_value(s, n, epoch_digits_most(unit), &count)) {
         return 0;
     }
     int64_t per_second = 1000000000 / unit;
@@ -1379,11 +1384,297 @@ static PyTypeObject PlanType = {
     .tp_new = PyType_GenericNew,
 };
 
+/* --- the rules one by one, for tests ------------------------------------------------------------
+ *
+ * tests/test_fastpath_converters.py and tools/fuzz_converters hold each rule above against its
+ * Python twin. These functions call the very functions a Plan runs, on a scratch Plan that only
+ * lends them what they use: the output buffer, the last RFC 3339 head and epoch second (kept from
+ * call to call, as in a run), the p_any_* members. Called with the GIL held, never from run(). */
+
+static Plan scratch;
+
+/* The bytes a rule wrote into the scratch buffer, or None where it deferred. */
+static PyObject *scratch_written(int written) {
+    if (!written) {
+        Py_RETURN_NONE;
+    }
+    return PyBytes_FromStringAndSize(scratch.out, scratch.len);
+}
+
+static int scratch_room(Py_ssize_t n) {
+    scratch.len = 0;
+    if (reserve(&scratch, n) < 0) {
+        scratch.out_of_memory = 0;
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(rfc3339_doc, "rfc3339(raw) -> bytes | None: the JSON string a plan writes for an RFC 3339 "
+                          "value (put_rfc3339), or None where it defers.");
+
+static PyObject *rule_rfc3339(PyObject *module, PyObject *raw) {
+    if (!PyBytes_Check(raw)) {
+        PyErr_SetString(PyExc_TypeError, "rfc3339 takes bytes");
+        return NULL;
+    }
+    if (scratch_room(64) < 0) {
+        return NULL;
+    }
+    return scratch_written(put_rfc3339(&scratch, PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw)));
+}
+
+PyDoc_STRVAR(integer_doc, "integer(raw, max) -> bytes | None: the JSON a plan writes for an integer "
+                          "field whose type's largest value is max (put_int), or None.");
+
+static PyObject *rule_integer(PyObject *module, PyObject *args) {
+    const char *p;
+    Py_ssize_t n;
+    long long max;
+    if (!PyArg_ParseTuple(args, "y#L", &p, &n, &max) || scratch_room(32) < 0) {
+        return NULL;
+    }
+    return scratch_written(put_int(&scratch, p, n, max));
+}
+
+PyDoc_STRVAR(epoch_doc, "epoch(raw, unit_ns) -> bytes | None: the JSON string a plan writes for a "
+                        "unix, unix_ms, unix_us or unix_ns value (put_epoch), or None.");
+
+static PyObject *rule_epoch(PyObject *module, PyObject *args) {
+    const char *p;
+    Py_ssize_t n;
+    long long unit;
+    if (!PyArg_ParseTuple(args, "y#L", &p, &n, &unit)) {
+        return NULL;
+    }
+    if (unit != 1 && unit != 1000 && unit != 1000000 && unit != 1000000000) {
+        PyErr_SetString(PyExc_ValueError, "unit_ns is 1, 1000, 1000000 or 1000000000");
+        return NULL;
+    }
+    if (scratch_room(64) < 0) {
+        return NULL;
+    }
+    return scratch_written(put_epoch(&scratch, p, n, unit));
+}
+
+PyDoc_STRVAR(json_string_doc, "json_string(raw) -> bytes: the JSON string a plan writes for a string "
+                              "value (put_json_string); raw must be valid UTF-8, as a plan's lines are.");
+
+static PyObject *rule_json_string(PyObject *module, PyObject *raw) {
+    if (!PyBytes_Check(raw)) {
+        PyErr_SetString(PyExc_TypeError, "json_string takes bytes");
+        return NULL;
+    }
+    Py_ssize_t n = PyBytes_GET_SIZE(raw);
+    if (!utf8_valid((const unsigned char *)PyBytes_AS_STRING(raw), n)) {
+        PyErr_SetString(PyExc_ValueError, "json_string takes valid UTF-8 (a plan defers the rest)");
+        return NULL;
+    }
+    if (scratch_room(6 * n + 2) < 0) {
+        return NULL;
+    }
+    put_json_string(&scratch, PyBytes_AS_STRING(raw), n);
+    return scratch_written(1);
+}
+
+PyDoc_STRVAR(trim_doc, "trim(raw) -> bytes: raw without Go's whitespace at either end (trim); raw "
+                       "must be valid UTF-8.");
+
+static PyObject *rule_trim(PyObject *module, PyObject *raw) {
+    if (!PyBytes_Check(raw)) {
+        PyErr_SetString(PyExc_TypeError, "trim takes bytes");
+        return NULL;
+    }
+    Span span = {PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw)};
+    if (!utf8_valid((const unsigned char *)span.p, span.n)) {
+        PyErr_SetString(PyExc_ValueError, "trim takes valid UTF-8 (a plan defers the rest)");
+        return NULL;
+    }
+    trim(&span);
+    return PyBytes_FromStringAndSize(span.p, span.n);
+}
+
+PyDoc_STRVAR(space_at_start_doc, "space_at_start(raw) -> int: the length of the Go space character "
+                                 "raw starts with, or 0.");
+
+static PyObject *rule_space_at_start(PyObject *module, PyObject *raw) {
+    if (!PyBytes_Check(raw)) {
+        PyErr_SetString(PyExc_TypeError, "space_at_start takes bytes");
+        return NULL;
+    }
+    return PyLong_FromSsize_t(
+        space_at_start((const unsigned char *)PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw)));
+}
+
+PyDoc_STRVAR(space_at_end_doc, "space_at_end(raw) -> int: the length of the Go space character raw "
+                               "ends with, or 0.");
+
+static PyObject *rule_space_at_end(PyObject *module, PyObject *raw) {
+    if (!PyBytes_Check(raw)) {
+        PyErr_SetString(PyExc_TypeError, "space_at_end takes bytes");
+        return NULL;
+    }
+    return PyLong_FromSsize_t(
+        space_at_end((const unsigned char *)PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw)));
+}
+
+PyDoc_STRVAR(may_be_blank_doc, "may_be_blank(byte) -> bool: whether a line starting with this byte "
+                               "is left to the reference path as maybe blank.");
+
+static PyObject *rule_may_be_blank(PyObject *module, PyObject *arg) {
+    long c = PyLong_AsLong(arg);
+    if (c == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (c < 0 || c > 255) {
+        PyErr_SetString(PyExc_ValueError, "may_be_blank takes a byte, 0 to 255");
+        return NULL;
+    }
+    return PyBool_FromLong(may_be_blank((unsigned char)c));
+}
+
+PyDoc_STRVAR(is_ipv4_doc, "is_ipv4(raw) -> bool: whether raw is an IPv4 address (is_ipv4).");
+
+static PyObject *rule_is_ipv4(PyObject *module, PyObject *raw) {
+    if (!PyBytes_Check(raw)) {
+        PyErr_SetString(PyExc_TypeError, "is_ipv4 takes bytes");
+        return NULL;
+    }
+    return PyBool_FromLong(is_ipv4(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw)));
+}
+
+PyDoc_STRVAR(ip_member_doc, "ip_member(raw, ip) -> int: what a plan makes of an ip (IP_ONLY) or "
+                            "hostname (IP_OR_HOST) indicator value itself (ip_member): 1 an IPv4 "
+                            "address for p_any_ip_addresses, 0 nothing, -1 the scanner is asked.");
+
+static PyObject *rule_ip_member(PyObject *module, PyObject *args) {
+    const char *p;
+    Py_ssize_t n;
+    int ip;
+    if (!PyArg_ParseTuple(args, "y#i", &p, &n, &ip)) {
+        return NULL;
+    }
+    if (ip != IP_ONLY && ip != IP_OR_HOST) {
+        PyErr_SetString(PyExc_ValueError, "ip is IP_ONLY or IP_OR_HOST");
+        return NULL;
+    }
+    Field field = {.ip = ip, .indicator = 0};
+    Span v = {p, n};
+    Py_ssize_t count = 0;
+    scratch.ip_key = ",\"p_any_ip_addresses\":[";
+    scratch.ip_key_len = (Py_ssize_t)strlen(scratch.ip_key);
+    int found = ip_member(&scratch, &field, &v, &count);
+    if (found == -2) {
+        scratch.out_of_memory = 0;
+        return PyErr_NoMemory();
+    }
+    if (found == 1 && (count != 1 || scratch.members[0].raw != p ||
+                       scratch.members[0].raw_len != (uint32_t)n)) {
+        PyErr_SetString(PyExc_AssertionError, "ip_member added another member than the value");
+        return NULL;
+    }
+    return PyLong_FromLong(found);
+}
+
+PyDoc_STRVAR(utf8_valid_doc, "utf8_valid(raw) -> bool: whether raw is strict UTF-8 (utf8_valid).");
+
+static PyObject *rule_utf8_valid(PyObject *module, PyObject *raw) {
+    if (!PyBytes_Check(raw)) {
+        PyErr_SetString(PyExc_TypeError, "utf8_valid takes bytes");
+        return NULL;
+    }
+    return PyBool_FromLong(
+        utf8_valid((const unsigned char *)PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw)));
+}
+
+PyDoc_STRVAR(whitespace_doc, "whitespace() -> str: every code point whose UTF-8 space_at_start "
+                             "reads as one whole space character: the C whitespace set.");
+
+static PyObject *rule_whitespace(PyObject *module, PyObject *unused) {
+    Py_UCS4 found[64];
+    Py_ssize_t count = 0;
+    for (Py_UCS4 c = 0; c <= 0x10FFFF; c++) {
+        unsigned char b[4];
+        Py_ssize_t n;
+        if (c >= 0xD800 && c <= 0xDFFF) {
+            continue;
+        }
+        if (c < 0x80) {
+            b[0] = (unsigned char)c;
+            n = 1;
+        } else if (c < 0x800) {
+            b[0] = (unsigned char)(0xC0 | c >> 6);
+            b[1] = (unsigned char)(0x80 | (c & 0x3F));
+            n = 2;
+        } else if (c < 0x10000) {
+            b[0] = (unsigned char)(0xE0 | c >> 12);
+            b[1] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+            b[2] = (unsigned char)(0x80 | (c & 0x3F));
+            n = 3;
+        } else {
+            b[0] = (unsigned char)(0xF0 | c >> 18);
+            b[1] = (unsigned char)(0x80 | (c >> 12 & 0x3F));
+            b[2] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+            b[3] = (unsigned char)(0x80 | (c & 0x3F));
+            n = 4;
+        }
+        if (space_at_start(b, n) == n && count < 64) {
+            found[count++] = c;
+        }
+    }
+    return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, found, count);
+}
+
+static PyMethodDef module_methods[] = {
+    {"rfc3339", rule_rfc3339, METH_O, rfc3339_doc},
+    {"integer", rule_integer, METH_VARARGS, integer_doc},
+    {"epoch", rule_epoch, METH_VARARGS, epoch_doc},
+    {"json_string", rule_json_string, METH_O, json_string_doc},
+    {"trim", rule_trim, METH_O, trim_doc},
+    {"space_at_start", rule_space_at_start, METH_O, space_at_start_doc},
+    {"space_at_end", rule_space_at_end, METH_O, space_at_end_doc},
+    {"may_be_blank", rule_may_be_blank, METH_O, may_be_blank_doc},
+    {"is_ipv4", rule_is_ipv4, METH_O, is_ipv4_doc},
+    {"ip_member", rule_ip_member, METH_VARARGS, ip_member_doc},
+    {"utf8_valid", rule_utf8_valid, METH_O, utf8_valid_doc},
+    {"whitespace", rule_whitespace, METH_NOARGS, whitespace_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+/* The tables the rules read, for tests to compare with Python's. */
+static int add_tables(PyObject *m) {
+    char escape[256];
+    for (int c = 0; c < 256; c++) {
+        escape[c] = (char)ESCAPE[c];
+    }
+    PyObject *epoch = Py_BuildValue("{L:n,L:n,L:n,L:n}", 1LL, epoch_digits_most(1), 1000LL,
+                                    epoch_digits_most(1000), 1000000LL, epoch_digits_most(1000000),
+                                    1000000000LL, epoch_digits_most(1000000000));
+    if (epoch == NULL) {
+        return -1;
+    }
+    if (PyModule_AddObject(m, "EPOCH_DIGITS_MOST", epoch) < 0) {
+        Py_DECREF(epoch);
+        return -1;
+    }
+    PyObject *table = PyBytes_FromStringAndSize(escape, 256);
+    if (table == NULL) {
+        return -1;
+    }
+    if (PyModule_AddObject(m, "ESCAPE", table) < 0) {
+        Py_DECREF(table);
+        return -1;
+    }
+    return PyModule_AddIntConstant(m, "INT_DIGITS_MOST", INT_DIGITS_MOST);
+}
+
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "engine._fastpath",
     .m_doc = "The C accelerator of fastmatch and CSV schemas: see engine/fastpath.py.",
     .m_size = -1,
+    .m_methods = module_methods,
 };
 
 PyMODINIT_FUNC PyInit__fastpath(void) {
@@ -1403,7 +1694,7 @@ PyMODINIT_FUNC PyInit__fastpath(void) {
         PyModule_AddIntConstant(m, "K_CALL", K_CALL) < 0 ||
         PyModule_AddIntConstant(m, "IP_IN_PYTHON", IP_IN_PYTHON) < 0 ||
         PyModule_AddIntConstant(m, "IP_ONLY", IP_ONLY) < 0 ||
-        PyModule_AddIntConstant(m, "IP_OR_HOST", IP_OR_HOST) < 0) {
+        PyModule_AddIntConstant(m, "IP_OR_HOST", IP_OR_HOST) < 0 || add_tables(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

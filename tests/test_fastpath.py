@@ -178,6 +178,8 @@ CASES: list[tuple[str, str | bytes, str]] = [
     ("flow", "2 123456789012 x 99999999999 99999999999999 REJECT year-5138", "native"),
     ("flow", "2 123456789012 x 000001418530010 1 ACCEPT zeros-past-11-digits", "deferred"),
     ("flow", "2 123456789012 x 253402300799 1 ACCEPT year-9999-in-12-digits", "deferred"),
+    ("flow", "2 123456789012 x  1418530070123 ACCEPT empty-start-is-null", "native"),
+    ("flow", "2  x 1418530010  ACCEPT empty-account-and-end", "native"),
     ("flow", "2 123456789012 x 1418530010.5 1 ACCEPT a-fraction", "deferred"),
     ("flow", "2 123456789012 x -5 1 ACCEPT a-sign", "deferred"),
     ("flow", "2 123456789012 x 1e9 1 ACCEPT an-exponent", "deferred"),
