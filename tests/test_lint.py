@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.errors import SchemaError
 from engine.lint import RULES, Finding, exit_code, lint_paths, render
-from engine.registry import SCHEMA_SUFFIXES, TEST_SUFFIXES, bundled_dir
+from engine.registry import SCHEMA_SUFFIXES, TEST_SUFFIXES, bundled_dir, load_schema_file
 
 CASES = Path(__file__).parent / "lint_cases"
 
@@ -332,6 +333,34 @@ def test_nested_quantifiers(tmp_path: Path, pattern: str, flagged: list[str]) ->
     path.write_text(_regex_schema(pattern))
     found = [f.message for f in lint_paths([path]) if f.rule == "regex-nested-quantifier"]
     assert [m.split(": it repeats")[0] for m in found] == [f"nested quantifier {inner}" for inner in flagged]
+
+
+def test_unclosed_placeholder_is_an_error_in_lint(tmp_path: Path) -> None:
+    path = tmp_path / "fm.yml"
+    path.write_text(
+        "schema: Custom.F\nparser:\n  fastmatch:\n    match:\n      - '%{a} <%{b}>'\n      - '%{a} %{b'\n"
+        "fields:\n  - {name: a, type: string}\n  - {name: b, type: string}\n"
+    )
+    assert [f.text() for f in lint_paths([path])] == [
+        f"{path}:6:9: error: invalid pattern '%{{a}} %{{b': '%{{' at character 6 is never closed by '}}', so "
+        "it would be literal text that every line must contain; close the placeholder, or drop the '%{' "
+        "(at parser.fastmatch.match[1]) [invalid-pattern]"
+    ]
+
+
+def test_unclosed_placeholder_is_a_schema_error_at_load(tmp_path: Path) -> None:
+    path = tmp_path / "fm.yml"
+    path.write_text(
+        "schema: Custom.F\nparser:\n  fastmatch:\n    match: ['%{a} %{b']\n"
+        "fields:\n  - {name: a, type: string}\n  - {name: b, type: string}\n"
+    )
+    with pytest.raises(SchemaError) as caught:
+        load_schema_file(path)
+    assert str(caught.value) == (
+        f"{path}:4:13: invalid pattern '%{{a}} %{{b': '%{{' at character 6 is never closed by '}}', so it "
+        "would be literal text that every line must contain; close the placeholder, or drop the '%{' "
+        "(at parser.fastmatch.match[0])"
+    )
 
 
 def test_a_generic_error_gives_way_to_the_specific_one_at_the_same_place(tmp_path: Path) -> None:
