@@ -179,6 +179,23 @@ def test_the_analysis_is_bounded() -> None:
     with pytest.raises(TooLarge, match="character positions"):
         Analysis([parse_regex("[a-z]{0,10}" * (MAX_POSITIONS // 10 + 1))])
     assert time.perf_counter() - start < 1
+    # few positions, but one large loop whose pairs of states all read letters
+    analysis = Analysis([parse_regex("(?:[a-z]{0,150}[a-z0-9]{0,150})*$")])
+    start = time.perf_counter()
+    with pytest.raises(TooLarge, match="steps in its product automata"):
+        analysis.exponential()
+    assert time.perf_counter() - start < 3
+
+
+def test_past_the_bounds_the_heuristic_speaks_and_says_so() -> None:
+    pattern = "(?:[a-z]{0,150}[a-z0-9]{0,150})*$"
+    found = redos([pattern], regex.compile(pattern, regex.ASCII))
+    assert found is not None and found.ambiguity is None
+    assert found.message().startswith("nested quantifier [a-z]{0,150}: it repeats inside a repeated group")
+    assert found.message().endswith(
+        "(the pattern is too large for the ambiguity analysis, more than 300,000 steps in its product "
+        "automata: this is the nested-quantifier heuristic's guess)"
+    )
 
 
 def test_schema_file_from_the_brief(tmp_path: Path) -> None:

@@ -399,8 +399,10 @@ class TooLarge(Exception):
 MAX_POSITIONS: Final = 2_000
 """Character positions of the expanded pattern (counted repeats are written out) analysed at most."""
 
-MAX_PRODUCT: Final = 100_000
-"""Product states (pairs and triples) explored at most, over the whole analysis of one pattern."""
+MAX_PRODUCT: Final = 300_000
+"""Steps of the product searches (pairs and triples of states examined) for one pattern, at most
+(about 0.3 s here). Past it, or past MAX_POSITIONS, ``redos`` falls back to the old heuristic."""
+
 
 ATTACK_LENGTH: Final = 64
 """Characters of the attack line measured on the real engine when the analysis finds an EDA."""
@@ -616,7 +618,7 @@ class Analysis:
     def _count(self, n: int = 1) -> None:
         self.work += n
         if self.work > MAX_PRODUCT:
-            raise TooLarge(f"more than {MAX_PRODUCT:,} product states")
+            raise TooLarge(f"more than {MAX_PRODUCT:,} steps in its product automata")
 
     # -- ambiguity --
 
@@ -653,8 +655,10 @@ class Analysis:
 
             def succ(pair: tuple[int, int], inside: set[int] = inside) -> Iterator[tuple[int, int]]:
                 p, p2 = pair
-                for q in self.follow[p] & inside:
-                    for q2 in self.follow[p2] & inside:
+                ahead, ahead2 = self.follow[p] & inside, self.follow[p2] & inside
+                self._count(len(ahead) * len(ahead2))
+                for q in ahead:
+                    for q2 in ahead2:
                         if pos[q].mask & pos[q2].mask and self._compatible(q, q2):
                             yield q, q2
 
@@ -758,6 +762,7 @@ class Analysis:
 
         def succ(t: tuple[int, int, int]) -> Iterator[tuple[int, int, int]]:
             x, y, z = t
+            self._count(len(in_one[x]) * len(ahead_of[y]) * max(1, len(in_two[z])))
             for x2, mx in in_one[x]:
                 for y2, my in ahead_of[y]:
                     mxy = mx & my
