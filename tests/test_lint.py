@@ -313,10 +313,11 @@ def test_folders_skip_test_files_and_a_file_given_twice_is_linted_once(tmp_path:
     [
         # the verdicts themselves are tests/test_regexcheck.py's; here, how lint shows them
         (r"(a|aa)+$", "error", "regex backtracks exponentially: (a(?:|a))+ can match "),
-        (r"\d+\d+$", "warning", r"regex backtracks polynomially (degree 2): \d+ and \d+ can each match "),
-        (r"(x+x+)+y", "warning", "regex backtracks polynomially: (x+x+)+ can match 'xx' in more than one"),
-        (r"(a+)+$", None, ""),  # the regex module's repeat guards: no finding (reliability.md 3.2)
-        (r"(\w+\s?)+$", None, ""),
+        (r"\d+\d+$", "warning", r"regex backtracks polynomially (degree 3): \d+ and \d+ can each match "),
+        (r"(a+)+$", "warning", "regex backtracks polynomially (degree 3): the passes of (a+)+ can each"),
+        (r"(?:a{1,2})+$", "warning", "regex backtracks polynomially: (?:a{1,2})+ can match 'aa' in more"),
+        (r"(?>a+)+$", None, ""),
+        (r".*.*.*=", None, ""),  # ambiguous, but the engine finds no '=' before it tries anything
         (r"(a|aa)+", None, ""),  # ambiguous, but no line fails after it: the first way tried succeeds
     ],
 )

@@ -372,19 +372,20 @@ def _quantifier(low: int, high: int) -> str:
 #   d loops each linked so to the next gives ~n^d.
 #
 # The automaton is the Glushkov (position) automaton: one state per character-class atom of the
-# pattern, ε-free, with *sets* of transitions. That is the right model for the ``regex`` module and
-# not for stdlib ``re``: ``regex`` remembers where a greedy repeat has already failed (its repeat
-# guards), so ``(a+)+$``, whose inner and outer loop give two transitions a → a that the set merges,
-# costs it next to nothing (reliability.md 3.2), while ``(a|aa)+$``, two different states, explodes.
-# What the guards do not cover is modelled apart: a lazy repeat gets its first iteration written out
-# (``x+?`` as ``x x*?``), so ``(?:a+?)+?`` has its two loops on "a"; alternatives that are both empty,
-# what the parsers leave of ``(a|a)`` (``a(?:|)``, the regex module's own parser does the same), count
-# as two ways at each pass of the loop around them. Atomic groups and possessive repeats: two paths
-# may not be in two different places of one (entered at one position, it matches one way).
+# pattern, ε-free, with sets of transitions. Counted repeats are written out, and so is the first
+# pass of an unbounded one (x+ as x x*, x*? as (x x*?)?, as the regex module compiles them), so that
+# (a+)+ has its two ways of reading "aa" (one pass of the outer loop or two). Alternatives that are
+# both empty, what the parsers leave of (a|a) (a(?:|), the regex module's own parser does the same),
+# count as two ways at each pass of the loop around them. Atomic groups and possessive repeats: two
+# paths may not be in two different places of one (entered at one position, it matches one way).
 # Lookarounds are taken as always passing (their bodies are not analysed) and a back reference as
 # any text: more paths than the engine has, never fewer, outside lookarounds.
 #
-# What the analysis finds is then tried on the real engine, with a line built from it (``redos``):
+# The regex module is not a plain backtracker: it remembers where a greedy repeat has already failed
+# (its repeat guards), which keeps (a+)+$ from exploding (reliability.md 3.2; it is still about
+# n^3 with the search, over 2 s at 1,024 characters), while (a|aa)+$ and lazy repeats do explode;
+# and it refuses at once a line without the text a pattern requires. So the verdict is the engine's,
+# on a line built from what the analysis found (``redos``: prefix, pumped word, failing suffix):
 # * an EDA is exponential when that line, at most 64 characters, exhausts 50 ms, and more than 40
 #   times the line with half the pumps (so a loaded machine does not make a polynomial one exponential);
 # * otherwise an IDA (its degree) or an EDA the guards tame is reported when the line pumped to 4,096
@@ -566,25 +567,24 @@ class Analysis:
         low, high, body = av
         items = list(body)
         result = _EMPTY
-        for _ in range(low if high is not sre.MAXREPEAT else 0):
+        for _ in range(low):
             result = self._concat(result, self._sequence(items, loops, atomic))
-        if high is sre.MAXREPEAT:  # x{m,} as x{m-1} then x+, whose copy of x loops back to itself
+        if high is sre.MAXREPEAT:
+            # x{m,} as m copies of x then a loop x*, and a lazy x*? as (x x*?)?: the first iteration
+            # stands apart from the loop, as the engine runs it (it writes x+ as x x*), so that
+            # (a+)+ has its two ways to read "aa" (one pass of the outer loop or two). The regex
+            # module's repeat guards keep most such greedy shapes polynomial, which the engine check
+            # of ``redos`` tells; they do not cover lazy repeats, and (?:a+?)+? explodes.
             result = _EMPTY
-            for _ in range(low - 1):
+            for _ in range(low):
                 result = self._concat(result, self._sequence(items, loops, atomic))
-            if op is sre.MIN_REPEAT:
-                # The regex module does not guard lazy repeats: the first iteration and the following
-                # ones are told apart, as x+? = x x*? (and x*? = (x x*?)?), so that (?:a+?)+? shows
-                # its two loops on "a" where a greedy (?:a+)+ has one.
+            if op is sre.MIN_REPEAT and low == 0:
                 first = self._sequence(items, loops, atomic)
-                if low == 0:
-                    first = Fragment(first.first, first.last, True)
-                result = self._concat(result, first)
-                low = 0
+                result = Fragment(first.first, first.last, True)
             self.loop_nodes.append((op, av))
             star = self._sequence(items, (*loops, len(self.loop_nodes) - 1), atomic)
             self._link(star.last, star.first)
-            return self._concat(result, Fragment(star.first, star.last, star.nullable or low == 0))
+            return self._concat(result, Fragment(star.first, star.last, True))
         optional = _EMPTY
         for _ in range(high - low):
             copy = self._sequence(items, loops, atomic)
@@ -725,10 +725,14 @@ class Analysis:
         reached = self.shortest(lambda s: s == p)
         if reached is None:
             return None
-        loops = []
+        loops, last = [], comps[i][0]
         while i >= 0:
-            loops.append(self.loop_nodes[self.positions[comps[i][0]].loops[-1]])
+            last = comps[i][0]
+            loops.append(self.loop_nodes[self.positions[last].loops[-1]])
             i = chain[i][2]
+        if all(av is loops[0][1] for _, av in loops) and len(self.positions[last].loops) > 1:
+            # copies of one repeat, (a+)+'s a+ in its first pass and in the next: show the outer one
+            loops = [self.loop_nodes[self.positions[last].loops[0]]]
         return Ambiguity("polynomial", reached[0], pump, loops, degree=degree, state=p)
 
     def _forward(self, sources: set[int], within: set[int] | None = None) -> set[int]:
@@ -886,16 +890,25 @@ def _sccs(nodes: Iterable[Hashable], succ: Callable[[Any], Iterable[Any]]) -> li
 class Redos:
     """A ``regex-redos`` finding: how bad, where, why, and a line that shows it."""
 
-    __slots__ = ("ambiguity", "confirmed", "entry", "line", "note")
+    __slots__ = ("ambiguity", "anchored", "confirmed", "entry", "line", "note")
 
     def __init__(
         self, ambiguity: Ambiguity | None, entry: int | None, line: str, confirmed: bool, note: str = ""
     ) -> None:
+        self.anchored = False  # the pattern starts with ^ or \A: one start position, not n
         self.ambiguity = ambiguity  # None: the analysis was skipped, ``note`` says why
         self.entry = entry  # the pattern part (``match`` entry) it is in, when known
         self.line = line  # the attack line: prefix, pumped word, failing suffix ("" when skipped)
         self.confirmed = confirmed  # the real engine exceeded ATTACK_BUDGET on ``line``
         self.note = note
+
+    @property
+    def degree(self) -> int:
+        """n^degree for a polynomial IDA, the search's start positions counted; 0 when unknown."""
+        amb = self.ambiguity
+        if amb is None or amb.kind != "polynomial":
+            return 0
+        return amb.degree + (0 if self.anchored else 1)
 
     @property
     def exponential(self) -> bool:
@@ -922,11 +935,15 @@ class Redos:
                 f"with the word repeated to {POLYNOMIAL_LENGTH:,} characters it takes more than "
                 f"{ATTACK_BUDGET * 1000:.0f} ms; {fix}"
             )
+        if len(amb.loops) == 1:
+            loops = f"the passes of {loops}"
+        steps = f"~n^{amb.degree} steps"
+        if not self.anchored:  # the search starts a match at each of the line's positions
+            steps += " from each of the n places the search starts at"
         return (
-            f"regex backtracks polynomially (degree {amb.degree}): {loops} can each match "
+            f"regex backtracks polynomially (degree {self.degree}): {loops} can each match "
             f"{_show_line(amb.pump)}, so a line like {line} with the word repeated n times takes up to "
-            f"~n^{amb.degree} steps (more than {ATTACK_BUDGET * 1000:.0f} ms at {POLYNOMIAL_LENGTH:,} "
-            f"characters); {fix}"
+            f"{steps} (more than {ATTACK_BUDGET * 1000:.0f} ms at {POLYNOMIAL_LENGTH:,} characters); {fix}"
         )
 
 
@@ -967,8 +984,18 @@ def redos(entries: Sequence[str], compiled: Any) -> Redos | None:
         long_line = _attack(compiled, amb, completion, POLYNOMIAL_LENGTH)
         if long_line is not None and _exhausts(compiled, long_line):
             line = _attack(compiled, amb, completion, ATTACK_LENGTH) or long_line
-            return Redos(amb, analysis.entry[amb.state] if by_entry else None, line, False)
+            found = Redos(amb, analysis.entry[amb.state] if by_entry else None, line, False)
+            found.anchored = _anchored(parts[0])
+            return found
     return None
+
+
+def _anchored(tree: sre_parse.SubPattern) -> bool:
+    """The pattern can only match at the start of the line (``^`` or ``\\A`` first)."""
+    items = list(tree)
+    while items and items[0][0] is sre.SUBPATTERN:
+        items = list(items[0][1][3])
+    return items[:1] in ([(sre.AT, sre.AT_BEGINNING)], [(sre.AT, sre.AT_BEGINNING_STRING)])
 
 
 def _exhausts(compiled: Any, line: str) -> bool:
