@@ -400,6 +400,9 @@ class TooLarge(Exception):
 MAX_POSITIONS: Final = 2_000
 """Character positions of the expanded pattern (counted repeats are written out) analysed at most."""
 
+MAX_OPTIONAL_COPIES: Final = 8
+"""``x{m,n}`` is written out as m copies then n - m optional ones up to this many; beyond, as a loop."""
+
 MAX_PRODUCT: Final = 300_000
 """Steps of the product searches (pairs and triples of states examined) for one pattern, at most
 (about 0.3 s here). Past it, or past MAX_POSITIONS, ``redos`` falls back to the old heuristic."""
@@ -569,7 +572,9 @@ class Analysis:
         result = _EMPTY
         for _ in range(low):
             result = self._concat(result, self._sequence(items, loops, atomic))
-        if high is sre.MAXREPEAT:
+        if high is sre.MAXREPEAT or high - low > MAX_OPTIONAL_COPIES:
+            # x{m,n} with many optional passes is read as x{m,}: more paths than the engine has,
+            # never fewer, and (?:a|aa){1,40}$ explodes as (a|aa)+$ does (the engine check decides).
             # x{m,} as m copies of x then a loop x*, and a lazy x*? as (x x*?)?: the first iteration
             # stands apart from the loop, as the engine runs it (it writes x+ as x x*), so that
             # (a+)+ has its two ways to read "aa" (one pass of the outer loop or two). The regex
@@ -1050,6 +1055,9 @@ def _attack(compiled: Any, amb: Ambiguity, completion: str, length: int) -> str 
                 found = None
             if found is None:
                 n = max(1, (length - len(amb.prefix) - len(suffix)) // len(amb.pump))
+                bounds = [av[1] for op, av in amb.loops if op in _REPEATS and av[1] is not sre.MAXREPEAT]
+                if bounds:  # a counted repeat read as a loop: past its count, the engine stops at once
+                    n = max(1, min(n, min(bounds) - 2))
                 return amb.prefix + amb.pump * n + suffix
     return None
 
