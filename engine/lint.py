@@ -11,7 +11,7 @@ What one file goes through (reliability.md 3.1, test plan 4.B):
    (refused before anything is built, so a 50 MB file or an alias bomb costs next to nothing).
 2. Every ``schema.json`` violation, not only the one the loader shows; each unknown key on its own.
 3. Checks that need no full build and tolerate a document that failed step 2: fastmatch patterns,
-   grok references, regexes (compiling, nested quantifiers), ``expandFields`` templates, time formats,
+   grok references, regexes (compiling, ReDoS), ``expandFields`` templates, time formats,
    indicators, ``isEventTime``, captures that fill no field and fields that no capture fills.
 4. When the file passes ``schema.json``: ``build_schema`` for the first rule only it checks (a duplicate
    field name, a key of another type, ...), unless a check of step 3 already said the same.
@@ -37,7 +37,7 @@ from .errors import SchemaError, format_path
 from .parsers.fastmatch import PatternError, split_pattern
 from .parsers.grok import expand
 from .parsers.regex import compile_regex
-from .parsers.regexcheck import MAX_COMPILED_SIZE, Backtracking, compiled_size, nesting_message, parse_regex
+from .parsers.regexcheck import MAX_COMPILED_SIZE, compiled_size, redos
 from .parsers.text import parse_template
 from .registry import json_schema, ref_properties, reword, schema_files, validator
 from .spec import build_schema
@@ -65,8 +65,9 @@ RULES: Final[dict[str, str]] = {
     "invalid-pattern": "A fastmatch pattern, grok reference or expandFields template that cannot be used.",
     "adjacent-captures": "Two fastmatch placeholders with no literal text between them.",
     "regex-invalid": "A regex parser pattern that does not compile, or would take too long to.",
-    "regex-nested-quantifier": "A repeat inside a repeated group that can match the same text in many "
-    "ways (catastrophic backtracking).",
+    "regex-redos": "A regex that can match some text in exponentially or polynomially many ways, so "
+    "that a line that almost matches backtracks for long (an error when a short line already "
+    "exhausts the engine's budget).",
     "unused-capture": "A placeholder, named group or column whose value fills no field.",
     "unfilled-field": "A field that no placeholder, named group, column or expandFields entry fills.",
     "time-format": "A time format that can never parse a value (unknown strftime directive, ...).",
@@ -74,9 +75,7 @@ RULES: Final[dict[str, str]] = {
     "multiple-event-time": "isEventTime on more than one field: the first present one wins.",
 }
 
-_WARNINGS: Final = frozenset(
-    {"regex-nested-quantifier", "unused-capture", "unfilled-field", "multiple-event-time"}
-)
+_WARNINGS: Final = frozenset({"regex-redos", "unused-capture", "unfilled-field", "multiple-event-time"})
 # Rules that restate what a more specific rule says about the same place (see ``_without_repeats``).
 _GENERIC: Final = frozenset({"schema-json", "schema-semantic"})
 
@@ -148,12 +147,22 @@ def _lint_file(file: str, first_by_name: dict[str, str]) -> list[Finding]:
     return _without_repeats(findings)
 
 
-def _at(doc: Document, rule: str, message: str, path: Where = (), *, key: bool = False) -> Finding:
-    """A finding of ``rule`` at ``path`` in ``doc`` (at its key with ``key``), naming the path."""
+def _at(
+    doc: Document,
+    rule: str,
+    message: str,
+    path: Where = (),
+    *,
+    key: bool = False,
+    severity: str | None = None,
+) -> Finding:
+    """A finding of ``rule`` at ``path`` in ``doc`` (at its key with ``key``), naming the path; its
+    severity is the rule's unless ``severity`` says otherwise."""
     line, col = doc.mark(path, key=key)
     if path:
         message += f" (at {format_path(path)})"
-    return Finding(doc.name, line, col, WARNING if rule in _WARNINGS else ERROR, rule, message)
+    severity = severity or (WARNING if rule in _WARNINGS else ERROR)
+    return Finding(doc.name, line, col, severity, rule, message)
 
 
 def _without_repeats(findings: list[Finding]) -> list[Finding]:
@@ -371,26 +380,28 @@ def _regex_compiles(doc: Document) -> Iterator[Finding]:
         yield _at(doc, "regex-invalid", exc.message, ("parser", "regex", "match"))
 
 
-def _nested_quantifiers(doc: Document) -> Iterator[Finding]:
-    """Repeats whose end is ambiguous inside a repeated group: exponential time on a near miss.
+def _redos(doc: Document) -> Iterator[Finding]:
+    """Ambiguity that makes the regex backtrack for long on a line that almost matches (ReDoS).
 
-    A hint (reliability.md 3.2): the per-line timeout is the guarantee. Each entry is analysed alone
-    when each one is a whole regex, so that the warning points at it; otherwise the joined pattern is.
+    The analysis is ``regexcheck.redos``'s: an exponential or polynomial ambiguity of the pattern's
+    automaton, and a line that shows it. Exponential is an error when that line, at most 64 characters,
+    makes the ``regex`` module exhaust 50 ms (a fraction of the default per-line budget: such lines
+    are cheap to send, and each costs the whole budget); every other verdict is a warning, since the
+    per-line timeout still bounds the cost (reliability.md 3.2). Each entry is analysed in place when
+    each one is a whole regex, so that the finding points at it; otherwise the joined pattern is.
     """
     compiled = _compiled(doc)
     if compiled is None:
         return
-    config = compiled[0]
+    config, pattern = compiled
     entries = [expand(entry, config.get("patternDefinitions", {})) for entry in config["match"]]
-    trees = [parse_regex(entry) for entry in entries]
-    if all(tree is not None for tree in trees):
-        targets = [(("parser", "regex", "match", i), tree) for i, tree in enumerate(trees)]
-    else:
-        targets = [(("parser", "regex", "match"), parse_regex("".join(entries)))]
-    for path, tree in targets:
-        if tree is not None:
-            for op, av in Backtracking(tree).nested_loops():
-                yield _at(doc, "regex-nested-quantifier", nesting_message(op, av), path)
+    found = redos(entries, pattern)
+    if found is None:
+        return
+    path: Where = ("parser", "regex", "match")
+    if found.entry is not None:
+        path = (*path, found.entry)
+    yield _at(doc, "regex-redos", found.message(), path, severity=ERROR if found.exponential else WARNING)
 
 
 def _time_formats(doc: Document) -> Iterator[Finding]:
@@ -578,7 +589,7 @@ _CHECKS: Final[tuple[Callable[[Document], Iterator[Finding]], ...]] = (
     _templates,
     _grok_references,
     _regex_compiles,
-    _nested_quantifiers,
+    _redos,
     _time_formats,
     _indicators,
     _event_times,

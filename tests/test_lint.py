@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import json
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.errors import SchemaError
 from engine.lint import RULES, Finding, exit_code, lint_paths, render
-from engine.registry import SCHEMA_SUFFIXES, TEST_SUFFIXES, bundled_dir
+from engine.registry import SCHEMA_SUFFIXES, TEST_SUFFIXES, bundled_dir, load_schema_file
 
 CASES = Path(__file__).parent / "lint_cases"
 
@@ -111,13 +113,14 @@ TABLE = [
         ],
     ),
     (
-        "regex-nested-quantifier",
-        ["regex-nested-quantifier.yml"],
+        "regex-redos",
+        ["regex-redos.yml"],
         [
-            r":5:9: warning: nested quantifier \w+: it repeats inside a repeated group and can also match "
-            r"what comes after it, so a line that almost matches can take exponential time; make it "
-            r"possessive (\w++) or atomic ((?>...)), or end it at a character it cannot match "
-            "(at parser.regex.match[0]) [regex-nested-quantifier]"
+            r":5:9: error: regex backtracks exponentially: (?:/(?:\w+|\w+/?))* can match 'a/' in more "
+            r"than one way, so a line like '/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/! ' "
+            r"takes ~2^n steps: the regex module takes more than 50 ms on these 63 characters; make a "
+            r"repeat possessive (x++) or atomic ((?>...)), or what they match disjoint "
+            "(at parser.regex.match[0]) [regex-redos]"
         ],
     ),
     (
@@ -306,32 +309,83 @@ def test_folders_skip_test_files_and_a_file_given_twice_is_linted_once(tmp_path:
 
 
 @pytest.mark.parametrize(
-    ("pattern", "flagged"),
+    ("pattern", "severity", "start"),
     [
-        # reliability.md 3.2: the patterns that explode
-        pytest.param(r"(a+)+$", ["a+"], id="3.2-a-plus-plus"),
-        pytest.param(r"(\w+\s?)+$", [r"\w+"], id="3.2-words"),
-        pytest.param(r"^(\s*\S+\s*)*:$", [r"\S+", r"\s*"], id="3.2-spaces"),
-        pytest.param(r"^(.*?,){11}P", [".*?"], id="3.2-lazy-commas"),
-        pytest.param(r"(?:(?:a?b?)*c)+", ["(?:a?b?)*"], id="nullable-inner-loop"),
-        pytest.param(r"(?>(?:\d+)+x)", [r"\d+"], id="inside-an-atomic-group"),
-        # the end of the inner repeat is decided by a character it cannot match
-        pytest.param(r"(?:[^,]*,)+", [], id="ended-by-a-delimiter"),
-        pytest.param(r"(?:a+b)+", [], id="ended-by-a-literal"),
-        pytest.param(r"\[(?:x=\"(?:\\.|[^\"\\])*\")*\]", [], id="rfc5424-sd-element"),
-        pytest.param(r"%{UNIXPATH}", [], id="grok-unixpath"),
-        # never backtracked into
-        pytest.param(r"(?:a++)+", [], id="possessive"),
-        pytest.param(r"(?:(?>a+)b?)+", [], id="atomic"),
-        # not a nested quantifier: overlapping alternatives are left to the per-line timeout
-        pytest.param(r"(a|aa)+$", [], id="alternation-not-checked"),
+        # the verdicts themselves are tests/test_regexcheck.py's; here, how lint shows them
+        (r"(a|aa)+$", "error", "regex backtracks exponentially: (a(?:|a))+ can match "),
+        (r"\d+\d+$", "warning", r"regex backtracks polynomially (degree 3): \d+ and \d+ can each match "),
+        (r"(a+)+$", "warning", "regex backtracks polynomially (degree 3): the passes of (a+)+ can each"),
+        (r"(?:a{1,2})+$", "warning", "regex backtracks polynomially: (?:a{1,2})+ can match 'aa' in more"),
+        (r"(?>a+)+$", None, ""),
+        (r".*.*.*=", None, ""),  # ambiguous, but the engine finds no '=' before it tries anything
+        (r"(a|aa)+", None, ""),  # ambiguous, but no line fails after it: the first way tried succeeds
     ],
 )
-def test_nested_quantifiers(tmp_path: Path, pattern: str, flagged: list[str]) -> None:
+def test_redos_severity_and_message(tmp_path: Path, pattern: str, severity: str | None, start: str) -> None:
     path = tmp_path / "regex.yml"
     path.write_text(_regex_schema(pattern))
-    found = [f.message for f in lint_paths([path]) if f.rule == "regex-nested-quantifier"]
-    assert [m.split(": it repeats")[0] for m in found] == [f"nested quantifier {inner}" for inner in flagged]
+    found = [f for f in lint_paths([path]) if f.rule == "regex-redos"]
+    assert [f.severity for f in found] == ([severity] if severity else [])
+    assert all(f.message.startswith(start) for f in found)
+
+
+def test_redos_points_at_the_entry_and_the_joined_pattern_when_entries_are_not_whole(tmp_path: Path) -> None:
+    path = tmp_path / "regex.yml"
+    entries = ["^(?P<a>\\S+) ", "(?P<b>(?:x|xx)+)$"]  # the second entry holds the loop
+    path.write_text(
+        f"schema: Custom.R\nparser:\n  regex:\n    match: {json.dumps(entries)}\n"
+        "fields:\n  - {name: a, type: string}\n  - {name: b, type: string}\n"
+    )
+    (found,) = lint_paths([path])
+    assert found.message.endswith("(at parser.regex.match[1])")
+    assert "a line like 'a xxxxx" in found.message
+    split = ["^(?P<a>\\S+) (?P<b>(?:x|x", "x)+)$"]  # an entry that is no regex alone: the whole is analysed
+    path.write_text(path.read_text().replace(json.dumps(entries), json.dumps(split)))
+    (found,) = lint_paths([path])
+    assert found.rule == "regex-redos"
+    assert found.message.endswith("(at parser.regex.match)")
+
+
+def test_redos_analysis_is_bounded(tmp_path: Path) -> None:
+    """Thousands of positions: the analysis stops at its bound and falls back to the heuristic."""
+    path = tmp_path / "regex.yml"
+    path.write_text(_regex_schema("(?:\\w+\\s?)+" + "[a-z]{0,5}" * 500 + "$"))
+    start = time.perf_counter()
+    (found,) = [f for f in lint_paths([path]) if f.rule == "regex-redos"]
+    assert time.perf_counter() - start < 5
+    assert found.severity == "warning"
+    assert found.message.startswith(r"nested quantifier \w+: it repeats inside a repeated group")
+    assert "(the pattern is too large for the ambiguity analysis, more than 2,000 character positions" in (
+        found.message
+    )
+
+
+def test_unclosed_placeholder_is_an_error_in_lint(tmp_path: Path) -> None:
+    path = tmp_path / "fm.yml"
+    path.write_text(
+        "schema: Custom.F\nparser:\n  fastmatch:\n    match:\n      - '%{a} <%{b}>'\n      - '%{a} %{b'\n"
+        "fields:\n  - {name: a, type: string}\n  - {name: b, type: string}\n"
+    )
+    assert [f.text() for f in lint_paths([path])] == [
+        f"{path}:6:9: error: invalid pattern '%{{a}} %{{b': '%{{' at character 6 is never closed by '}}', so "
+        "it would be literal text that every line must contain; close the placeholder, or drop the '%{' "
+        "(at parser.fastmatch.match[1]) [invalid-pattern]"
+    ]
+
+
+def test_unclosed_placeholder_is_a_schema_error_at_load(tmp_path: Path) -> None:
+    path = tmp_path / "fm.yml"
+    path.write_text(
+        "schema: Custom.F\nparser:\n  fastmatch:\n    match: ['%{a} %{b']\n"
+        "fields:\n  - {name: a, type: string}\n  - {name: b, type: string}\n"
+    )
+    with pytest.raises(SchemaError) as caught:
+        load_schema_file(path)
+    assert str(caught.value) == (
+        f"{path}:4:13: invalid pattern '%{{a}} %{{b': '%{{' at character 6 is never closed by '}}', so it "
+        "would be literal text that every line must contain; close the placeholder, or drop the '%{' "
+        "(at parser.fastmatch.match[0])"
+    )
 
 
 def test_a_generic_error_gives_way_to_the_specific_one_at_the_same_place(tmp_path: Path) -> None:

@@ -74,6 +74,7 @@ def split_pattern(source: str) -> tuple[str, tuple[Placeholder, ...]]:
     found = list(_PLACEHOLDER.finditer(source))
     if not found:
         raise PatternError(f"invalid pattern {source!r}: it has no %{{field}} placeholder")
+    _check_closed(source, found)
     prefix = source[: found[0].start()]
     placeholders = []
     for i, m in enumerate(found):
@@ -90,6 +91,28 @@ def split_pattern(source: str) -> tuple[str, tuple[Placeholder, ...]]:
             quote = before[-1]
         placeholders.append(Placeholder(m.group(1), delimiter, quote))
     return prefix, tuple(placeholders)
+
+
+def _check_closed(source: str, found: list[re.Match[str]]) -> None:
+    """Refuse a ``%{`` that no ``}`` closes (``'%{a} %{b'``).
+
+    Panther finds placeholders with a regex, so an unclosed ``%{b`` is no placeholder at all: it joins
+    the literal text before it (here the delimiter of ``%{a}`` becomes `` %{b``), the pattern compiles,
+    and then only lines that contain ``%{b`` literally match, which is never what was meant. A ``%{``
+    inside a closed placeholder (``%{a%{b}``, one placeholder named ``a%{b``) is Panther's and stays.
+    """
+    start = 0
+    for m in [*found, None]:
+        end = len(source) if m is None else m.start()
+        at = source.find("%{", start, end)
+        if at >= 0:
+            raise PatternError(
+                f"invalid pattern {source!r}: '%{{' at character {at + 1} is never closed by '}}', so "
+                f"it would be literal text that every line must contain; close the placeholder, or "
+                f"drop the '%{{'"
+            )
+        if m is not None:
+            start = m.end()
 
 
 def compile_pattern(source: str) -> Pattern:
