@@ -325,7 +325,7 @@ def _normalize(argv: list[str]) -> int:
         sys.stdout.write("\n".join(c.source for c in compiled if c is not None))
         return EXIT_OK
     files = args.files or [STDIN]
-    _check_paths(files, [out for out in (args.output, args.rejects) if out])
+    _check_paths(files, [args.output or sys.stdout.fileno(), args.rejects or sys.stderr.fileno()])
     keep_freed_memory()
     ended: BaseException | None = None
     with contextlib.ExitStack() as stack:
@@ -423,9 +423,10 @@ def _summary(run: Run) -> str:
     )
 
 
-def _check_paths(inputs: list[str], outputs: list[str]) -> None:
+def _check_paths(inputs: list[str], outputs: list[str | int]) -> None:
     """Refuse what would fail late or destroy data, before anything is written: an input that
-    cannot be opened, a folder, an output that is an input or the other output (existing or not)."""
+    cannot be opened, a folder, an output (a name, or the descriptor of stdout or stderr) that is an
+    input or the other output (existing or not)."""
     seen: dict[object, str] = {}
     for name in inputs:
         if name == STDIN:
@@ -441,20 +442,28 @@ def _check_paths(inputs: list[str], outputs: list[str]) -> None:
             os.close(fd)
         if (identity := _file_identity(name)) is not None:
             seen.setdefault(identity, name)
-    for name in outputs:
-        identity = _file_identity(name)
+    inputs_only = dict(seen)
+    for output in outputs:
+        identity = _file_identity(output)
         if identity is None:
             continue  # /dev/null, a terminal, a pipe: two writers of whole lines may share it
+        if isinstance(output, int):  # stdout or stderr, opened by the shell (`> x 2>&1` may share)
+            if identity in inputs_only:
+                stream = "stdout" if output == 1 else "stderr"
+                raise NormalizeError(
+                    f"{stream} is the input {shown(inputs_only[identity])}: it would read its own output"
+                )
+            continue
         if identity in seen:
-            raise NormalizeError(f"{shown(name)} is both an input and an output, or written twice")
-        seen[identity] = name
+            raise NormalizeError(f"{shown(output)} is both an input and an output, or written twice")
+        seen[identity] = output
 
 
-def _file_identity(name: str) -> object | None:
+def _file_identity(name: str | int) -> object | None:
     """What makes two names one regular file: device and inode, or, for a file yet to be made,
-    its resolved path; ``None`` for what is not a regular file."""
+    its resolved path; ``None`` for what is not a regular file. An ``int`` is an open descriptor."""
     try:
-        status = os.stat(name)
+        status = os.fstat(name) if isinstance(name, int) else os.stat(name)
     except FileNotFoundError:
         return os.path.realpath(name)
     except OSError:
