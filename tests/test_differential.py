@@ -1,0 +1,260 @@
+"""The differential fuzzer (``tools/fuzz_paths``) on a small fixed budget: the C accelerator writes
+nothing the reference path would not, on mutated real lines of every bundled schema, through
+``encode_block`` and through the CLI with ``-w 2``. And the fuzzer itself can fail: a plan made to
+write a raw control byte, a wrong value or a lost event is caught, and shrunk to a one-line
+reproducer.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import io
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine import Normalizer, Registry, fastpath, search_path
+from engine.normalizer import Encoded, Reject
+
+TOOL = Path(__file__).resolve().parent.parent / "tools" / "fuzz_paths"
+
+needs_accelerator = pytest.mark.skipif(not fastpath.AVAILABLE, reason="the C accelerator is not built")
+
+
+def _load() -> Any:
+    loader = importlib.machinery.SourceFileLoader("fuzz_paths", str(TOOL))
+    spec = importlib.util.spec_from_loader("fuzz_paths", loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fuzz_paths"] = module  # dataclasses look their module up there
+    loader.exec_module(module)
+    return module
+
+
+fuzz_paths = _load()
+
+WITH_PLAN = ["AWS.VPCFlow", "Apache.AccessCombined", "Heroku.Runtime", "Nginx.Access"]
+WITHOUT_PLAN = ["AWS.CloudTrail", "Syslog.RFC3164", "Syslog.RFC5424"]
+
+
+def _normalize_command() -> str:
+    command = Path(sys.executable).with_name("normalize")
+    if not command.exists():
+        pytest.skip("the normalize command is not installed beside this Python")
+    return str(command)
+
+
+@needs_accelerator
+def test_accelerated_schemas_in_process_and_through_the_cli() -> None:
+    """Blocks of mutated lines through both paths, then one file each through the CLI (-w 2)."""
+    out = io.StringIO()
+    stats = fuzz_paths.fuzz(
+        lines=4 * 800,
+        seed=20261207,
+        schemas=WITH_PLAN,
+        cli_every=800,
+        cli_lines=300,
+        normalize=_normalize_command(),
+        out=out,
+        progress_every=0,
+    )
+    assert sum(stats.divergences.values()) == 0, out.getvalue()
+    assert set(stats.lines) == set(WITH_PLAN)
+    assert all(stats.lines[name] >= 800 + 300 for name in WITH_PLAN)
+    assert all(stats.cli_lines[name] >= 300 for name in WITH_PLAN)
+    assert all(stats.by_plan[name] > 100 for name in WITH_PLAN)  # the accelerator wrote events itself
+
+
+def test_schemas_without_a_plan_through_the_cli() -> None:
+    """Regex and JSON-lines schemas have no plan: the CLI with -w 2 (processes) against -w 1."""
+    out = io.StringIO()
+    stats = fuzz_paths.fuzz(
+        lines=3 * 300,
+        seed=20261207,
+        schemas=WITHOUT_PLAN,
+        cli_lines=300,
+        normalize=_normalize_command(),
+        out=out,
+        progress_every=0,
+    )
+    assert sum(stats.divergences.values()) == 0, out.getvalue()
+    assert all(stats.cli_lines[name] == stats.lines[name] >= 300 for name in WITHOUT_PLAN)
+
+
+def test_seeds_cover_every_bundled_schema() -> None:
+    registry = Registry(search_path())
+    for name in registry.names():
+        seeds = fuzz_paths.seed_lines(registry.load(name), generated=20)
+        assert len(seeds) >= 3, name
+        assert not any(b"\n" in line for line in seeds), name
+
+
+def test_mutations_are_seeded() -> None:
+    schema = Registry(search_path()).load("Heroku.Runtime")
+    runs = [fuzz_paths.SchemaFuzzer(schema, 5, [], 8) for _ in range(2)]
+    assert [runs[0].block()[0] for _ in range(50)] == [runs[1].block()[0] for _ in range(50)]
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        (b'{"a":"x\x01"}', "raw control byte"),
+        (b'{"a":"x\tz"}', "raw control byte"),
+        (b'{"a":"\xff"}', "utf-8"),
+        (b'{"a":"\xed\xa0\x80"}', "utf-8"),
+        (b'{"a":NaN}', "NaN"),
+        (b'{"a":-Infinity}', "Infinity"),
+        (b'{"a":1,"a":2}', "duplicate key"),
+        (b'["a"]', "not a JSON object"),
+        (b'{"a":"1"0"}', "Expecting"),
+        (b'{"a":1} x', "Extra data"),
+    ],
+)
+def test_strict_json_refuses(line: bytes, why: str) -> None:
+    with pytest.raises(fuzz_paths.NotStrict, match=why):
+        fuzz_paths.strict_json(line)
+
+
+def test_strict_json_accepts() -> None:
+    assert (
+        fuzz_paths.strict_json(b'{"a":"\\u0000\\t\xc3\xa9\xe2\x80\xa8","b":[1e-07,-0.5,null]}')["b"][2]
+        is None
+    )
+
+
+def test_rejects_compare_as_objects_or_as_ndjson() -> None:
+    """The one function to adapt when Encoded.rejects becomes NDJSON bytes already reads both."""
+    rejects = [
+        Reject("bad_value", "m", "raw \x00", "s", 3, "T.T", "f", "v", "int"),
+        Reject("invalid_utf8", "m", b"\xff", "s", 4, "T.T"),
+    ]
+    as_list = Encoded(b"", 0, rejects, Counter(), 2, Counter())
+    import orjson
+
+    ndjson = b"".join(orjson.dumps(r.to_dict()) + b"\n" for r in rejects)
+    as_bytes = Encoded(b"", 0, ndjson, Counter(), 2, Counter())  # type: ignore[arg-type]
+    assert fuzz_paths.reject_records(as_list) == fuzz_paths.reject_records(as_bytes)
+
+
+def test_printf_literal_round_trips(tmp_path: Path) -> None:
+    import subprocess
+
+    data = bytes(range(256)) + b"'%\\n"
+    script = f"printf '{fuzz_paths.printf_literal(data)}'"
+    done = subprocess.run(["bash", "-c", script], capture_output=True, check=True)
+    assert done.stdout == data
+
+
+# --- the fuzzer can fail --------------------------------------------------------------------------
+
+
+class _Corrupted:
+    """A plan whose output is spoiled after it runs, the way a bug in the accelerator would."""
+
+    def __init__(self, plan: Any, spoil: Any) -> None:
+        self.plan, self.spoil = plan, spoil
+
+    def run(self, block: bytes, parse_time: bytes, max_line_bytes: int, settle: Any) -> tuple[bytes, int]:
+        ndjson, events = self.plan.run(block, parse_time, max_line_bytes, settle)
+        return self.spoil(block, ndjson, events)
+
+
+def _corrupt(monkeypatch: pytest.MonkeyPatch, spoil: Any) -> None:
+    real = fastpath.compile_plan
+
+    def compile_plan(*args: Any, **kwargs: Any) -> Any:
+        plan = real(*args, **kwargs)
+        return None if plan is None else _Corrupted(plan, spoil)
+
+    monkeypatch.setattr(fastpath, "compile_plan", compile_plan)
+
+
+def _raw_control(block: bytes, ndjson: bytes, events: int) -> tuple[bytes, int]:
+    return ndjson.replace(b'"message":"', b'"message":"\x1f', 1), events
+
+
+def _wrong_value(block: bytes, ndjson: bytes, events: int) -> tuple[bytes, int]:
+    return ndjson.replace(b'"priority":1', b'"priority":2', 1), events
+
+
+def _lost_event(block: bytes, ndjson: bytes, events: int) -> tuple[bytes, int]:
+    lines = ndjson.split(b"\n")
+    return (b"\n".join(lines[1:]), events - 1) if events else (ndjson, events)
+
+
+def _invalid_fraction(block: bytes, ndjson: bytes, events: int) -> tuple[bytes, int]:
+    """The bug fixed in 8141a66, as it showed: a fraction byte below '0' written raw."""
+    return re.sub(rb'("timestamp":"[^"]*\.\d)', rb'\1"', ndjson, count=1), events
+
+
+@needs_accelerator
+@pytest.mark.parametrize(
+    ("spoil", "kind"),
+    [
+        (_raw_control, "fast:invalid-json"),
+        (_wrong_value, "events:priority"),
+        (_lost_event, "events:missing-in-fast"),
+        (_invalid_fraction, "fast:invalid-json"),
+    ],
+)
+def test_a_broken_plan_is_caught(monkeypatch: pytest.MonkeyPatch, spoil: Any, kind: str) -> None:
+    _corrupt(monkeypatch, spoil)
+    assert Normalizer(Registry(search_path()).load("Heroku.Runtime")).plan is not None
+    out = io.StringIO()
+    stats = fuzz_paths.fuzz(
+        lines=400, seed=1, schemas=["Heroku.Runtime"], cli_every=10**9, out=out, progress_every=0
+    )
+    assert stats.kinds[("Heroku.Runtime", kind)] > 0, out.getvalue()
+    assert "DIVERGENCE Heroku.Runtime" in out.getvalue()
+
+
+@needs_accelerator
+def test_a_divergence_is_shrunk_to_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan that spoils the events of lines holding '!' gives a short line holding '!', and a
+    command to paste."""
+
+    def spoil(block: bytes, ndjson: bytes, events: int) -> tuple[bytes, int]:
+        return _raw_control(block, ndjson, events) if b"!" in block else (ndjson, events)
+
+    _corrupt(monkeypatch, spoil)
+    schema = Registry(search_path()).load("Heroku.Runtime")
+    line = b"83 <40>1 2012-11-30T06:45:29+00:00 host app web.3 - up!"
+    block = b"garbage\n" + line + b"\n\n"
+    minimal, options, fresh = fuzz_paths.minimize(schema, fuzz_paths.Options(), block, "fast:invalid-json")
+    assert fresh and b"\n" not in minimal and b"!" in minimal and len(minimal) < 40
+    assert fuzz_paths.diverges_alone(schema, options, minimal, "fast:invalid-json")
+    command = fuzz_paths.reproducer(schema, options, minimal)
+    assert command.startswith("printf '") and "| normalize -s Heroku.Runtime" in command
+
+
+def test_a_cli_that_writes_more_is_caught(tmp_path: Path) -> None:
+    """The CLI check can fail too: a ``normalize`` whose -w 2 runs append an event to their output."""
+    real = _normalize_command()
+    wrapper = tmp_path / "normalize"
+    wrapper.write_text(
+        "#!/bin/bash\n"
+        f"'{real}' \"$@\"; status=$?\n"
+        'for ((i = 1; i < $#; i++)); do if [ "${!i}" = -o ]; then j=$((i + 1)); out="${!j}"; fi; done\n'
+        'if [[ " $* " == *" -w 2 "* ]]; then printf \'{"x":1}\\n\' >> "$out"; fi\n'
+        "exit $status\n",
+        encoding="utf-8",
+    )
+    wrapper.chmod(0o755)
+    out = io.StringIO()
+    stats = fuzz_paths.fuzz(
+        lines=50,
+        seed=1,
+        schemas=["Heroku.Runtime"],
+        cli_every=50,
+        cli_lines=50,
+        normalize=str(wrapper),
+        out=out,
+        progress_every=0,
+    )
+    kinds = {kind for _, kind in stats.kinds}
+    assert "cli-fast:invalid-json" in kinds and "cli-fast:count" in kinds, out.getvalue()
