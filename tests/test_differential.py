@@ -10,16 +10,16 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import io
+import json
 import re
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from engine import Normalizer, Registry, fastpath, search_path
-from engine.normalizer import Encoded, Reject
+from engine.batch import Batch, Reject
 
 TOOL = Path(__file__).resolve().parent.parent / "tools" / "fuzz_paths"
 
@@ -127,18 +127,16 @@ def test_strict_json_accepts() -> None:
     )
 
 
-def test_rejects_compare_as_objects_or_as_ndjson() -> None:
-    """The one function to adapt when Encoded.rejects becomes NDJSON bytes already reads both."""
+def test_rejects_compare_as_records() -> None:
+    """Rejects are compared as canonical records, read back from the NDJSON a batch carries."""
     rejects = [
         Reject("bad_value", "m", "raw \x00", "s", 3, "T.T", "f", "v", "int"),
         Reject("invalid_utf8", "m", b"\xff", "s", 4, "T.T"),
     ]
-    as_list = Encoded(b"", 0, rejects, Counter(), 2, Counter())
-    import orjson
-
-    ndjson = b"".join(orjson.dumps(r.to_dict()) + b"\n" for r in rejects)
-    as_bytes = Encoded(b"", 0, ndjson, Counter(), 2, Counter())  # type: ignore[arg-type]
-    assert fuzz_paths.reject_records(as_list) == fuzz_paths.reject_records(as_bytes)
+    encoded = Batch(rejects=rejects, lines=2).encoded()
+    assert fuzz_paths.reject_records(encoded) == [
+        json.dumps(r.to_dict(), sort_keys=True).encode() for r in rejects
+    ]
 
 
 def test_printf_literal_round_trips(tmp_path: Path) -> None:
