@@ -942,3 +942,20 @@ def test_appending_to_a_file_and_a_write_fails(corpus: Corpus, tmp_path: Path) -
     events.write_bytes(data[len(previous) :])
     written = read_records(events, kind="events")
     assert len(written.digests) == summary(err)["events"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: _check_paths skips stdin ('-'), so `-o F < F` (or --rejects F) is not refused: "
+    "opening F for writing truncates the input before it is read; exit 0, '0 lines', data gone",
+)
+@pytest.mark.parametrize("option", ["-o", "--rejects"])
+def test_an_output_over_the_file_stdin_reads_is_refused(tmp_path: Path, option: str) -> None:
+    """`normalize -s S -o in.log < in.log`: refused like `normalize -s S in.log -o in.log`."""
+    data = tmp_path / "in.log"
+    content = f"{GOOD}\ngarbage 2\n".encode()
+    data.write_bytes(content)
+    with data.open("rb") as stdin:
+        result = run("-s", SCHEMA, option, data, stdin=stdin)
+    assert data.read_bytes() == content  # today: b""
+    assert (result.returncode, result.stderr.count(b"\n")) == (2, 1), result.stderr
