@@ -4,6 +4,7 @@ while its input is still open (as ``heroku logs --tail | normalize`` needs)."""
 from __future__ import annotations
 
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -128,6 +129,38 @@ def test_an_idle_pipe_is_not_a_finished_one() -> None:
         assert proc.wait(timeout=START) == 0
         (last,) = out.rest()
         assert orjson.loads(last)["message"] == "State changed from starting to up"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_signal_stops_a_live_run_at_once(workers: str) -> None:
+    """SIGTERM while the run waits for more input: it stops at once (stdin still open), 143, and says
+    up to which line of <stdin> events and rejects are complete."""
+    proc = subprocess.Popen(
+        [NORMALIZE, "-s", "Heroku.Runtime", "-w", workers],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    try:
+        out, err = Lines(proc.stdout), Lines(proc.stderr)
+        proc.stdin.write(GOOD + b"\n" + BAD + b"\n")
+        proc.stdin.flush()
+        assert orjson.loads(out.next(START))["priority"] == 40
+        assert orjson.loads(err.next())["line"] == 2
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=START) == 143
+        summary, stop = err.rest()
+        assert summary.startswith(SUMMARY_PREFIX % (2, 1, 1)), summary
+        assert (
+            stop
+            == b"normalize: stopped by SIGTERM: events and rejects are complete up to line 2 of <stdin>\n"
+        )
+        assert out.rest() == []
     finally:
         if proc.poll() is None:
             proc.kill()
