@@ -444,6 +444,27 @@ def test_a_full_disk_stops_the_run_with_whole_records(
     corpus.assert_complete_up_to(line, read_records(out, kind="events"), read_records(rej, kind="rejects"))
 
 
+@pytest.mark.parametrize("small_tmpfs", ["256k"], indirect=True)
+def test_a_full_disk_under_the_rejects_cuts_the_events_back_too(
+    corpus: Corpus, small_tmpfs: Path, tmp_path: Path
+) -> None:
+    """Events on a roomy disk, rejects on a full one: the batch whose rejects do not fit is cut off
+    the events file as well, so both agree on the line N the error names."""
+    out, rej = tmp_path / "out", small_tmpfs / "rej"
+    proc = start(
+        ["-s", SCHEMA, str(corpus.path), "-w", "2", "-o", str(out), "--rejects", str(rej)],
+        stderr=subprocess.PIPE,
+    )
+    status, _, err = finish(proc)
+    assert status == 2, err
+    assert (
+        err.decode().splitlines()[-1].startswith(f"normalize: cannot write {rej}: No space left on device; ")
+    )
+    line = stopped_at(err, corpus.path)
+    assert 0 < line < LINES
+    corpus.assert_complete_up_to(line, read_records(out, kind="events"), read_records(rej, kind="rejects"))
+
+
 # ---------------------------------------------------------------------------------------------------
 # 3. Broken pipes
 
