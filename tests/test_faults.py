@@ -335,7 +335,7 @@ def test_ctrl_c_reaches_worker_processes_too(corpus: Corpus, tmp_path: Path) -> 
     "often the main process hangs for ever",
 )
 def test_sigterm_to_the_process_group_with_worker_processes(corpus: Corpus, tmp_path: Path) -> None:
-    _signal_the_group(corpus, tmp_path, signal.SIGTERM, 10.0)
+    _signal_the_group(corpus, tmp_path, signal.SIGTERM, 8.0)
 
 
 KILL_CASES = [(workers, seed) for seed in range(ROUNDS) for workers in (1, 2)]
@@ -997,3 +997,50 @@ def test_stdout_appended_to_an_input_is_refused(corpus: Corpus, tmp_path: Path) 
     if result.returncode == 0:  # today: 36,000 lines, its own 16,000 events read back as rejects
         assert summary(result.stderr)["lines"] == 20_000, result.stderr
     assert (result.returncode, data.read_bytes() == content) == (2, True), result.stderr  # refused
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: a worker process that dies (the OOM killer, a SIGKILL) raises BrokenProcessPool, "
+    "which nothing catches: a traceback and exit 1 instead of one line, exit 2; or the run hangs",
+)
+def test_a_worker_process_that_dies_is_one_line_and_exit_2(corpus: Corpus, tmp_path: Path) -> None:
+    out, rej, err = tmp_path / "out", tmp_path / "rej", tmp_path / "err"
+    args = [
+        "-s",
+        SCHEMA,
+        str(corpus.path),
+        "--no-fast-path",
+        "-w",
+        "2",
+        "-o",
+        str(out),
+        "--rejects",
+        str(rej),
+    ]
+    with err.open("wb") as stderr:
+        proc = start(args, stderr=stderr, start_new_session=True)
+        try:
+            assert stoppable(proc)
+            children: list[str] = []
+            deadline = time.monotonic() + GUARD
+            while not children and time.monotonic() < deadline and proc.poll() is None:
+                children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+                time.sleep(0.01)
+            assert children, "no worker process"
+            time.sleep(0.3)
+            os.kill(int(children[0]), signal.SIGKILL)
+            try:
+                status: int | None = proc.wait(timeout=8.0)
+            except subprocess.TimeoutExpired:
+                status = None  # today, sometimes: the main process hangs
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    errors = err.read_bytes()
+    assert status is not None, f"the run hung after its worker died: {errors.decode()}"
+    assert b"Traceback" not in errors, errors.decode()  # today: BrokenProcessPool, exit 1
+    assert status == 2, errors
+    read_records(out, kind="events")  # whole records
+    read_records(rej, kind="rejects")
