@@ -335,7 +335,7 @@ def test_ctrl_c_reaches_worker_processes_too(corpus: Corpus, tmp_path: Path) -> 
     "often the main process hangs for ever",
 )
 def test_sigterm_to_the_process_group_with_worker_processes(corpus: Corpus, tmp_path: Path) -> None:
-    _signal_the_group(corpus, tmp_path, signal.SIGTERM, 8.0)
+    _signal_the_group(corpus, tmp_path, signal.SIGTERM, 5.0)
 
 
 KILL_CASES = [(workers, seed) for seed in range(ROUNDS) for workers in (1, 2)]
@@ -1031,7 +1031,7 @@ def test_a_worker_process_that_dies_is_one_line_and_exit_2(corpus: Corpus, tmp_p
             time.sleep(0.3)
             os.kill(int(children[0]), signal.SIGKILL)
             try:
-                status: int | None = proc.wait(timeout=8.0)
+                status: int | None = proc.wait(timeout=5.0)
             except subprocess.TimeoutExpired:
                 status = None  # today, sometimes: the main process hangs
         finally:
