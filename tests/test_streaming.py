@@ -1,0 +1,167 @@
+"""Live input: ``normalize`` reading a pipe writes each line's event or reject as the line arrives,
+while its input is still open (as ``heroku logs --tail | normalize`` needs)."""
+
+from __future__ import annotations
+
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO
+
+import orjson
+import pytest
+
+NORMALIZE = str(Path(sys.executable).with_name("normalize"))
+GOOD = b"83 <40>1 2012-11-30T06:45:29+00:00 host app web.3 - State changed from starting to up"
+BAD = b"83 <4x>1 2012-11-30T06:45:29+00:00 host app web.3 - State changed"
+WAIT = 10.0  # seconds a line may take to come out (the first: plus the start of the interpreter)
+START = 30.0
+
+SUMMARY_PREFIX = b"normalize: %d lines: %d events, %d rejects"
+
+
+class Lines:
+    """The lines of a stream, read by a thread as they come."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._lines: queue.Queue[bytes] = queue.Queue()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        for line in stream:
+            self._lines.put(line)
+        self._lines.put(b"")  # the end
+
+    def next(self, timeout: float = WAIT) -> bytes:
+        try:
+            return self._lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no line came out within {timeout} s") from None
+
+    def rest(self) -> list[bytes]:
+        self._thread.join(timeout=WAIT)
+        lines = []
+        while (line := self.next()) != b"":
+            lines.append(line)
+        return lines
+
+
+def next_line_of(path: Path, count: int, timeout: float = WAIT) -> bytes:
+    """The ``count``-th line of a file another process writes, once it is there."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = path.read_bytes().split(b"\n") if path.exists() else []
+        if len(lines) > count:
+            return lines[count - 1] + b"\n"
+        time.sleep(0.01)
+    raise AssertionError(f"line {count} of {path} did not come within {timeout} s")
+
+
+@pytest.mark.parametrize(
+    ("workers", "rejects_file", "fast"),
+    [(None, False, True), ("2", False, True), (None, True, True), ("2", False, False)],
+)
+def test_lines_come_out_as_they_arrive(
+    tmp_path: Path, workers: str | None, rejects_file: bool, fast: bool
+) -> None:
+    """One line in, its event (or reject, on stderr or in the --rejects file) out, stdin still open;
+    with the accelerator's worker threads, and with worker processes (--no-fast-path -w 2)."""
+    rej = tmp_path / "rejects.ndjson"
+    args = ["-s", "Heroku.Runtime"] + ([] if fast else ["--no-fast-path"])
+    args += ["-w", workers] if workers else []
+    args += ["--rejects", str(rej)] if rejects_file else []
+    proc = subprocess.Popen(
+        [NORMALIZE, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    try:
+        out, err = Lines(proc.stdout), Lines(proc.stderr)
+        proc.stdin.write(GOOD + b"\n")
+        proc.stdin.flush()
+        event = orjson.loads(out.next(START))
+        assert proc.poll() is None  # still running: its input is open
+        assert (event["priority"], event["message"]) == (40, "State changed from starting to up")
+
+        proc.stdin.write(BAD + b"\n")
+        proc.stdin.flush()
+        reject = orjson.loads(next_line_of(rej, 1) if rejects_file else err.next())
+        assert proc.poll() is None
+        assert (reject["reason"], reject["line"], reject["source"]) == ("bad_value", 2, "<stdin>")
+
+        proc.stdin.write(GOOD + b"\n")
+        proc.stdin.flush()
+        assert orjson.loads(out.next())["message"] == "State changed from starting to up"
+        assert proc.poll() is None
+
+        proc.stdin.close()
+        assert proc.wait(timeout=START) == 0
+        assert out.rest() == []
+        (summary,) = err.rest()
+        assert summary.startswith(SUMMARY_PREFIX % (3, 2, 1)), summary
+        if rejects_file:
+            assert rej.read_bytes() == next_line_of(rej, 1)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+def test_an_idle_pipe_is_not_a_finished_one() -> None:
+    """A burst of lines, a pause, another burst: the first burst comes out whole during the pause."""
+    proc = subprocess.Popen(
+        [NORMALIZE, "-s", "Heroku.Runtime", "--quiet"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        out = Lines(proc.stdout)
+        proc.stdin.write((GOOD + b"\n") * 500 + b"\n" + GOOD[:40])  # and the start of a line
+        proc.stdin.flush()
+        first = [out.next(START)] + [out.next() for _ in range(499)]
+        assert all(orjson.loads(line)["priority"] == 40 for line in first)
+        assert proc.poll() is None
+        proc.stdin.write(GOOD[40:] + b"\n")
+        proc.stdin.close()
+        assert proc.wait(timeout=START) == 0
+        (last,) = out.rest()
+        assert orjson.loads(last)["message"] == "State changed from starting to up"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+@pytest.mark.parametrize("workers", ["2"])
+def test_a_signal_stops_a_live_run_at_once(workers: str) -> None:
+    """SIGTERM while the run waits for more input: it stops at once (stdin still open), 143, and says
+    up to which line of <stdin> events and rejects are complete."""
+    proc = subprocess.Popen(
+        [NORMALIZE, "-s", "Heroku.Runtime", "-w", workers],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    try:
+        out, err = Lines(proc.stdout), Lines(proc.stderr)
+        proc.stdin.write(GOOD + b"\n" + BAD + b"\n")
+        proc.stdin.flush()
+        assert orjson.loads(out.next(START))["priority"] == 40
+        assert orjson.loads(err.next())["line"] == 2
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=START) == 143
+        summary, stop = err.rest()
+        assert summary.startswith(SUMMARY_PREFIX % (2, 1, 1)), summary
+        assert (
+            stop
+            == b"normalize: stopped by SIGTERM: events and rejects are complete up to line 2 of <stdin>\n"
+        )
+        assert out.rest() == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
