@@ -14,6 +14,7 @@ one and never a hole. Only a kill (SIGKILL, a crash) can leave a torn last recor
 
 from __future__ import annotations
 
+import fcntl
 import os
 import stat
 from collections.abc import Iterator
@@ -39,29 +40,41 @@ class NDJSONSink:
             self.regular = stat.S_ISREG(os.fstat(fd).st_mode)
         except OSError:
             self.regular = False
-        self.offset = os.lseek(fd, 0, os.SEEK_CUR) if self.regular else 0
-        self.committed = self.offset
+        self.appends = self.regular and bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND)
+        """Whether writes go to the file's end wherever the offset stands (``>>`` in a shell)."""
+        self.committed = self._end() if self.regular else 0
         """Where the last whole batch ends (regular files): what ``rollback`` keeps."""
+        self._dirty = False
+
+    def _end(self) -> int:
+        """Where the next write lands: the offset, or for an appending descriptor the file's size.
+
+        Asked of the kernel, not counted here: stdout and stderr may share one open file (``> log
+        2>&1``), whose offset the other sink moves too."""
+        return os.fstat(self.fd).st_size if self.appends else os.lseek(self.fd, 0, os.SEEK_CUR)
 
     def write(self, data: bytes, records: int) -> None:
         """Write records already encoded as NDJSON (whole lines), all of them."""
         view = memoryview(data)
         while view:
+            self._dirty = True
             written = os.write(self.fd, view)
             view = view[written:]
-            self.offset += written
         self.count += records
 
     def commit(self) -> None:
         """Everything written so far is whole: a later ``rollback`` keeps it."""
-        self.committed = self.offset
+        if self.regular and self._dirty:
+            self.committed = self._end()
+        self._dirty = False
 
     def rollback(self) -> None:
         """Cut a regular file back to the end of the last committed batch (a no-op elsewhere)."""
-        if self.regular and self.offset != self.committed:
+        if self.regular and self._dirty:
             os.ftruncate(self.fd, self.committed)
-            os.lseek(self.fd, self.committed, os.SEEK_SET)
-            self.offset = self.committed
+            if not self.appends:
+                os.lseek(self.fd, self.committed, os.SEEK_SET)
+        self._dirty = False
 
 
 def cut_torn_tail(path: str | os.PathLike[str]) -> int:

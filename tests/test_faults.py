@@ -931,12 +931,6 @@ def test_a_signal_while_blocked_on_a_full_pipe_is_not_lost(corpus: Corpus) -> No
     assert b"normalize: stopped by SIGTERM: " in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: NDJSONSink takes lseek(fd, 0, SEEK_CUR) as where the file ends; for a descriptor "
-    "opened with O_APPEND by the shell (`>> events.ndjson`) that is 0, so a rollback ftruncates at "
-    "the wrong place: the file's earlier content and committed records are cut, a line is torn",
-)
 def test_appending_to_a_file_and_a_write_fails(corpus: Corpus, tmp_path: Path) -> None:
     """`normalize FILE --rejects /dev/null >> events.ndjson` (O_APPEND, offset 0, as the shell opens
     it) reaching a file size limit: what was in the file stays, then whole records of lines 1..N."""
