@@ -426,37 +426,62 @@ def _summary(run: Run) -> str:
 def _check_paths(inputs: list[str], outputs: list[str | int]) -> None:
     """Refuse what would fail late or destroy data, before anything is written: an input that
     cannot be opened, a folder, an output (a name, or the descriptor of stdout or stderr) that is an
-    input or the other output (existing or not)."""
-    seen: dict[object, str] = {}
+    input, or that is the other output through another open file (their records would overwrite
+    each other's; `> log 2>&1`, one open file for both, is fine)."""
+    read: dict[object, str] = {}
     for name in inputs:
-        if name == STDIN:
-            continue
-        try:
-            fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block here
-        except OSError as exc:
-            raise NormalizeError(f"cannot read {shown(name)}: {exc.strerror}") from None
-        try:
-            if stat.S_ISDIR(os.fstat(fd).st_mode):
-                raise NormalizeError(f"cannot read {shown(name)}: a folder, not a file")
-        finally:
-            os.close(fd)
-        if (identity := _file_identity(name)) is not None:
-            seen.setdefault(identity, name)
-    inputs_only = dict(seen)
+        if name != STDIN:
+            _check_readable(name)
+        identity = _file_identity(sys.stdin.fileno() if name == STDIN else name)
+        if identity is not None:
+            read.setdefault(identity, "stdin" if name == STDIN else shown(name))
+    written: dict[object, str | int] = {}
     for output in outputs:
         identity = _file_identity(output)
         if identity is None:
             continue  # /dev/null, a terminal, a pipe: two writers of whole lines may share it
-        if isinstance(output, int):  # stdout or stderr, opened by the shell (`> x 2>&1` may share)
-            if identity in inputs_only:
-                stream = "stdout" if output == 1 else "stderr"
+        label = _STREAMS.get(output, "") if isinstance(output, int) else shown(output)
+        if identity in read:
+            if isinstance(output, int) or read[identity] == "stdin":
+                raise NormalizeError(f"{label} is the input {read[identity]}: the run would destroy it")
+            raise NormalizeError(f"{label} is both an input and an output, or written twice")
+        other = written.get(identity)
+        if other is not None:
+            if isinstance(other, int) and isinstance(output, int) and _one_open_file(other, output):
+                continue
+            if isinstance(other, int) or isinstance(output, int):
+                first = _STREAMS[other] if isinstance(other, int) else shown(other)
                 raise NormalizeError(
-                    f"{stream} is the input {shown(inputs_only[identity])}: it would read its own output"
+                    f"{first} and {label} are one file: their records would overwrite each other"
                 )
-            continue
-        if identity in seen:
-            raise NormalizeError(f"{shown(output)} is both an input and an output, or written twice")
-        seen[identity] = output
+            raise NormalizeError(f"{label} is both an input and an output, or written twice")
+        written[identity] = output
+
+
+_STREAMS = {1: "stdout", 2: "stderr"}
+
+
+def _check_readable(name: str) -> None:
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block here
+    except OSError as exc:
+        raise NormalizeError(f"cannot read {shown(name)}: {exc.strerror}") from None
+    try:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise NormalizeError(f"cannot read {shown(name)}: a folder, not a file")
+    finally:
+        os.close(fd)
+
+
+def _one_open_file(a: int, b: int) -> bool:
+    """Whether descriptors ``a`` and ``b`` of one regular file share one open file (one offset, as
+    after ``2>&1``): moving one's offset moves the other's."""
+    where = os.lseek(a, 0, os.SEEK_CUR)
+    try:
+        os.lseek(a, where + 1, os.SEEK_SET)
+        return os.lseek(b, 0, os.SEEK_CUR) == where + 1
+    finally:
+        os.lseek(a, where, os.SEEK_SET)
 
 
 def _file_identity(name: str | int) -> object | None:
