@@ -36,7 +36,7 @@ from .errors import NormalizeError
 from .explain import Explainer, render
 from .normalizer import Normalizer
 from .parallel import available_cores
-from .pipeline import STDIN, Interrupted, OnRead, OutputError, Run, Stop, shown
+from .pipeline import STDIN, Interrupted, OnRead, OutputError, Run, Stop, WorkerError, shown
 from .registry import ENV_VAR, Registry, search_path
 from .scaffold import new_schema
 from .sinks import NDJSONSink, cut_torn_tail, invalid_records
@@ -343,7 +343,7 @@ def _normalize(argv: list[str]) -> int:
         )
         try:
             run.feed(files)
-        except (Interrupted, OutputError) as exc:
+        except (Interrupted, OutputError, WorkerError) as exc:
             ended = exc
     return _report(args, run, ended)
 
@@ -375,6 +375,8 @@ def _sink(stack: contextlib.ExitStack, name: str | None, stream: TextIO) -> NDJS
 
 def _report(args: argparse.Namespace, run: Run, ended: BaseException | None) -> int:
     """The summary and the errors of a run on stderr, and its exit code."""
+    if run.stop.signum is not None and not isinstance(ended, Interrupted):
+        ended = Interrupted(run.stop.signum)  # it came while a write blocked: it is what stopped us
     if isinstance(ended, OutputError) and ended.error.errno == errno.EPIPE and ended.sink.fd == 1:
         # The reader of our events went away (`| head`): the one quiet way to stop early.
         with contextlib.suppress(OSError):
@@ -393,7 +395,7 @@ def _report(args: argparse.Namespace, run: Run, ended: BaseException | None) -> 
     if isinstance(ended, Interrupted):
         lines.append(f"{PROG}: stopped by {signal.Signals(ended.signum).name}: {_where(run)}")
         status = 128 + ended.signum
-    elif isinstance(ended, OutputError):
+    elif isinstance(ended, (OutputError, WorkerError)):
         lines.append(f"{PROG}: {ended}; {_where(run)}")
         status = EXIT_USAGE
     with contextlib.suppress(OSError):  # stderr itself may be the broken output

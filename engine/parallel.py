@@ -131,10 +131,11 @@ _normalizer: Normalizer | None = None  # one per worker process
 
 def _start(schemas: Sequence[Schema], options: dict[str, Any]) -> None:
     global _normalizer
-    # Ctrl-C (or a SIGTERM to the process group) reaches every worker: the main process decides
-    # what a signal stops, and shuts the workers down itself.
+    # Ctrl-C reaches every process of the group: the main process decides what it stops, and shuts
+    # the workers down itself. SIGTERM ends a worker (the pool itself terminates its workers so
+    # when one has died); the main process then reports where events and rejects are complete.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     keep_freed_memory()
     _normalizer = Normalizer(schemas, **options)
 

@@ -23,6 +23,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import BinaryIO
@@ -55,6 +56,10 @@ class OutputError(NormalizeError):
         self.error = error
 
 
+class WorkerError(NormalizeError):
+    """A worker process died (killed, out of memory): the blocks it held are not normalized."""
+
+
 class InputError(NormalizeError):
     """An input could not be opened or read to its end; the lines before ``line`` were normalized."""
 
@@ -78,8 +83,10 @@ class Stop:
         self.signum: int | None = None
         self._waiting = False
         self._previous: dict[int, object] = {}
+        self._pid = os.getpid()
 
     def __enter__(self) -> Stop:
+        self._pid = os.getpid()
         for signum in self.SIGNALS:
             self._previous[signum] = signal.signal(signum, self._request)
         return self
@@ -89,6 +96,8 @@ class Stop:
             signal.signal(signum, handler)  # type: ignore[arg-type]
 
     def _request(self, signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != self._pid:
+            return  # a worker process forked from here, before it ignores signals: the run decides
         self.signum = signum
         if self._waiting:
             self._waiting = False  # raised once: what runs after it (closing, the report) runs on
@@ -216,7 +225,12 @@ class Run:
             line = 0
             while True:
                 with self.stop.waiting():
-                    batch = next(results, None)
+                    try:
+                        batch = next(results, None)
+                    except BrokenProcessPool:
+                        raise WorkerError(
+                            "a worker process died (killed, or out of memory?): the run stops here"
+                        ) from None
                 if batch is None:
                     break
                 if batch is IDLE:
@@ -235,13 +249,16 @@ class Run:
             self.finished.append(name)
 
     def _write(self, batch: Encoded) -> None:
-        """A batch's events and rejects, both whole or neither (on regular files)."""
+        """A batch's events and rejects, both whole or neither (where they can be cut back: a
+        regular file is written first, a pipe last, so that a failure leaves nothing beyond the
+        position the run reports)."""
         events, rejects = self.events, self.rejects
+        parts = [(events, batch.ndjson, batch.events), (rejects, batch.rejects, batch.rejected)]
+        parts.sort(key=lambda part: not part[0].regular)
         sink = events
         try:
-            events.write(batch.ndjson, batch.events)
-            sink = rejects
-            rejects.write(batch.rejects, batch.rejected)
+            for sink, data, records in parts:
+                sink.write(data, records)
         except OSError as exc:
             for each in (events, rejects):
                 with contextlib.suppress(OSError):

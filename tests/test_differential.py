@@ -256,3 +256,10 @@ def test_a_cli_that_writes_more_is_caught(tmp_path: Path) -> None:
     )
     kinds = {kind for _, kind in stats.kinds}
     assert "cli-fast:invalid-json" in kinds and "cli-fast:count" in kinds, out.getvalue()
+
+
+def test_the_summary_is_read_with_thousands_separators() -> None:
+    line = b"normalize: 20,352 lines: 3,686 events, 16,238 rejects (bad_value 745), 428 skipped (blank 428)"
+    found = fuzz_paths._SUMMARY.search(line)
+    assert found is not None
+    assert tuple(int(g.replace(b",", b"")) for g in found.groups()) == (20352, 3686, 16238, 428)
