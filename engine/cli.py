@@ -345,7 +345,13 @@ def _normalize(argv: list[str]) -> int:
             run.feed(files)
         except (Interrupted, OutputError, WorkerError) as exc:
             ended = exc
-    return _report(args, run, ended)
+    status = _report(args, run, ended)
+    if run.abandoned:  # killed workers may have left the pool waiting: exit without waiting for it
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(status)
+    return status
 
 
 def _check_options(args: argparse.Namespace) -> None:

@@ -116,14 +116,33 @@ class WorkerPool:
         while window:
             yield window.popleft().result()
 
+    abandoned = False
+    """Whether worker processes were killed rather than shut down (see ``abandon``)."""
+
     def close(self) -> None:
         self._executor.shutdown(cancel_futures=True)
+
+    def abandon(self) -> None:
+        """Stop at once, the run having ended early. Threads finish the block they hold. Worker
+        processes are killed: a pool that lost a worker in the middle of sending a result waits for
+        the rest of it for ever (in shutting down, and at interpreter exit), so a process that
+        abandoned its workers ends with ``os._exit`` once its output is written (the CLI does)."""
+        if self.threads:
+            self.close()
+            return
+        for child in multiprocessing.active_children():
+            child.kill()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self.abandoned = True
 
     def __enter__(self) -> WorkerPool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abandon()
 
 
 _normalizer: Normalizer | None = None  # one per worker process
@@ -131,11 +150,11 @@ _normalizer: Normalizer | None = None  # one per worker process
 
 def _start(schemas: Sequence[Schema], options: dict[str, Any]) -> None:
     global _normalizer
-    # Ctrl-C reaches every process of the group: the main process decides what it stops, and shuts
-    # the workers down itself. SIGTERM ends a worker (the pool itself terminates its workers so
-    # when one has died); the main process then reports where events and rejects are complete.
+    # Ctrl-C, or a SIGTERM to the process group, reaches every worker: the main process decides
+    # what it stops, and ends the workers itself (a worker killed while it sends a result would
+    # leave the pool waiting for the rest of it).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     keep_freed_memory()
     _normalizer = Normalizer(schemas, **options)
 

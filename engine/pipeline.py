@@ -184,14 +184,21 @@ class Run:
         self.position: tuple[str, int] | None = None
         self.finished: list[str] = []
         self.failed: list[InputError] = []
+        self.abandoned = False
+        """Whether worker processes were killed when the run ended early (``WorkerPool.abandon``):
+        the process should then end with ``os._exit`` once its output is written."""
 
     def feed(self, names: Sequence[str]) -> None:
         """Normalize each input in turn (``-`` is stdin). An input that cannot be read is recorded
         in ``failed`` and the next one is read; an output that cannot be written, or a signal, ends
         the run (``OutputError``, ``Interrupted``)."""
-        with self._pool() as pool:
-            for name in names:
-                self._feed(pool, name)
+        pool = self._pool()
+        try:
+            with pool as workers:
+                for name in names:
+                    self._feed(workers, name)
+        finally:
+            self.abandoned = isinstance(pool, WorkerPool) and pool.abandoned
 
     def _pool(self) -> contextlib.AbstractContextManager[WorkerPool | None]:
         """Worker threads when the schema has a plan: the accelerator lets go of the GIL, so even one

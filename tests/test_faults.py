@@ -328,12 +328,6 @@ def test_ctrl_c_reaches_worker_processes_too(corpus: Corpus, tmp_path: Path) -> 
     _signal_the_group(corpus, tmp_path, signal.SIGINT, GUARD)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: worker processes are forked while pipeline.Stop is installed and waiting, so a "
-    "SIGTERM to the process group raises Interrupted inside a worker: a traceback on stderr, and "
-    "often the main process hangs for ever",
-)
 def test_sigterm_to_the_process_group_with_worker_processes(corpus: Corpus, tmp_path: Path) -> None:
     _signal_the_group(corpus, tmp_path, signal.SIGTERM, 5.0)
 
@@ -872,12 +866,6 @@ def test_a_closed_stream_that_is_needed_is_one_line_and_exit_2(tmp_path: Path, c
     assert result.stderr.startswith(b"normalize: ") and result.stderr.count(b"\n") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: Run._write writes events before rejects; with events on a pipe (not rolled back) "
-    "and the rejects file failing, the failed batch's events are already out, beyond the line the "
-    "error says and uncounted by the summary (a rerun from N+1 duplicates them)",
-)
 def test_events_on_a_pipe_when_the_rejects_file_fails(corpus: Corpus, tmp_path: Path) -> None:
     """`normalize FILE --rejects rej | consumer` with a file size limit the rejects file reaches:
     stdout holds exactly the events of lines 1..N, as many as the summary counts."""
@@ -897,12 +885,6 @@ def test_events_on_a_pipe_when_the_rejects_file_fails(corpus: Corpus, tmp_path: 
     corpus.assert_complete_up_to(line, Records(events, [], b""), read_records(rej, kind="rejects"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: a SIGTERM that comes while a write to a full stdout pipe blocks is noted, then "
-    "lost: when the reader goes away, the EPIPE on stdout is taken as `| head` and the run exits 0, "
-    "silently, though it was stopped by a signal and is incomplete",
-)
 def test_a_signal_while_blocked_on_a_full_pipe_is_not_lost(corpus: Corpus) -> None:
     """`normalize big.log | slow-reader`, SIGTERM, then the reader exits: 143 and the stop line."""
     proc = start(
@@ -979,11 +961,6 @@ def test_stdout_appended_to_an_input_is_refused(corpus: Corpus, tmp_path: Path) 
     assert (result.returncode, data.read_bytes() == content) == (2, True), result.stderr  # refused
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: a worker process that dies (the OOM killer, a SIGKILL) raises BrokenProcessPool, "
-    "which nothing catches: a traceback and exit 1 instead of one line, exit 2; or the run hangs",
-)
 def test_a_worker_process_that_dies_is_one_line_and_exit_2(corpus: Corpus, tmp_path: Path) -> None:
     out, rej, err = tmp_path / "out", tmp_path / "rej", tmp_path / "err"
     args = [
