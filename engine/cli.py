@@ -137,9 +137,28 @@ def _add_schema_folders(p: argparse.ArgumentParser) -> None:
     )
 
 
+_CLOSED: set[str] = set()
+"""The standard streams that were closed when the program started (``<&-``, ``2>&-``)."""
+
+
+def _reopen_closed_streams() -> None:
+    """Give a closed standard stream ``/dev/null`` (Python leaves it ``None``), and remember it: a
+    run that needs it refuses to start; one that does not (inputs and outputs all files) runs."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        if getattr(sys, name) is not None:
+            continue
+        null = os.open(os.devnull, os.O_RDWR)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+        setattr(sys, name, open(fd, mode, encoding="utf-8", errors="backslashreplace", closefd=False))  # noqa: SIM115
+        _CLOSED.add(name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    _reopen_closed_streams()
     try:
         if args and args[0] == "schemas":
             return _list_schemas(args[1:])
@@ -325,6 +344,13 @@ def _normalize(argv: list[str]) -> int:
         sys.stdout.write("\n".join(c.source for c in compiled if c is not None))
         return EXIT_OK
     files = args.files or [STDIN]
+    for stream, needed, what in (
+        ("stdin", STDIN in files, "give input files"),
+        ("stdout", args.output is None, "events need -o FILE"),
+        ("stderr", args.rejects is None, "rejects need --rejects FILE"),
+    ):
+        if needed and stream in _CLOSED:
+            raise NormalizeError(f"{stream} is closed: {what}")
     _check_paths(files, [args.output or sys.stdout.fileno(), args.rejects or sys.stderr.fileno()])
     keep_freed_memory()
     ended: BaseException | None = None

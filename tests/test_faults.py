@@ -819,14 +819,6 @@ def _closing(*fds: int):  # type: ignore[no-untyped-def]
     return close
 
 
-CLOSED_DEFECT = (
-    "defect: with a standard stream closed, Python's sys.stdin/sys.stdout/sys.stderr is None and "
-    "cli.py/pipeline.py use it anyway (sys.stderr.isatty(), sys.stdin.buffer, stream.flush()): "
-    "AttributeError, a traceback, exit 1"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=CLOSED_DEFECT)
 def test_a_closed_stdin_does_not_matter_when_inputs_are_files(tmp_path: Path) -> None:
     """`normalize -s S in.log -o out --rejects rej <&-` (a daemon's way): stdin is not read at all.
     Today every record is written, then `raw is not sys.stdin.buffer` raises: exit 1, no summary."""
@@ -838,7 +830,6 @@ def test_a_closed_stdin_does_not_matter_when_inputs_are_files(tmp_path: Path) ->
     assert summary(result.stderr) == {"lines": 2, "events": 1, "rejects": 1, "skipped": 0}
 
 
-@pytest.mark.xfail(strict=True, reason=CLOSED_DEFECT)
 def test_a_closed_stderr_does_not_stop_a_run_into_files(tmp_path: Path) -> None:
     """`normalize -s S in.log -o out --rejects rej 2>&-` (cron): nothing needs stderr but the summary.
     Today `sys.stderr.isatty()` raises after the outputs are created: both stay empty, exit 1."""
@@ -850,7 +841,6 @@ def test_a_closed_stderr_does_not_stop_a_run_into_files(tmp_path: Path) -> None:
     assert read_records(rej, kind="rejects").lines == [2]
 
 
-@pytest.mark.xfail(strict=True, reason=CLOSED_DEFECT)
 @pytest.mark.parametrize("closed", ["stdin-as-input", "stdout-for-events"])
 def test_a_closed_stream_that_is_needed_is_one_line_and_exit_2(tmp_path: Path, closed: str) -> None:
     """Reading a closed stdin, or writing events to a closed stdout: a usage error (one line, exit 2),
