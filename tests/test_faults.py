@@ -283,12 +283,9 @@ def test_a_signal_before_any_input_says_nothing_was_written(tmp_path: Path) -> N
     assert out.read_bytes() == rej.read_bytes() == b""
 
 
-def _signal_the_group(corpus: Corpus, tmp_path: Path, signum: int, guard: float) -> tuple[int, bytes, int]:
-    """A run on the reference path with two worker processes, and ``signum`` sent to its whole
-    process group (as Ctrl-C does for SIGINT, and `kill -TERM -PGID`, systemd or docker for SIGTERM).
-    Its exit status (or None when it hung), stderr and the line it says it is complete up to."""
-    out, rej, err = tmp_path / "out", tmp_path / "rej", tmp_path / "err"
-    args = [
+def _with_worker_processes(corpus: Corpus, out: Path, rej: Path) -> list[str]:
+    """The arguments of a run on the reference path with two worker processes, into files."""
+    return [
         "-s",
         SCHEMA,
         str(corpus.path),
@@ -300,6 +297,14 @@ def _signal_the_group(corpus: Corpus, tmp_path: Path, signum: int, guard: float)
         "--rejects",
         str(rej),
     ]
+
+
+def _signal_the_group(corpus: Corpus, tmp_path: Path, signum: int, guard: float) -> tuple[int, bytes, int]:
+    """A run on the reference path with two worker processes, and ``signum`` sent to its whole
+    process group (as Ctrl-C does for SIGINT, and `kill -TERM -PGID`, systemd or docker for SIGTERM).
+    Its exit status (or None when it hung), stderr and the line it says it is complete up to."""
+    out, rej, err = tmp_path / "out", tmp_path / "rej", tmp_path / "err"
+    args = _with_worker_processes(corpus, out, rej)
     with err.open("wb") as stderr:
         proc = start(args, stderr=stderr, start_new_session=True)
         try:
@@ -953,18 +958,7 @@ def test_stdout_appended_to_an_input_is_refused(corpus: Corpus, tmp_path: Path) 
 
 def test_a_worker_process_that_dies_is_one_line_and_exit_2(corpus: Corpus, tmp_path: Path) -> None:
     out, rej, err = tmp_path / "out", tmp_path / "rej", tmp_path / "err"
-    args = [
-        "-s",
-        SCHEMA,
-        str(corpus.path),
-        "--no-fast-path",
-        "-w",
-        "2",
-        "-o",
-        str(out),
-        "--rejects",
-        str(rej),
-    ]
+    args = _with_worker_processes(corpus, out, rej)
     with err.open("wb") as stderr:
         proc = start(args, stderr=stderr, start_new_session=True)
         try:
