@@ -190,8 +190,8 @@ class Run:
 
     def feed(self, names: Sequence[str]) -> None:
         """Normalize each input in turn (``-`` is stdin). An input that cannot be read is recorded
-        in ``failed`` and the next one is read; an output that cannot be written, or a signal, ends
-        the run (``OutputError``, ``Interrupted``)."""
+        in ``failed`` and the next one is read; an output that cannot be written, a worker process
+        that dies, or a signal, ends the run (``OutputError``, ``WorkerError``, ``Interrupted``)."""
         pool = self._pool()
         try:
             with pool as workers:
