@@ -1,0 +1,48 @@
+"""The repository stands on its own: a user's clone has nothing beside it, so nothing here reads
+outside it (the team's reference folder ``../shared`` included), and the README says no path there."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+OUTSIDE = re.compile(r"\.\./shared|parents?\[?\d?\]?\s*/\s*[\"']shared[\"']|shared/(spec|samples|tools)/")
+
+
+def tracked_files() -> list[Path]:
+    listed = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=False)
+    if listed.returncode != 0:  # not a git checkout (an sdist): every file under the folders that matter
+        return [
+            p for top in ("engine", "tests", "tools", ".ci") for p in (REPO / top).rglob("*") if p.is_file()
+        ]
+    return [REPO / name for name in listed.stdout.splitlines()]
+
+
+def test_nothing_reads_or_names_the_teams_reference_folder() -> None:
+    found = []
+    for path in tracked_files():
+        if path.suffix in (".so", ".gz") or path == Path(__file__):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, FileNotFoundError):
+            continue
+        found += [
+            f"{path.relative_to(REPO)}:{n}"
+            for n, line in enumerate(text.splitlines(), 1)
+            if OUTSIDE.search(line)
+        ]
+    assert found == []
+
+
+def test_the_guard_sees_what_it_looks_for() -> None:
+    for line in (
+        'SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "x.txt"',
+        'generator = REPO.parent / "shared" / "tools" / "gen_heroku.py"',
+        "see ../shared/spec/reliability.md",
+        "listed in `shared/spec/panther-semantics.md`",
+    ):
+        assert OUTSIDE.search(line), line
