@@ -63,8 +63,9 @@ class NDJSONSink:
         self.count += records
 
     def commit(self) -> None:
-        """Everything written so far is whole: a later ``rollback`` keeps it."""
-        if self.regular and self._dirty:
+        """Everything written so far is whole: a later ``rollback`` keeps it. Asked even when this
+        sink wrote nothing: the other sink may share the file and have moved its end."""
+        if self.regular:
             self.committed = self._end()
         self._dirty = False
 

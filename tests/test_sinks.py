@@ -80,3 +80,22 @@ def test_invalid_records(tmp_path: Path) -> None:
     path = tmp_path / "out.ndjson"
     path.write_bytes(b'{"a":1}\nnot json\n{"b":"\xff"}\n[1]\n')
     assert list(invalid_records(path)) == [2, 3]
+
+
+def test_two_sinks_sharing_one_open_file_cut_back_to_the_same_batch(tmp_path: Path) -> None:
+    """`> log 2>&1`: events and rejects share one offset; a batch with no rejects still moves the
+    end the rejects sink would cut back to."""
+    path = tmp_path / "log"
+    with path.open("wb") as stream:
+        events = NDJSONSink(stream.fileno(), "stdout")
+        rejects = NDJSONSink(os.dup(stream.fileno()), "stderr")
+        try:
+            events.write(b'{"e":1}\n', 1)  # a batch of events only
+            events.commit()
+            rejects.commit()
+            rejects.write(b'{"r":2', 1)  # the next batch fails halfway through its rejects
+            events.rollback()
+            rejects.rollback()
+        finally:
+            os.close(rejects.fd)
+    assert path.read_bytes() == b'{"e":1}\n'
