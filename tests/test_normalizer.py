@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 
@@ -363,3 +364,14 @@ def test_rename_and_mask(normalize: Callable[..., Batch], parser: str) -> None:
     fields = {k: v for k, v in event.items() if k in ("userId", "user", "token", "p_any_trace_ids")}
     assert fields == {"userId": "****", "user": "bob", "token": "****", "p_any_trace_ids": ("****",)}
     assert "PIN" not in event
+
+
+def test_generated_code_of_two_normalizers_does_not_share_a_linecache_entry() -> None:
+    """Tracebacks show each normalizer's own generated lines: different sources, different names."""
+    schema = Registry(search_path()).load("Heroku.Runtime")
+    first = Normalizer(schema, source_id="drain-1").compiled
+    second = Normalizer(schema, source_id="drain-2").compiled
+    assert first is not None and second is not None
+    assert first.parse.__code__.co_filename != second.parse.__code__.co_filename
+    assert "drain-1" in inspect.getsource(first.parse)
+    assert "drain-2" in inspect.getsource(second.parse)
