@@ -13,7 +13,7 @@ import sys
 def main() -> int:
     """Start the CLI; an interrupt while it loads exits 130, as one while it runs does."""
     try:
-        from engine.cli import main as cli  # imported here: the start-up is what is guarded
+        from engine.cli import main as cli  # noqa: PLC0415 - here, so that the start-up is guarded
     except KeyboardInterrupt:
         return 130
     return cli()

@@ -561,7 +561,7 @@ def _progress(stack: contextlib.ExitStack) -> OnRead | None:
     """A progress bar on stderr for each regular file read, when stderr is a terminal."""
     if not sys.stderr.isatty():
         return None
-    from tqdm import tqdm
+    from tqdm import tqdm  # noqa: PLC0415 - only a person watching a terminal needs it
 
     tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked after this
     bars: dict[str, Any] = {}

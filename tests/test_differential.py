@@ -12,6 +12,7 @@ import importlib.util
 import io
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -140,8 +141,6 @@ def test_rejects_compare_as_records() -> None:
 
 
 def test_printf_literal_round_trips(tmp_path: Path) -> None:
-    import subprocess
-
     data = bytes(range(256)) + b"'%\\n"
     script = f"printf '{fuzz_paths.printf_literal(data)}'"
     done = subprocess.run(["bash", "-c", script], capture_output=True, check=True)

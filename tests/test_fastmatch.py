@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.parsers.fastmatch import PatternError, QuotedSyntaxError, _unquote, compile_pattern
+from engine.parsers.fastmatch import PatternError, QuotedSyntaxError, _interpret, _unquote, compile_pattern
 
 NO_MATCH = None
 
@@ -177,7 +177,5 @@ PATTERNS = ["%{a} %{b} %{c}", "<%{a}>%{b} %{c} %{d}|%{e}", '%{a} "%{b}" %{c}', "
 @given(st.sampled_from(PATTERNS), st.text(alphabet=' ab<>|",\\', max_size=20))
 def test_generated_matches_interpreter(pattern: str, line: str) -> None:
     """For any line, the generated matcher and the step-by-step interpreter agree on values."""
-    from engine.parsers.fastmatch import _interpret
-
     compiled = compile_pattern(pattern)
     assert compiled.match(line) == _interpret(compiled, line)[0]

@@ -21,9 +21,11 @@ import os
 import random
 import re
 import resource
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -587,9 +589,6 @@ def _unprivileged() -> object:
 @pytest.fixture
 def open_folder():  # type: ignore[no-untyped-def]
     """A world-writable folder under /tmp (a user other than root works in it)."""
-    import shutil
-    import tempfile
-
     folder = Path(tempfile.mkdtemp(prefix="normalize-faults-", dir="/tmp"))
     folder.chmod(0o777)
     try:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import regex
 
 from engine import Batch, SchemaError
 from engine.parsers.grok import BUILTIN, expand
@@ -128,15 +129,11 @@ def test_r2_to_r4(normalize: Callable[..., Batch], line: str, expected: dict[str
     ],
 )
 def test_builtins(pattern: str, line: str, whole: bool) -> None:
-    import regex
-
     compiled = regex.compile(expand(pattern, {}), regex.ASCII)
     assert (compiled.fullmatch(line) is not None) == whole
 
 
 def test_every_builtin_compiles() -> None:
-    import regex
-
     for name in BUILTIN:
         regex.compile(expand(f"%{{{name}}}", {}), regex.ASCII)
 

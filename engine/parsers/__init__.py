@@ -7,23 +7,13 @@ compile time, so the schema compiler can bind values to fields by position with 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-Branch = tuple[Callable[[str], tuple[str, ...] | None], tuple[str, ...]]
+from . import csv, fastmatch, regex
+from .text import Branch, TextParser
 
-
-@dataclass(frozen=True, slots=True)
-class TextParser:
-    """A compiled text parser: branches tried in order, and a slow explanation for failures."""
-
-    branches: tuple[Branch, ...]
-    why_not: Callable[[str], str]
-    inline: Callable[[Sequence[str]], tuple[list[str], dict[str, Any]]] | None = None
-    """For a single branch: its matching code, as lines to put into the line function (values into
-    the given local names, ``return None`` on failure) and the globals they use; saves a call and a
-    tuple per line."""
+__all__ = ["Branch", "TextParser", "compile_text_parser"]
 
 
 def compile_text_parser(
@@ -34,8 +24,6 @@ def compile_text_parser(
     ``regex_timeout`` is the time budget of one regex search, in seconds (the regex parser's guard
     against catastrophic backtracking); ``columns`` are the names a CSV file's header line gave.
     """
-    from . import csv, fastmatch, regex
-
     if kind == "regex":
         return regex.compile(config, regex_timeout)
     if kind == "csv":

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..errors import NormalizeError, SchemaError
-from . import TextParser
+from .text import TextParser
 
 DEFAULT_DELIMITER = ","
 

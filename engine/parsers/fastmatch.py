@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ..codegen import compile_function
-from . import TextParser
+from .text import TextParser
 
 # Panther finds placeholders with `%{\s*(?P<tag>[^}]*)\s*}`: only leading blanks are dropped, since
 # the greedy name keeps trailing ones (spec a.1, F1). Python's `\s` differs from Go's RE2 `\s`

@@ -22,9 +22,9 @@ from typing import Any, Final
 import regex
 
 from ..errors import RegexTimeout, SchemaError
-from . import TextParser
 from .grok import expand
 from .regexcheck import MAX_COMPILED_SIZE, compiled_size
+from .text import TextParser
 
 DEFAULT_TIMEOUT = 0.1
 """Seconds one search of one line may take (``--regex-timeout``)."""

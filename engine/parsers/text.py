@@ -1,4 +1,5 @@
-"""What the text parsers share after matching: Go's whitespace, and ``expandFields`` templates.
+"""What the text parsers share: the compiled parser's shape, Go's whitespace, ``expandFields``
+templates.
 
 The options themselves (trimSpace, emptyValues, expandFields) are applied by generated code in the
 schema compiler, in Panther's order (spec a.4); this module holds the pieces it needs.
@@ -7,13 +8,29 @@ schema compiler, in Panther's order (spec a.4); this module holds the pieces it 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ..errors import SchemaError
 
 if TYPE_CHECKING:
     from ..spec import TextOptions
+
+Branch = tuple[Callable[[str], tuple[str, ...] | None], tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class TextParser:
+    """A compiled text parser: branches tried in order, and a slow explanation for failures."""
+
+    branches: tuple[Branch, ...]
+    why_not: Callable[[str], str]
+    inline: Callable[[Sequence[str]], tuple[list[str], dict[str, Any]]] | None = None
+    """For a single branch: its matching code, as lines to put into the line function (values into
+    the given local names, ``return None`` on failure) and the globals they use; saves a call and a
+    tuple per line."""
+
 
 # Go's unicode.IsSpace set, what strings.TrimSpace strips (spec a.4 step 4). Python's str.strip()
 # would also strip U+001C-U+001F, which Go keeps.
