@@ -786,7 +786,7 @@ def test_memory_stays_flat_over_many_rejects(xs: Path) -> None:
 @pytest.mark.parametrize("stream", ["stdout", "stderr"])
 def test_a_standard_stream_redirected_to_the_other_output_file(tmp_path: Path, stream: str) -> None:
     """`normalize in.log --rejects out > out` (or `-o out 2> out`): refused like `-o F --rejects F`,
-    or, if allowed, whole records only, all of them. Today both writers start at offset 0 and
+    or, if allowed, whole records only, all of them. Before the fix, both writers start at offset 0 and
     overwrite each other: torn lines."""
     data = tmp_path / "in.log"
     data.write_text(f"{GOOD}\ngarbage 2\n" * 20)
@@ -807,7 +807,7 @@ def test_a_standard_stream_redirected_to_the_other_output_file(tmp_path: Path, s
     assert result.returncode == 0
     lines = shared.read_bytes().split(b"\n")
     assert lines.pop() == b""
-    records = [orjson.loads(line) for line in lines]  # today: JSONDecodeError on a torn line
+    records = [orjson.loads(line) for line in lines]  # before the fix: JSONDecodeError on a torn line
     assert sorted(r.get("reason", "event") for r in records) == ["event"] * 20 + ["no_match"] * 20
 
 
@@ -825,7 +825,7 @@ def _closing(*fds: int):  # type: ignore[no-untyped-def]
 
 def test_a_closed_stdin_does_not_matter_when_inputs_are_files(tmp_path: Path) -> None:
     """`normalize -s S in.log -o out --rejects rej <&-` (a daemon's way): stdin is not read at all.
-    Today every record is written, then `raw is not sys.stdin.buffer` raises: exit 1, no summary."""
+    Before the fix, every record is written, then `raw is not sys.stdin.buffer` raises: exit 1, no summary."""
     data, out, rej = tmp_path / "in.log", tmp_path / "out", tmp_path / "rej"
     data.write_text(f"{GOOD}\ngarbage 2\n")
     result = run("-s", SCHEMA, data, "-o", out, "--rejects", rej, stdin=None, preexec_fn=_closing(0))
@@ -836,7 +836,7 @@ def test_a_closed_stdin_does_not_matter_when_inputs_are_files(tmp_path: Path) ->
 
 def test_a_closed_stderr_does_not_stop_a_run_into_files(tmp_path: Path) -> None:
     """`normalize -s S in.log -o out --rejects rej 2>&-` (cron): nothing needs stderr but the summary.
-    Today `sys.stderr.isatty()` raises after the outputs are created: both stay empty, exit 1."""
+    Before the fix, `sys.stderr.isatty()` raises after the outputs are created: both stay empty, exit 1."""
     data, out, rej = tmp_path / "in.log", tmp_path / "out", tmp_path / "rej"
     data.write_text(f"{GOOD}\ngarbage 2\n")
     result = run("-s", SCHEMA, data, "-o", out, "--rejects", rej, preexec_fn=_closing(2))
@@ -875,7 +875,7 @@ def test_events_on_a_pipe_when_the_rejects_file_fails(corpus: Corpus, tmp_path: 
     assert err.decode().splitlines()[-1].startswith(f"normalize: cannot write {rej}: File too large; "), err
     line = stopped_at(err, corpus.path)
     events = [_digest(stable_event(orjson.loads(each))) for each in out.splitlines()]
-    assert summary(err)["events"] == len(events)  # today: 3,824 counted, 7,101 written
+    assert summary(err)["events"] == len(events)  # before the fix: 3,824 counted, 7,101 written
     corpus.assert_complete_up_to(line, Records(events, [], b""), read_records(rej, kind="rejects"))
 
 
@@ -899,7 +899,7 @@ def test_a_signal_while_blocked_on_a_full_pipe_is_not_lost(corpus: Corpus) -> No
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert status == 143, err  # today: 0, and nothing on stderr
+    assert status == 143, err  # before the fix: 0, and nothing on stderr
     assert b"normalize: stopped by SIGTERM: " in err
 
 
@@ -923,7 +923,7 @@ def test_appending_to_a_file_and_a_write_fails(corpus: Corpus, tmp_path: Path) -
     assert status == 2, err
     assert err.decode().splitlines()[-1].startswith("normalize: cannot write stdout: File too large; "), err
     data = events.read_bytes()
-    assert data[: len(previous)] == previous  # today: cut (a first batch that fails leaves nothing)
+    assert data[: len(previous)] == previous  # before the fix: cut (a first batch that fails leaves nothing)
     events.write_bytes(data[len(previous) :])
     written = read_records(events, kind="events")
     assert len(written.digests) == summary(err)["events"]
@@ -937,7 +937,7 @@ def test_an_output_over_the_file_stdin_reads_is_refused(tmp_path: Path, option: 
     data.write_bytes(content)
     with data.open("rb") as stdin:
         result = run("-s", SCHEMA, option, data, stdin=stdin)
-    assert data.read_bytes() == content  # today: b""
+    assert data.read_bytes() == content  # before the fix: b""
     assert (result.returncode, result.stderr.count(b"\n")) == (2, 1), result.stderr
 
 
@@ -950,7 +950,7 @@ def test_stdout_appended_to_an_input_is_refused(corpus: Corpus, tmp_path: Path) 
         result = run("-s", SCHEMA, data, "--rejects", "/dev/null", stdout=fd, stderr=subprocess.PIPE)
     finally:
         os.close(fd)
-    if result.returncode == 0:  # today: 36,000 lines, its own 16,000 events read back as rejects
+    if result.returncode == 0:  # before the fix: 36,000 lines, its own 16,000 events read back as rejects
         assert summary(result.stderr)["lines"] == 20_000, result.stderr
     assert (result.returncode, data.read_bytes() == content) == (2, True), result.stderr  # refused
 
@@ -973,14 +973,14 @@ def test_a_worker_process_that_dies_is_one_line_and_exit_2(corpus: Corpus, tmp_p
             try:
                 status: int | None = proc.wait(timeout=5.0)
             except subprocess.TimeoutExpired:
-                status = None  # today, sometimes: the main process hangs
+                status = None  # before the fix, sometimes: the main process hangs
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     errors = err.read_bytes()
     assert status is not None, f"the run hung after its worker died: {errors.decode()}"
-    assert b"Traceback" not in errors, errors.decode()  # today: BrokenProcessPool, exit 1
+    assert b"Traceback" not in errors, errors.decode()  # before the fix: BrokenProcessPool, exit 1
     assert status == 2, errors
     read_records(out, kind="events")  # whole records
     read_records(rej, kind="rejects")
