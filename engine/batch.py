@@ -90,7 +90,7 @@ class Reject:
                 for r in self.refusals
             ]
         out["schema"] = self.schema
-        if self.source.isascii() or _is_utf8(self.source):
+        if self.source.isascii() or is_utf8(self.source):
             out["source"] = self.source
         else:
             out["source_b64"] = base64.b64encode(self.source.encode("utf-8", "surrogateescape")).decode()
@@ -102,7 +102,9 @@ class Reject:
         return out
 
 
-def _is_utf8(text: str) -> bool:
+def is_utf8(text: str) -> bool:
+    """Whether ``text`` encodes as UTF-8: not so for bytes Python decoded with surrogate escapes
+    (file names, arguments)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

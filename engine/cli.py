@@ -30,7 +30,7 @@ import orjson
 
 from . import lint, schematest
 from .allocator import keep_freed_memory
-from .batch import DEFAULT_MAX_LINE_BYTES
+from .batch import DEFAULT_MAX_LINE_BYTES, is_utf8
 from .compiler import DEFAULT_REGEX_TIMEOUT
 from .errors import NormalizeError
 from .explain import Explainer, render
@@ -390,10 +390,8 @@ def _check_options(args: argparse.Namespace) -> None:
         raise NormalizeError(f"--regex-timeout must be a number of seconds above 0, not {args.regex_timeout}")
     for option in ("source_id", "source_label"):
         value = getattr(args, option)
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise NormalizeError(f"--{option.replace('_', '-')} is not valid UTF-8: {shown(value)}") from None
+        if not is_utf8(value):
+            raise NormalizeError(f"--{option.replace('_', '-')} is not valid UTF-8: {shown(value)}")
 
 
 def _sink(stack: contextlib.ExitStack, name: str | None, stream: TextIO) -> NDJSONSink:
