@@ -22,7 +22,7 @@ import sys
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from types import FrameType
@@ -314,16 +314,3 @@ def _size_of(raw: BinaryIO) -> int | None:
 def shown(name: str) -> str:
     """A file name as a person reads it: bytes that are not UTF-8 as ``\\xff``."""
     return os.fsencode(name).decode("utf-8", "backslashreplace") if name != STDIN else "<stdin>"
-
-
-def feed(
-    normalizer: Normalizer,
-    names: Iterable[str],
-    events: NDJSONSink,
-    rejects: NDJSONSink,
-    **options: object,
-) -> Run:
-    """``Run(normalizer, events, rejects, **options).feed(names)``, and the finished run."""
-    run = Run(normalizer, events, rejects, **options)  # type: ignore[arg-type]
-    run.feed(list(names))
-    return run
