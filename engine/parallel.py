@@ -24,6 +24,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from .allocator import keep_freed_memory
@@ -33,6 +34,9 @@ from .reader import IDLE, Block, count_lines
 from .spec import Schema
 
 Idle = type(IDLE)
+
+_LOOK_AFTER_WORKERS = 0.2
+"""Seconds between looks at the worker processes while a result is awaited."""
 
 
 def encode_blocks(
@@ -68,6 +72,8 @@ class WorkerPool:
     ) -> None:
         self.workers = workers
         self.threads = threads
+        self._processes: list[multiprocessing.process.BaseProcess] = []
+        self._others = set(multiprocessing.active_children())
         self._executor: Executor
         if threads:
             self._executor = ThreadPoolExecutor(
@@ -100,21 +106,38 @@ class WorkerPool:
         for block in blocks:
             if block is IDLE:
                 while window:
-                    yield window.popleft().result()
+                    yield self._result(window.popleft())
                 yield IDLE
                 continue
             if first_lines is not None and (line == 1 or first_lines.in_prologue(source)):
                 while window:
-                    yield window.popleft().result()
+                    yield self._result(window.popleft())
                 yield _encode(first_lines, block, source, line, max_line_bytes)  # type: ignore[arg-type]
                 line += count_lines(block)  # type: ignore[arg-type]
                 continue
             window.append(self._executor.submit(work, block, source, line, max_line_bytes))
+            if not self.threads and not self._processes:  # started by the first submit (fork)
+                self._processes = [
+                    child for child in multiprocessing.active_children() if child not in self._others
+                ]
             line += count_lines(block)  # type: ignore[arg-type]
             if len(window) >= 2 * self.workers:
-                yield window.popleft().result()
+                yield self._result(window.popleft())
         while window:
-            yield window.popleft().result()
+            yield self._result(window.popleft())
+
+    def _result(self, future: Future[Encoded]) -> Encoded:
+        """The future's result. A worker process killed while it sends a result leaves the pool
+        reading the rest of it for ever, its futures never failing: so, while waiting, look after
+        the workers too, and call the pool broken as soon as one has ended."""
+        if self.threads:
+            return future.result()
+        while True:
+            try:
+                return future.result(timeout=_LOOK_AFTER_WORKERS)
+            except TimeoutError:
+                if any(process.exitcode is not None for process in self._processes):
+                    raise BrokenProcessPool("a worker process ended in the middle of the run") from None
 
     abandoned = False
     """Whether worker processes were killed rather than shut down (see ``abandon``)."""
@@ -131,7 +154,8 @@ class WorkerPool:
             self.close()
             return
         for child in multiprocessing.active_children():
-            child.kill()
+            if child not in self._others:
+                child.kill()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.abandoned = True
 

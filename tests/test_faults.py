@@ -18,6 +18,7 @@ import ctypes
 import gzip
 import hashlib
 import os
+import platform
 import random
 import re
 import resource
@@ -955,6 +956,19 @@ def test_stdout_appended_to_an_input_is_refused(corpus: Corpus, tmp_path: Path) 
     assert (result.returncode, data.read_bytes() == content) == (2, True), result.stderr  # refused
 
 
+WRITE = {"x86_64": 1, "aarch64": 64}[platform.machine()]  # the number of write(2)
+
+
+def sending_a_result(pid: int) -> bool:
+    """Wait until worker ``pid`` is inside write(2): the only thing a worker writes is a result, in
+    a pipe smaller than the result, so it is then half sent (``/proc/PID/syscall``)."""
+    deadline = time.monotonic() + GUARD
+    while time.monotonic() < deadline:
+        if Path(f"/proc/{pid}/syscall").read_text().split()[0] == str(WRITE):
+            return True
+    return False
+
+
 def test_a_worker_process_that_dies_is_one_line_and_exit_2(corpus: Corpus, tmp_path: Path) -> None:
     out, rej, err = tmp_path / "out", tmp_path / "rej", tmp_path / "err"
     args = _with_worker_processes(corpus, out, rej)
@@ -968,12 +982,13 @@ def test_a_worker_process_that_dies_is_one_line_and_exit_2(corpus: Corpus, tmp_p
                 children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
                 time.sleep(0.01)
             assert children, "no worker process"
-            time.sleep(0.3)
-            os.kill(int(children[0]), signal.SIGKILL)
+            worker = int(children[0])
+            assert sending_a_result(worker), "the worker never wrote"
+            os.kill(worker, signal.SIGKILL)
             try:
                 status: int | None = proc.wait(timeout=5.0)
             except subprocess.TimeoutExpired:
-                status = None  # before the fix, sometimes: the main process hangs
+                status = None  # before the fix: the pool waits for the rest of the result for ever
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
