@@ -21,7 +21,6 @@ processes call this; the library never changes the allocator of a process it is 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 
 M_TOP_PAD = -2  # glibc <malloc.h>
@@ -38,7 +37,7 @@ def keep_freed_memory() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+        libc = ctypes.CDLL(None)  # this process's own symbols, libc's among them (no ldconfig)
         mallopt = libc.mallopt
     except (OSError, AttributeError):
         return False
