@@ -1,6 +1,6 @@
 """The one thing pyproject.toml does not say yet in a stable form: the C accelerator.
 
-``engine._fastpath`` runs the plans of fastmatch and CSV schemas (see engine/fastpath.py). It is
+``engine._fastpath`` runs the plans of fastmatch and CSV schemas (see engine/plan.py). It is
 optional: on a machine without a C compiler the build skips it, and every line runs on the
 pure-Python path, which gives the same output, several times more slowly.
 """

@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Any, Final
 
-from . import indicators, native, rules, timestamps, transforms, values
+from . import indicators, rules, timestamps, transforms, values
 from .codegen import compile_function
 from .errors import BadValue
-from .parsers import TextParser, compile_text_parser
+from .parsers import TextParser, compile_text_parser, jsonlines
 from .parsers.regex import DEFAULT_TIMEOUT as DEFAULT_REGEX_TIMEOUT
-from .parsers.text import GO_WHITESPACE, parse_template
+from .parsers.text import parse_template
 from .spec import Field, Schema, Value
+from .whitespace import GO_WHITESPACE
 
 SKIP: Final = object()
 """Returned for a line the parser swallows on purpose (``skipPrefix``): no event, no reject."""
@@ -99,7 +100,7 @@ def compile_schema(
     w.emit("def parse(line, parse_time):", 0)
     if schema.parser.kind == "json":
         parser = None
-        w.emit(f"obj = {w.bind('decode', native.decode_line)}(line)")
+        w.emit(f"obj = {w.bind('decode', jsonlines.decode_line)}(line)")
         _emit_fields(w, schema, None)
     else:
         parser = compile_text_parser(
@@ -400,7 +401,7 @@ def _emit_value(
 def _emit_scalar(ctx: _Fields, value: Value, var: str, where: int, indent: int) -> str:
     """Convert and check a scalar; return the expression holding the result."""
     w = ctx.w
-    convert = native.converter(value.type, value.time_formats) if ctx.json else text_converter(value)
+    convert = jsonlines.converter(value.type, value.time_formats) if ctx.json else text_converter(value)
     check = rules.compile_validate(value.validate) if value.type == "string" else None
     if convert is None and check is None:
         return var
@@ -427,7 +428,7 @@ def _emit_object(
     """A nested object, inline: its fields, then the finished dict (an empty object is kept)."""
     w = ctx.w
     source, target = ctx.fresh("o"), ctx.fresh("d")
-    w.emit(f"{source} = {w.bind('expect_object', native.expect_object)}({var})", indent)
+    w.emit(f"{source} = {w.bind('expect_object', jsonlines.expect_object)}({var})", indent)
     w.emit(f"{target} = {{}}", indent)
     _emit_object_fields(
         ctx,
@@ -453,7 +454,7 @@ def _emit_array(ctx: _Fields, value: Value, var: str, *, assign: str, path: str,
     assert element is not None
     items, item = ctx.fresh("items"), ctx.fresh("x")
     w.emit(f"{items} = []", indent)
-    w.emit(f"for {item} in {w.bind('expect_array', native.expect_array)}({var}):", indent)
+    w.emit(f"for {item} in {w.bind('expect_array', jsonlines.expect_array)}({var}):", indent)
     append = f"{items}.append({{}})"
     _emit_value(
         ctx,

@@ -13,10 +13,11 @@ from typing import Any
 
 import orjson
 
-from . import native, rules, transforms
+from . import rules, transforms
 from .compiler import CompiledSchema, text_converter
 from .errors import BadValue, InvalidJSON, NormalizeError, RegexTimeout
 from .normalizer import Normalizer
+from .parsers import jsonlines
 from .parsers.text import apply_options
 from .sinks import encode_event
 from .spec import Field, Schema, Value
@@ -134,7 +135,7 @@ def _raw_values(compiled: CompiledSchema, line: str, out: Explanation) -> dict[s
     schema: Schema = compiled.schema
     if compiled.parser is None:  # JSON lines
         try:
-            values = native.decode_line(line)
+            values = jsonlines.decode_line(line)
         except InvalidJSON as exc:
             out.steps.append(f"not read: {exc}")
             return None
@@ -179,7 +180,7 @@ def _field_step(name: str, value: Value, raw: Any, *, json: bool) -> FieldStep:
         step.value = raw  # nested values: the result below shows them converted
         return step
     try:
-        convert = native.converter(value.type, value.time_formats) if json else text_converter(value)
+        convert = jsonlines.converter(value.type, value.time_formats) if json else text_converter(value)
         converted = raw if convert is None else convert(raw)
         check = rules.compile_validate(value.validate) if value.type == "string" else None
         if check is not None:

@@ -39,7 +39,7 @@ from urllib.parse import unquote
 
 import idna
 
-from .parsers.text import GO_WHITESPACE
+from .whitespace import GO_WHITESPACE
 
 Scanner = Callable[[str, dict[str, set[str]]], None]
 """``scan(value, acc)``: add what one string yields to ``acc[p_any_key]`` (sets created on demand)."""

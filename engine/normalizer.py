@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from . import errors, fastpath
+from . import errors, plan
 from .batch import (
     BLANK,
     DEFAULT_MAX_LINE_BYTES,
@@ -35,13 +35,13 @@ from .batch import (
 from .compiler import DEFAULT_REGEX_TIMEOUT, SKIP, CompiledSchema, compile_schema, make_row_ids
 from .errors import BadValue, InvalidJSON, NormalizeError, RegexTimeout
 from .parsers.csv import read_header
-from .parsers.text import GO_WHITESPACE
 from .reader import decode_line, split_lines
 from .rules import RuleFailed
 from .sinks import encode_event
 from .spec import Schema
 from .timestamps import format_ns
 from .values import encode_default
+from .whitespace import is_blank
 
 
 class Normalizer:
@@ -49,7 +49,7 @@ class Normalizer:
 
     ``invalid_utf8`` chooses what a line that is not valid UTF-8 becomes: ``"reject"`` (the default:
     a reject keeping the exact bytes) or ``"replace"`` (decoded with U+FFFD and normalized).
-    ``fast_path=False`` keeps ``encode_block`` off the C accelerator (``engine.fastpath``), for
+    ``fast_path=False`` keeps ``encode_block`` off the C accelerator (``engine.plan``), for
     comparison: the output is the same either way.
     """
 
@@ -106,10 +106,10 @@ class Normalizer:
             self.classifier = tuple(
                 compile_schema(s, regex_timeout=regex_timeout, **options) for s in self.schemas
             )
-        self.plan: fastpath.Plan | None = None
+        self.plan: plan.Plan | None = None
         """With one schema the C accelerator can run: its plan (see ``encode_block``)."""
         if fast_path and self.compiled is not None:
-            self.plan = fastpath.compile_plan(self.schema, source_id=source_id, source_label=source_label)
+            self.plan = plan.compile_plan(self.schema, source_id=source_id, source_label=source_label)
 
     def normalize(
         self, lines: Iterable[str | bytes | Oversized], *, source: str = "-", first_line: int = 1
@@ -307,7 +307,7 @@ class Normalizer:
                 line = self._text(item, rejects, source, number)
                 if line is None:
                     continue
-            if not line or (line[0] in GO_WHITESPACE and not line.strip(GO_WHITESPACE)):
+            if is_blank(line):
                 skipped[BLANK] += 1
                 continue
             try:
@@ -382,7 +382,7 @@ class Normalizer:
                 line = self._text(item, batch.rejects, source, number)
                 if line is None:
                     continue
-            if not line or (line[0] in GO_WHITESPACE and not line.strip(GO_WHITESPACE)):
+            if is_blank(line):
                 batch.skipped[BLANK] += 1
                 continue
             failures: list[tuple[CompiledSchema, Exception | None]] = []
@@ -451,12 +451,16 @@ class _Source:
 
 
 def _blank(item: Line) -> bool:
-    """An empty or all-whitespace line, as text or as undecoded bytes."""
+    """``is_blank`` for a line that may not be decoded yet: over-long lines and bytes that are not
+    UTF-8 are not blank."""
     if isinstance(item, Oversized):
         return False
     if isinstance(item, bytes):
-        return not item.strip()
-    return not item.strip(GO_WHITESPACE)
+        try:
+            item = item.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return is_blank(item)
 
 
 def _as_text(value: object) -> str | None:

@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from engine import Normalizer, Registry, fastpath, search_path
+from engine import Normalizer, Registry, plan, search_path
 from engine.batch import Batch, Reject
 
 TOOL = Path(__file__).resolve().parent.parent / "tools" / "fuzz_paths"
 
-needs_accelerator = pytest.mark.skipif(not fastpath.AVAILABLE, reason="the C accelerator is not built")
+needs_accelerator = pytest.mark.skipif(not plan.AVAILABLE, reason="the C accelerator is not built")
 
 
 def _load() -> Any:
@@ -162,13 +162,13 @@ class _Corrupted:
 
 
 def _corrupt(monkeypatch: pytest.MonkeyPatch, spoil: Any) -> None:
-    real = fastpath.compile_plan
+    real = plan.compile_plan
 
     def compile_plan(*args: Any, **kwargs: Any) -> Any:
-        plan = real(*args, **kwargs)
-        return None if plan is None else _Corrupted(plan, spoil)
+        made = real(*args, **kwargs)
+        return None if made is None else _Corrupted(made, spoil)
 
-    monkeypatch.setattr(fastpath, "compile_plan", compile_plan)
+    monkeypatch.setattr(plan, "compile_plan", compile_plan)
 
 
 def _raw_control(block: bytes, ndjson: bytes, events: int) -> tuple[bytes, int]:

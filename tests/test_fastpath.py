@@ -17,11 +17,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import Normalizer, Registry, fastpath, search_path
+from engine import Normalizer, Registry, plan, search_path
 from engine.normalizer import Encoded
 from engine.registry import load_schema_file
 
-needs_accelerator = pytest.mark.skipif(not fastpath.AVAILABLE, reason="the C accelerator is not built")
+needs_accelerator = pytest.mark.skipif(not plan.AVAILABLE, reason="the C accelerator is not built")
 
 HEROKU = "Heroku.Runtime"
 
@@ -202,7 +202,7 @@ MAX_LINE_BYTES = 300
 
 @pytest.fixture(scope="module")
 def schemas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    if not fastpath.AVAILABLE:
+    if not plan.AVAILABLE:
         pytest.skip("the C accelerator is not built")
     folder = tmp_path_factory.mktemp("schemas")
     found = {HEROKU: Registry(search_path()).load(HEROKU)}
@@ -247,9 +247,9 @@ def both(
 
 def deferred_lines(schema: object, block: bytes) -> list[int]:
     """The indices of the lines the plan hands back, for a block."""
-    plan = Normalizer(schema).plan  # type: ignore[arg-type]
+    made = Normalizer(schema).plan  # type: ignore[arg-type]
     deferred: list[int] = []
-    plan.run(block, b"2026-01-01 00:00:00.000000000", MAX_LINE_BYTES, lambda raw, i: deferred.append(i))
+    made.run(block, b"2026-01-01 00:00:00.000000000", MAX_LINE_BYTES, lambda raw, i: deferred.append(i))
     return deferred
 
 
@@ -483,7 +483,7 @@ def test_random_bytes(schemas: dict[str, object], block: bytes, schema: str) -> 
 
 def test_without_the_accelerator_the_reference_path_does_it_all(monkeypatch: pytest.MonkeyPatch) -> None:
     """A machine without a C compiler: no plan, and encode_block still gives every line its end."""
-    monkeypatch.setattr(fastpath, "_fastpath", None)
+    monkeypatch.setattr(plan, "_fastpath", None)
     normalizer = Normalizer(Registry(search_path()).load(HEROKU))
     assert normalizer.plan is None
     encoded = normalizer.encode_block(f"{SAFE}\n\nno pattern".encode(), source="test")
@@ -496,4 +496,4 @@ def test_accelerator_is_built() -> None:
     """CI builds the accelerator: a missing C compiler must not pass unnoticed there."""
     if os.environ.get("NORMALIZE_ALLOW_PURE_PYTHON"):
         pytest.skip("NORMALIZE_ALLOW_PURE_PYTHON is set")
-    assert fastpath.AVAILABLE, "engine._fastpath was not built (is a C compiler installed?)"
+    assert plan.AVAILABLE, "engine._fastpath was not built (is a C compiler installed?)"

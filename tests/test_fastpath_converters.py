@@ -28,14 +28,14 @@ from pathlib import Path
 
 import pytest
 
-from engine import fastpath, indicators, timestamps, values
+from engine import indicators, plan, timestamps, values
 from engine.compiler import text_converter
 from engine.errors import BadValue
-from engine.parsers.text import GO_WHITESPACE
 from engine.sinks import encode_event
 from engine.spec import Value
+from engine.whitespace import GO_WHITESPACE
 
-C = fastpath._fastpath
+C = plan._fastpath
 pytestmark = pytest.mark.skipif(C is None, reason="the C accelerator is not built")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,11 +163,11 @@ def _rules() -> list[Rule]:
             "rfc3339", C.rfc3339, _python_value(Value("timestamp", time_formats=("rfc3339",))), False, "time"
         )
     ]
-    for name, most in fastpath._INT_MAX.items():
+    for name, most in plan._INT_MAX.items():
         found.append(
             Rule(name, lambda raw, m=most: C.integer(raw, m), _python_value(Value(name)), False, "int")
         )
-    for (fmt,), unit in fastpath._EPOCH_UNITS.items():
+    for (fmt,), unit in plan._EPOCH_UNITS.items():
         twin = _python_value(Value("timestamp", time_formats=(fmt,)))
         found.append(Rule(fmt, lambda raw, u=unit: C.epoch(raw, u), twin, False, "int"))
     found += [
@@ -253,7 +253,7 @@ def generated(kind: str, rng: random.Random) -> bytes:
     if kind == "int":
         n = rng.choice([1, 2, 5, 9, 10, 11, 12, 14, 15, 17, 18, 19, 20, 25])
         value = rng.choice([_digits(rng, n), "0" * rng.randrange(20) + _digits(rng, n)])
-        for limit in (*fastpath._INT_MAX.values(), 10**18, 10**11, 10**14, 10**17):
+        for limit in (*plan._INT_MAX.values(), 10**18, 10**11, 10**14, 10**17):
             if rng.random() < 0.05:
                 value = str(limit + rng.randrange(-2, 3))
         return value.encode()
@@ -312,7 +312,7 @@ def test_rules_are_the_plans() -> None:
     """The rules tested here are the extension's own functions (not a Python stand-in)."""
     for name in ("rfc3339", "integer", "epoch", "json_string", "trim", "is_ipv4", "utf8_valid"):
         assert type(getattr(C, name)).__name__ == "builtin_function_or_method"
-    assert C.__name__ == "engine._fastpath" and fastpath.AVAILABLE
+    assert C.__name__ == "engine._fastpath" and plan.AVAILABLE
     # and the twins are the reference path's Python code, not the accelerator again
     assert text_converter(Value("timestamp", time_formats=("rfc3339",))) is timestamps._rfc3339_text
     assert text_converter(Value("int")) is values.parse_int
@@ -341,7 +341,7 @@ def test_whitespace_is_gos() -> None:
 def test_integer_limits() -> None:
     """The plan's limits are the Python converters' (signed 16, 32, 64 bits), and C's digit loop
     cannot overflow: 18 digits are below 2**63, and no epoch count it reads passes year 9999."""
-    for name, most in fastpath._INT_MAX.items():
+    for name, most in plan._INT_MAX.items():
         convert = values.TEXT_CONVERTERS[name]
         assert convert(str(most)) == most
         with pytest.raises(BadValue):
@@ -350,7 +350,7 @@ def test_integer_limits() -> None:
             assert C.integer(str(most).encode(), most) == str(most).encode()
         assert C.integer(str(most + 1).encode(), most) is None
     assert 10**C.INT_DIGITS_MOST - 1 < 2**63
-    assert set(C.EPOCH_DIGITS_MOST) == set(fastpath._EPOCH_UNITS.values())
+    assert set(C.EPOCH_DIGITS_MOST) == set(plan._EPOCH_UNITS.values())
     for unit, digits in C.EPOCH_DIGITS_MOST.items():
         assert (10**digits - 1) * unit < timestamps._END_NS and digits <= C.INT_DIGITS_MOST
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import Encoded, Normalizer, fastpath
+from engine import Encoded, Normalizer, plan
 from engine.errors import NormalizeError, SchemaError
 from engine.registry import Registry, bundled_dir
 from engine.schematest import CaseResult, find_test_files, render, run_paths, run_test_file
@@ -669,7 +669,7 @@ def test_a_wrong_bundled_expectation_fails(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.skipif(not fastpath.AVAILABLE, reason="the C accelerator is not built")
+@pytest.mark.skipif(not plan.AVAILABLE, reason="the C accelerator is not built")
 def test_an_accelerator_that_disagrees_fails_the_case(monkeypatch: pytest.MonkeyPatch) -> None:
     """normalize test also runs each case through the C accelerator: a difference is reported."""
     right = Normalizer.encode_block

@@ -1,5 +1,4 @@
-"""What the text parsers share: the compiled parser's shape, Go's whitespace, ``expandFields``
-templates.
+"""What the text parsers share: the compiled parser's shape and ``expandFields`` templates.
 
 The options themselves (trimSpace, emptyValues, expandFields) are applied by generated code in the
 schema compiler, in Panther's order (spec a.4); this module holds the pieces it needs.
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SchemaError
+from ..whitespace import GO_WHITESPACE
 
 if TYPE_CHECKING:
     from ..spec import TextOptions
@@ -31,13 +31,6 @@ class TextParser:
     the given local names, ``return None`` on failure) and the globals they use; saves a call and a
     tuple per line."""
 
-
-# Go's unicode.IsSpace set, what strings.TrimSpace strips (spec a.4 step 4). Python's str.strip()
-# would also strip U+001C-U+001F, which Go keeps.
-GO_WHITESPACE = (
-    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000"
-)
 
 _TAG = re.compile(r"%\{([^}]*)\}")
 

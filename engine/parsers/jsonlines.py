@@ -14,9 +14,9 @@ from typing import Any
 
 import orjson
 
-from . import values
-from .errors import BadValue, InvalidJSON
-from .timestamps import compile_time_text
+from .. import values
+from ..errors import BadValue, InvalidJSON
+from ..timestamps import compile_time_text
 
 Converter = Callable[[Any], Any]
 
