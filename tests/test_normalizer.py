@@ -295,6 +295,24 @@ def test_skip_lines_and_duplicate_names(normalize: Callable[..., Batch]) -> None
     assert batch.rejects == []
 
 
+@pytest.mark.parametrize("blank", ["\u00a0", b"\xc2\xa0", b" \t", "\u3000 "])
+def test_blank_among_the_first_lines(normalize: Callable[..., Batch], blank: object) -> None:
+    """Go whitespace, given as text or as undecoded bytes, is a blank line wherever it comes: it does
+    not count as one of the lines ``skipLines`` swallows (before the fix, bytes used ASCII strip)."""
+    schema = """
+        schema: Custom.Skip
+        parser:
+          fastmatch:
+            skipLines: 1
+            match: ['%{a}']
+        fields:
+          - {name: a, type: int}
+    """
+    batch = normalize(schema, [blank, "header", blank, "7"])
+    assert dict(batch.skipped) == {"blank": 2, "skip_lines": 1}
+    assert [e["a"] for e in batch.events] == [7]
+
+
 @pytest.fixture(scope="module")
 def heroku() -> Normalizer:
     return Normalizer(Registry(search_path()).load("Heroku.Runtime"))
