@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
-enum { K_STRING = 0, K_INT = 1, K_RFC3339 = 2, K_EPOCH = 3, K_CALL = 4 };
+enum { K_STRING = 0, K_INT = 1, K_RFC3339 = 2, K_EPOCH = 3, K_CALL = 4 };  /* as KIND_NAMES */
 
 typedef struct {
     const char *prefix;
@@ -70,7 +70,8 @@ typedef struct {
     const char *key;          /* ',"name":' */
     Py_ssize_t key_len;
     int *captures;            /* per pattern: the placeholder index, or -1 when it has none */
-    int64_t max;              /* K_INT: the largest value of the type; K_EPOCH: ns per unit */
+    int64_t int_max;          /* K_INT: the largest value of the type */
+    int64_t unit_ns;          /* K_EPOCH: nanoseconds per unit */
     int event_time;
     int required;
     int keeps_empty;          /* string and json: "" is a value; for other types it is null */
@@ -974,7 +975,7 @@ static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line
             put_json_string(self, v.p, v.n);
             break;
         case K_INT:
-            if (!put_int(self, v.p, v.n, field->max)) {
+            if (!put_int(self, v.p, v.n, field->int_max)) {
                 goto defer;
             }
             break;
@@ -984,7 +985,7 @@ static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line
             }
             break;
         case K_EPOCH:
-            if (!put_epoch(self, v.p, v.n, field->max)) {
+            if (!put_epoch(self, v.p, v.n, field->unit_ns)) {
                 goto defer;
             }
             break;
@@ -1113,32 +1114,88 @@ static int read_pattern(Pattern *pat, PyObject *item, int *most) {
     return 0;
 }
 
-static int read_field(Field *field, PyObject *item, int npatterns, const int *counts, int *nind) {
-    PyObject *key, *captures, *call, *scan;
-    long long max;
-    int kind, event_time, required, keeps_empty, indicator, ip;
-    if (!PyTuple_Check(item) ||
-        !PyArg_ParseTuple(item, "O!iO!LpppiOOi", &PyBytes_Type, &key, &kind, &PyTuple_Type,
-                          &captures, &max, &event_time, &required, &keeps_empty, &indicator,
-                          &call, &scan, &ip)) {
-        return bad("a field is (key, kind, captures, max, event_time, required, keeps_empty, "
-                   "indicator, call, scan, ip)");
+/* The kinds of engine/decisions.py, by the names it gives them. */
+static const char *const KIND_NAMES[] = {"text", "integer", "rfc3339", "epoch", "converted"};
+
+/* Attribute `name` of a plan field (a new reference); NULL with AttributeError when it has none. */
+static PyObject *attr(PyObject *item, const char *name) { return PyObject_GetAttrString(item, name); }
+
+/* An integer attribute of a plan field into *value; -1 with the error set. */
+static int int_attr(PyObject *item, const char *name, long long *value) {
+    PyObject *v = attr(item, name);
+    if (v == NULL) {
+        return -1;
     }
-    if (ip < IP_IN_PYTHON || ip > IP_OR_HOST || (ip != IP_IN_PYTHON && indicator < 0)) {
+    *value = PyLong_AsLongLong(v);
+    Py_DECREF(v);
+    return *value == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* A truth attribute of a plan field into *value; -1 with the error set. */
+static int flag_attr(PyObject *item, const char *name, int *value) {
+    PyObject *v = attr(item, name);
+    if (v == NULL) {
+        return -1;
+    }
+    *value = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    return *value < 0 ? -1 : 0;
+}
+
+/* One field of the plan, from an object with the attributes of engine.plan.PlanField: read by name,
+ * so that the two sides cannot disagree on an order. The objects are kept alive by the plan. */
+static int read_field(Field *field, PyObject *item, int npatterns, const int *counts, int *nind) {
+    long long int_max, unit_ns, indicator_ll, ip_ll;
+    int event_time, required, keeps_empty, kind = -1;
+    if (int_attr(item, "int_max", &int_max) < 0 || int_attr(item, "unit_ns", &unit_ns) < 0 ||
+        int_attr(item, "indicator", &indicator_ll) < 0 || int_attr(item, "ip", &ip_ll) < 0 ||
+        flag_attr(item, "event_time", &event_time) < 0 || flag_attr(item, "required", &required) < 0 ||
+        flag_attr(item, "keeps_empty", &keeps_empty) < 0) {
+        return -1;
+    }
+    PyObject *name = attr(item, "kind");
+    if (name == NULL) {
+        return -1;
+    }
+    for (int k = 0; k < (int)(sizeof KIND_NAMES / sizeof *KIND_NAMES); k++) {
+        if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, KIND_NAMES[k]) == 0) {
+            kind = k;
+        }
+    }
+    Py_DECREF(name);
+    /* borrowed from here on: the field object holds them, and the plan holds the field */
+    PyObject *key = attr(item, "key"), *captures = attr(item, "captures");
+    PyObject *convert = attr(item, "convert"), *scan = attr(item, "scan");
+    Py_XDECREF(key);
+    Py_XDECREF(captures);
+    Py_XDECREF(convert);
+    Py_XDECREF(scan);
+    if (key == NULL || captures == NULL || convert == NULL || scan == NULL) {
+        return -1;
+    }
+    if (!PyBytes_Check(key) || !PyTuple_Check(captures)) {
+        return bad("a field's key is bytes and its captures a tuple");
+    }
+    int indicator = (int)indicator_ll, ip = (int)ip_ll;
+    if (indicator_ll < -1 || indicator_ll > INT_MAX || ip < IP_IN_PYTHON || ip > IP_OR_HOST ||
+        (ip != IP_IN_PYTHON && indicator < 0)) {
         return bad("ip is IP_IN_PYTHON, IP_ONLY or IP_OR_HOST, on a field with indicators");
     }
     if (indicator >= 0 && !PyCallable_Check(scan)) {
         return bad("a field with indicators needs a scan callable");
     }
-    if (kind < K_STRING || kind > K_CALL || (kind == K_CALL && !PyCallable_Check(call)) ||
-        (kind == K_EPOCH && max != 1 && max != 1000 && max != 1000000 && max != 1000000000) ||
+    if (kind < 0 || (kind == K_CALL && !PyCallable_Check(convert)) ||
+        (kind == K_INT && (int_max < 0 || int_max > INT64_MAX)) ||
+        (kind == K_EPOCH && unit_ns != 1 && unit_ns != 1000 && unit_ns != 1000000 &&
+         unit_ns != 1000000000) ||
         PyTuple_GET_SIZE(captures) != npatterns) {
-        return bad("a field needs a known kind, a callable for K_CALL, a capture per pattern");
+        return bad("a field needs a known kind, its limit, a callable to convert, a capture per pattern");
     }
     field->kind = kind;
     field->key = PyBytes_AS_STRING(key);
     field->key_len = PyBytes_GET_SIZE(key);
-    field->max = max;
+    field->int_max = int_max;
+    field->unit_ns = unit_ns;
     field->event_time = event_time;
     field->required = required;
     field->keeps_empty = keeps_empty;
@@ -1146,7 +1203,7 @@ static int read_field(Field *field, PyObject *item, int npatterns, const int *co
     if (indicator >= *nind) {
         *nind = indicator + 1;
     }
-    field->call = kind == K_CALL ? Py_NewRef(call) : NULL;
+    field->call = kind == K_CALL ? Py_NewRef(convert) : NULL;
     field->scan = indicator >= 0 ? Py_NewRef(scan) : NULL;
     field->ip = ip;
     field->captures = PyMem_Calloc(npatterns, sizeof(int));
@@ -1666,13 +1723,22 @@ static int add_tables(PyObject *m) {
         Py_DECREF(table);
         return -1;
     }
+    PyObject *kinds = Py_BuildValue("(sssss)", KIND_NAMES[0], KIND_NAMES[1], KIND_NAMES[2],
+                                    KIND_NAMES[3], KIND_NAMES[4]);
+    if (kinds == NULL) {
+        return -1;
+    }
+    if (PyModule_AddObject(m, "KINDS", kinds) < 0) {
+        Py_DECREF(kinds);
+        return -1;
+    }
     return PyModule_AddIntConstant(m, "INT_DIGITS_MOST", INT_DIGITS_MOST);
 }
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "engine._fastpath",
-    .m_doc = "The C accelerator of fastmatch and CSV schemas: see engine/fastpath.py.",
+    .m_doc = "The C accelerator of fastmatch and CSV schemas: see engine/plan.py.",
     .m_size = -1,
     .m_methods = module_methods,
 };
@@ -1687,11 +1753,6 @@ PyMODINIT_FUNC PyInit__fastpath(void) {
         return NULL;
     }
     if (PyModule_AddObjectRef(m, "Plan", (PyObject *)&PlanType) < 0 ||
-        PyModule_AddIntConstant(m, "K_STRING", K_STRING) < 0 ||
-        PyModule_AddIntConstant(m, "K_INT", K_INT) < 0 ||
-        PyModule_AddIntConstant(m, "K_RFC3339", K_RFC3339) < 0 ||
-        PyModule_AddIntConstant(m, "K_EPOCH", K_EPOCH) < 0 ||
-        PyModule_AddIntConstant(m, "K_CALL", K_CALL) < 0 ||
         PyModule_AddIntConstant(m, "IP_IN_PYTHON", IP_IN_PYTHON) < 0 ||
         PyModule_AddIntConstant(m, "IP_ONLY", IP_ONLY) < 0 ||
         PyModule_AddIntConstant(m, "IP_OR_HOST", IP_OR_HOST) < 0 || add_tables(m) < 0) {

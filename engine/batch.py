@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import orjson
 
-from .sinks import encode_event
+from .values import encode_event
 
 # Skip kinds, counted per batch and in the summary.
 BLANK: Final = "blank"

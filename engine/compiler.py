@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Any, Final
 
-from . import indicators, rules, timestamps, transforms, values
+from . import indicators, rules, transforms
 from .codegen import compile_function
+from .decisions import INTEGER, decide, keeps_empty_text
 from .errors import BadValue
 from .parsers import TextParser, compile_text_parser, jsonlines
 from .parsers.regex import DEFAULT_TIMEOUT as DEFAULT_REGEX_TIMEOUT
@@ -44,15 +45,6 @@ class CompiledSchema:
     parse: LineFunction
     parser: TextParser | None
     source: str
-
-
-def text_converter(value: Value) -> Callable[[str], Any] | None:
-    """The text → value function for a field, or ``None`` when the text is kept as it is."""
-    if value.type in ("string", "json"):  # json from a text parser is a JSON string (spec b.2, T23)
-        return None
-    if value.type == "timestamp":
-        return timestamps.compile_time_text(value.time_formats)
-    return values.TEXT_CONVERTERS[value.type]
 
 
 def make_row_ids() -> Iterator[str]:
@@ -358,8 +350,7 @@ def _emit_value(
     ``absent`` is the statement to run when the value is null or absent (``required`` raises).
     """
     w = ctx.w
-    keeps_empty = value.type in ("string", "json") or (ctx.json and value.type in ("object", "array"))
-    if keeps_empty:
+    if keeps_empty_text(value, json=ctx.json):
         present = f"{var} is not None"
     else:  # "" gives null for every type but string and json (spec b.2)
         present = f"{var} is not None and {var} != ''" if ctx.json else var
@@ -401,8 +392,8 @@ def _emit_value(
 def _emit_scalar(ctx: _Fields, value: Value, var: str, where: int, indent: int) -> str:
     """Convert and check a scalar; return the expression holding the result."""
     w = ctx.w
-    convert = jsonlines.converter(value.type, value.time_formats) if ctx.json else text_converter(value)
-    check = rules.compile_validate(value.validate) if value.type == "string" else None
+    decision = decide(value, json=ctx.json)
+    convert, check = decision.convert, decision.check
     if convert is None and check is None:
         return var
     w.emit(f"where = {where}", indent)
@@ -412,8 +403,8 @@ def _emit_scalar(ctx: _Fields, value: Value, var: str, where: int, indent: int) 
         call = f"{w.bind('convert', convert)}({var})"
         if ctx.json and value.type == "string":
             call = f"{var} if type({var}) is str else {call}"
-        elif not ctx.json and value.type in values.SAFE_DIGITS:  # the common case inline: a few digits
-            digits = values.SAFE_DIGITS[value.type]
+        elif not ctx.json and decision.kind == INTEGER:  # the common case inline: a few digits
+            digits = decision.safe_digits
             call = f"int({var}) if len({var}) <= {digits} and {var}.isdigit() and {var}.isascii() else {call}"
         result = ctx.fresh("c")
         w.emit(f"{result} = {call}", indent)

@@ -14,14 +14,14 @@ from typing import Any
 import orjson
 
 from . import rules, transforms
-from .compiler import CompiledSchema, text_converter
+from .compiler import CompiledSchema
+from .decisions import decide, keeps_empty_text
 from .errors import BadValue, InvalidJSON, NormalizeError, RegexTimeout
 from .normalizer import Normalizer
 from .parsers import jsonlines
 from .parsers.text import apply_options
-from .sinks import encode_event
 from .spec import Field, Schema, Value
-from .values import encode_default
+from .values import encode_default, encode_event
 
 
 @dataclass
@@ -170,8 +170,7 @@ def _field_input(f: Field, raw: dict[str, Any], *, json: bool) -> Any:
 
 def _field_step(name: str, value: Value, raw: Any, *, json: bool) -> FieldStep:
     step = FieldStep(name, raw)
-    keeps_empty = value.type in ("string", "json") or (json and value.type in ("object", "array"))
-    step.present = raw is not None and (keeps_empty or raw != "")
+    step.present = raw is not None and (keeps_empty_text(value, json=json) or raw != "")
     if not step.present:
         if value.required:
             step.problem = "required, but absent"
@@ -180,11 +179,10 @@ def _field_step(name: str, value: Value, raw: Any, *, json: bool) -> FieldStep:
         step.value = raw  # nested values: the result below shows them converted
         return step
     try:
-        convert = jsonlines.converter(value.type, value.time_formats) if json else text_converter(value)
-        converted = raw if convert is None else convert(raw)
-        check = rules.compile_validate(value.validate) if value.type == "string" else None
-        if check is not None:
-            check(converted)
+        decision = decide(value, json=json)
+        converted = raw if decision.convert is None else decision.convert(raw)
+        if decision.check is not None:
+            decision.check(converted)
     except BadValue as exc:
         if isinstance(exc, rules.RuleFailed):
             step.problem = f"fails its {exc.rule!r} rule: {exc.detail}"

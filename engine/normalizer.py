@@ -37,10 +37,9 @@ from .errors import BadValue, InvalidJSON, NormalizeError, RegexTimeout
 from .parsers.csv import read_header
 from .reader import decode_line, split_lines
 from .rules import RuleFailed
-from .sinks import encode_event
 from .spec import Schema
 from .timestamps import format_ns
-from .values import encode_default
+from .values import encode_default, encode_event
 from .whitespace import is_blank
 
 

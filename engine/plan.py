@@ -28,17 +28,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final
 
 import orjson
 
-from . import indicators, rules
-from .compiler import text_converter
+from . import decisions, indicators
 from .errors import BadValue
 from .parsers import csv
 from .parsers.fastmatch import Placeholder, split_pattern
-from .sinks import encode_event
 from .spec import Field, Schema, Value
+from .values import encode_event
 
 try:
     from . import _fastpath
@@ -51,10 +51,6 @@ AVAILABLE: Final = _fastpath is not None
 Plan = Any  # engine._fastpath.Plan: run(block, parse_time, max_line_bytes, fallback) -> (bytes, int)
 
 _SCALARS: Final = frozenset({"string", "json", "int", "smallint", "bigint", "float", "boolean", "timestamp"})
-_INT_MAX: Final = {"smallint": (1 << 15) - 1, "int": (1 << 31) - 1, "bigint": (1 << 63) - 1}
-_RFC3339_ONLY: Final = ((), ("",), ("rfc3339",))
-_EPOCH_UNITS: Final = {("unix",): 10**9, ("unix_ms",): 10**6, ("unix_us",): 10**3, ("unix_ns",): 1}
-"""Nanoseconds per unit of the epoch formats the accelerator reads itself (plain digits only)."""
 _IP_IN_C: Final = (
     {("ip",): _fastpath.IP_ONLY, ("hostname",): _fastpath.IP_OR_HOST} if _fastpath is not None else {}
 )
@@ -128,39 +124,65 @@ def _expressible(schema: Schema) -> bool:
     )
 
 
-def _field(f: Field, patterns: list[tuple[str, tuple[Placeholder, ...]]], scanned: list[Value]) -> tuple:
-    """One field of the plan: ``(key, kind, captures, max, event_time, required, keeps_empty,
-    indicator, call, scan, ip)``, where ``captures`` gives, per pattern, the placeholder the field reads
-    (the last of that name, as the compiler binds duplicates) or -1.
+@dataclass(frozen=True, slots=True)
+class PlanField:
+    """One field as the accelerator reads it (by attribute name: ``read_field`` in ``_fastpath.c``).
+
+    ``kind``, ``keeps_empty``, ``int_max`` and ``unit_ns`` are the field's ``decisions.Decision``;
+    the rest says where its text is and what to write.
     """
+
+    key: bytes
+    """``,"name":``, written before the value."""
+    kind: str
+    """The decision's kind: ``text``, ``integer``, ``rfc3339`` and ``epoch`` are written in C,
+    ``converted`` through ``convert``."""
+    captures: tuple[int, ...]
+    """Per pattern, the placeholder the field reads (the last of that name, as the compiler binds
+    duplicates), or -1."""
+    keeps_empty: bool
+    required: bool
+    event_time: bool
+    int_max: int
+    unit_ns: int
+    convert: Callable[[bytes], bytes | None] | None
+    """For ``converted``: captured bytes → the value's JSON, or ``None`` to defer the line."""
+    indicator: int
+    """The field's slot among the fields with indicators, or -1."""
+    scan: Callable[[bytes], tuple[tuple[bytes, bytes, bytes], ...]] | None
+    ip: int
+    """``IP_ONLY``, ``IP_OR_HOST``: the accelerator recognises IPv4 addresses itself; else
+    ``IP_IN_PYTHON``."""
+
+
+def _field(f: Field, patterns: list[tuple[str, tuple[Placeholder, ...]]], scanned: list[Value]) -> PlanField:
+    """One field of the plan, from its decision."""
     value = f.value
     name = ".".join(f.paths[0])
-    captures = tuple(
-        max((i for i, p in enumerate(placeholders) if p.name == name), default=-1)
-        for _, placeholders in patterns
-    )
-    keeps_empty = value.type in ("string", "json")
-    check = rules.compile_validate(value.validate) if value.type == "string" else None
-    kind, call, most = _fastpath.K_CALL, None, 0
-    if keeps_empty and check is None:
-        kind = _fastpath.K_STRING
-    elif value.type in _INT_MAX:
-        kind, most = _fastpath.K_INT, _INT_MAX[value.type]
-    elif value.type == "timestamp" and value.time_formats in _RFC3339_ONLY:
-        kind = _fastpath.K_RFC3339
-    elif value.type == "timestamp" and value.time_formats in _EPOCH_UNITS:
-        kind, most = _fastpath.K_EPOCH, _EPOCH_UNITS[value.time_formats]
-    else:
-        call = _json_of(text_converter(value), check)
+    decision = decisions.decide(value)
     indicator, scan, ip = -1, None, _fastpath.IP_IN_PYTHON
     if value.indicators:
         indicator = len(scanned)
         scanned.append(value)
         scan = _members_of(indicators.compile_scanner(value.indicators))
         ip = _IP_IN_C.get(tuple(dict.fromkeys(value.indicators)), _fastpath.IP_IN_PYTHON)
-    key = b"," + orjson.dumps(f.name) + b":"
-    required, event_time = value.required, value.is_event_time
-    return (key, kind, captures, most, event_time, required, keeps_empty, indicator, call, scan, ip)
+    return PlanField(
+        key=b"," + orjson.dumps(f.name) + b":",
+        kind=decision.kind,
+        captures=tuple(
+            max((i for i, p in enumerate(placeholders) if p.name == name), default=-1)
+            for _, placeholders in patterns
+        ),
+        keeps_empty=decision.keeps_empty,
+        required=value.required,
+        event_time=value.is_event_time,
+        int_max=decision.int_max,
+        unit_ns=decision.unit_ns,
+        convert=_json_of(decision.convert, decision.check) if decision.kind == decisions.CONVERTED else None,
+        indicator=indicator,
+        scan=scan,
+        ip=ip,
+    )
 
 
 def _json_of(
@@ -202,4 +224,4 @@ def _members_of(scan: indicators.Scanner) -> Callable[[bytes], tuple[tuple[bytes
     return members
 
 
-__all__ = ["AVAILABLE", "Plan", "compile_plan"]
+__all__ = ["AVAILABLE", "Plan", "PlanField", "compile_plan"]

@@ -1,8 +1,5 @@
 """Where events and rejects go: NDJSON written a whole batch at a time, never torn by us.
 
-Floats and raw JSON values are encoded through ``values.encode_default`` so they are written the way
-Panther writes them (``1000`` for 1000.0, ``1e-07``), which ``orjson`` alone would not do.
-
 A sink writes each batch with ``os.write`` straight to its file descriptor: no Python buffer sits
 between, so the records of another sink writing to the same stream never land inside one of ours,
 and nothing is left unwritten in a buffer when the process stops. On a regular file the sink knows
@@ -18,14 +15,8 @@ import fcntl
 import os
 import stat
 from collections.abc import Iterator
-from functools import partial
 
 import orjson
-
-from .values import encode_default
-
-encode_event = partial(orjson.dumps, default=encode_default)
-"""One event (a dict) → its JSON bytes, without a newline."""
 
 
 class NDJSONSink:

@@ -297,13 +297,17 @@ def _integer_parser(fmt: str, unit_ns: int) -> TimeParser:
     return parse
 
 
+EPOCH_UNIT_NS: Final = {"unix": 1_000_000_000, "unix_ms": 1_000_000, "unix_us": 1_000, "unix_ns": 1}
+"""Nanoseconds per unit of each epoch format (``unix`` also takes a decimal fraction)."""
+
+RFC3339_ONLY: Final = ((), ("",), ("rfc3339",))
+"""The ``timeFormats`` that mean RFC 3339 alone (an empty or missing format means rfc3339, c.1)."""
+
 _NAMED_PARSERS: Final[dict[str, TimeParser]] = {
-    "": _rfc3339_ns,  # an empty or missing format means rfc3339 (spec c.1)
+    "": _rfc3339_ns,
     "rfc3339": _rfc3339_ns,
     "unix": _unix_ns,
-    "unix_ms": _integer_parser("unix_ms", 1_000_000),
-    "unix_us": _integer_parser("unix_us", 1_000),
-    "unix_ns": _integer_parser("unix_ns", 1),
+    **{fmt: _integer_parser(fmt, unit) for fmt, unit in EPOCH_UNIT_NS.items() if fmt != "unix"},
 }
 
 
@@ -607,10 +611,10 @@ def compile_time_formats(fmts: Sequence[str]) -> TimeParser:
 
 def compile_time_text(fmts: Sequence[str]) -> TimeTextParser:
     """A function from text straight to the output form: what a compiled schema calls per line."""
-    if tuple(fmts) in ((), ("",), ("rfc3339",)):
+    if tuple(fmts) in RFC3339_ONLY:
         return _rfc3339_text
     parse = compile_time_formats(fmts)
-    if any(fmt not in _EPOCH_FORMATS for fmt in fmts):
+    if any(fmt not in EPOCH_UNIT_NS for fmt in fmts):
         return _remembering(parse)
 
     def parse_text(
@@ -619,9 +623,6 @@ def compile_time_text(fmts: Sequence[str]) -> TimeTextParser:
         return _format(_parse(value))
 
     return parse_text
-
-
-_EPOCH_FORMATS: Final = frozenset({"unix", "unix_ms", "unix_us", "unix_ns"})
 
 
 def _remembering(parse: TimeParser) -> TimeTextParser:

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from math import isfinite
 from typing import Final
 
+import orjson
 from orjson import Fragment
 
-from engine.errors import BadValue
+from .errors import BadValue
 
 __all__ = [
     "TEXT_CONVERTERS",
@@ -43,6 +45,15 @@ __all__ = [
 
 OUT_OF_RANGE: Final = "out of range"
 NOT_FINITE: Final = "NaN and infinities are not allowed"  # spec l.8
+
+INT_BITS: Final[dict[str, int]] = {"smallint": 16, "int": 32, "bigint": 64}
+"""The width of each integer type (Go's ``strconv.ParseInt(s, 10, bits)``)."""
+
+
+def int_max(kind: str) -> int:
+    """The largest value of the integer type ``kind``; the smallest is ``-int_max(kind) - 1``."""
+    return (1 << (INT_BITS[kind] - 1)) - 1
+
 
 SAFE_DIGITS: Final[dict[str, int]] = {"smallint": 4, "int": 9, "bigint": 18}
 """Per integer type, how many ASCII digits always fit (so ``int()`` alone is exact and in range).
@@ -92,9 +103,9 @@ def _int_parser(expected: str, bits: int) -> Callable[[str], int]:
     return parse
 
 
-parse_int: Final = _int_parser("int", 32)
-parse_smallint: Final = _int_parser("smallint", 16)
-parse_bigint: Final = _int_parser("bigint", 64)
+parse_int: Final = _int_parser("int", INT_BITS["int"])
+parse_smallint: Final = _int_parser("smallint", INT_BITS["smallint"])
+parse_bigint: Final = _int_parser("bigint", INT_BITS["bigint"])
 
 # ---------------------------------------------------------------------------------------------------
 # Floats: strconv.ParseFloat(s, 64), and the jsoniter output form
@@ -207,6 +218,10 @@ def encode_default(obj: object) -> object:
     raise TypeError(f"Type is not JSON serializable: {type(obj).__name__}")
 
 
+encode_event: Final = partial(orjson.dumps, default=encode_default)
+"""One event (a dict) → its JSON bytes, without a newline, floats written as Panther writes them."""
+
+
 # ---------------------------------------------------------------------------------------------------
 # Booleans: strconv.ParseBool
 # ---------------------------------------------------------------------------------------------------
@@ -239,8 +254,7 @@ TEXT_CONVERTERS: Final[dict[str, Callable[[str], object]]] = {
 
 # bits -> (type name, lowest, highest)
 _INT_TYPES: Final = {
-    bits: (name, -(1 << (bits - 1)), (1 << (bits - 1)) - 1)
-    for name, bits in (("smallint", 16), ("int", 32), ("bigint", 64))
+    bits: (name, -(1 << (bits - 1)), (1 << (bits - 1)) - 1) for name, bits in INT_BITS.items()
 }
 
 

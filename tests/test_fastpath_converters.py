@@ -19,6 +19,7 @@ to a few seconds. ``tools/fuzz_converters`` runs the same ``RULES`` at scale.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import random
 import re
@@ -28,14 +29,18 @@ from pathlib import Path
 
 import pytest
 
-from engine import indicators, plan, timestamps, values
-from engine.compiler import text_converter
+from engine import decisions, indicators, plan, timestamps, values
+from engine.decisions import decide, text_converter
 from engine.errors import BadValue
-from engine.sinks import encode_event
 from engine.spec import Value
+from engine.values import encode_event
 from engine.whitespace import GO_WHITESPACE
 
 C = plan._fastpath
+INT_MAX = {name: decide(Value(name)).int_max for name in values.INT_BITS}
+"""The largest value of each integer type, as the plan is given it."""
+UNIT_NS = {fmt: decide(Value("timestamp", time_formats=(fmt,))).unit_ns for fmt in timestamps.EPOCH_UNIT_NS}
+"""Nanoseconds per unit of each epoch format, as the plan is given them."""
 pytestmark = pytest.mark.skipif(C is None, reason="the C accelerator is not built")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +51,7 @@ SAMPLES = sorted((ROOT / "schemas").glob("**/*.log"))
 
 def _python_value(value: Value) -> Callable[[bytes], bytes | None]:
     """A captured value → the JSON the reference path writes for a field of this type (the text
-    converter of ``compiler.text_converter``, then ``sinks.encode_event``), or None: refused."""
+    converter of ``decisions.text_converter``, then ``values.encode_event``), or None: refused."""
     convert = text_converter(value)
 
     def twin(raw: bytes) -> bytes | None:
@@ -163,11 +168,11 @@ def _rules() -> list[Rule]:
             "rfc3339", C.rfc3339, _python_value(Value("timestamp", time_formats=("rfc3339",))), False, "time"
         )
     ]
-    for name, most in plan._INT_MAX.items():
+    for name, most in INT_MAX.items():
         found.append(
             Rule(name, lambda raw, m=most: C.integer(raw, m), _python_value(Value(name)), False, "int")
         )
-    for (fmt,), unit in plan._EPOCH_UNITS.items():
+    for fmt, unit in UNIT_NS.items():
         twin = _python_value(Value("timestamp", time_formats=(fmt,)))
         found.append(Rule(fmt, lambda raw, u=unit: C.epoch(raw, u), twin, False, "int"))
     found += [
@@ -253,7 +258,7 @@ def generated(kind: str, rng: random.Random) -> bytes:
     if kind == "int":
         n = rng.choice([1, 2, 5, 9, 10, 11, 12, 14, 15, 17, 18, 19, 20, 25])
         value = rng.choice([_digits(rng, n), "0" * rng.randrange(20) + _digits(rng, n)])
-        for limit in (*plan._INT_MAX.values(), 10**18, 10**11, 10**14, 10**17):
+        for limit in (*INT_MAX.values(), 10**18, 10**11, 10**14, 10**17):
             if rng.random() < 0.05:
                 value = str(limit + rng.randrange(-2, 3))
         return value.encode()
@@ -338,10 +343,61 @@ def test_whitespace_is_gos() -> None:
     assert {b for b in range(256) if C.may_be_blank(b)} == {ch.encode()[0] for ch in GO_WHITESPACE}
 
 
+def test_the_plan_reads_each_field_by_name_in_the_decisions_words() -> None:
+    """C knows the kinds by the names ``decisions`` gives them, and reads a field's attributes by
+    name: a field without one, or with a kind C does not know, is refused when the plan is built."""
+    assert set(C.KINDS) == {
+        decisions.TEXT,
+        decisions.INTEGER,
+        decisions.RFC3339,
+        decisions.EPOCH,
+        decisions.CONVERTED,
+    }
+    field = plan.PlanField(
+        key=b',"a":',
+        kind=decisions.INTEGER,
+        captures=(0,),
+        keeps_empty=False,
+        required=False,
+        event_time=False,
+        int_max=INT_MAX["int"],
+        unit_ns=0,
+        convert=None,
+        indicator=-1,
+        scan=None,
+        ip=C.IP_IN_PYTHON,
+    )
+
+    def made(*fields: object) -> object:
+        return C.Plan(
+            patterns=((b"", (b"",), (False,), b""),),
+            fields=fields,
+            empty_values=(),
+            trim_space=False,
+            skip_prefix=b"",
+            log_type=b',"p_log_type":"T","p_row_id":"',
+            row_prefix=b"0" * 16,
+            source=b"",
+            ip_key=b',"p_any_ip_addresses":[',
+        )
+
+    ndjson, events = made(field).run(b"42", b"2026-01-01 00:00:00.000000000", 100, lambda raw, i: None)
+    assert (events, ndjson.startswith(b'{"a":42,"p_log_type":"T"')) == (1, True), ndjson
+    with pytest.raises(TypeError, match="known kind"):
+        made(dataclasses.replace(field, kind="int"))
+
+    @dataclasses.dataclass
+    class Missing:
+        key: bytes = b',"a":'
+
+    with pytest.raises(AttributeError, match="int_max"):
+        made(Missing())
+
+
 def test_integer_limits() -> None:
     """The plan's limits are the Python converters' (signed 16, 32, 64 bits), and C's digit loop
     cannot overflow: 18 digits are below 2**63, and no epoch count it reads passes year 9999."""
-    for name, most in plan._INT_MAX.items():
+    for name, most in INT_MAX.items():
         convert = values.TEXT_CONVERTERS[name]
         assert convert(str(most)) == most
         with pytest.raises(BadValue):
@@ -350,7 +406,7 @@ def test_integer_limits() -> None:
             assert C.integer(str(most).encode(), most) == str(most).encode()
         assert C.integer(str(most + 1).encode(), most) is None
     assert 10**C.INT_DIGITS_MOST - 1 < 2**63
-    assert set(C.EPOCH_DIGITS_MOST) == set(plan._EPOCH_UNITS.values())
+    assert set(C.EPOCH_DIGITS_MOST) == set(UNIT_NS.values())
     for unit, digits in C.EPOCH_DIGITS_MOST.items():
         assert (10**digits - 1) * unit < timestamps._END_NS and digits <= C.INT_DIGITS_MOST
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,3 +54,14 @@ def test_the_guard_sees_what_it_looks_for() -> None:
         f"listed in `{TEAM_FOLDER}/spec/panther-semantics.md`",
     ):
         assert OUTSIDE.search(line), line
+
+
+def test_the_engine_keeps_its_layers() -> None:
+    """No import circle and no upward import between the engine's modules (the layers in
+    pyproject.toml, checked by import-linter): a new module must be placed in a layer."""
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 2 kept, 0 broken." in result.stdout

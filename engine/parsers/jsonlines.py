@@ -20,8 +20,6 @@ from ..timestamps import compile_time_text
 
 Converter = Callable[[Any], Any]
 
-_BITS = {"smallint": 16, "int": 32, "bigint": 64}
-
 
 def converter(kind: str, time_formats: tuple[str, ...] = ()) -> Converter | None:
     """The converter for a scalar ``kind``; ``None`` for ``json``, whose value is kept as decoded.
@@ -36,8 +34,8 @@ def converter(kind: str, time_formats: tuple[str, ...] = ()) -> Converter | None
     if kind == "timestamp":  # time parsers take text, and JSON numbers for the unix formats
         return compile_time_text(time_formats)
     text = values.TEXT_CONVERTERS[kind]
-    if kind in _BITS:
-        bits = _BITS[kind]
+    if kind in values.INT_BITS:
+        bits = values.INT_BITS[kind]
         return _either(text, lambda v: values.int_from_json(v, bits))
     if kind == "float":
         return _either(text, values.float_from_json)
