@@ -36,6 +36,9 @@ SKIP: Final = object()
 
 LineFunction = Callable[[str, str], "dict[str, Any] | object | None"]
 
+ROW_IDS: Final = "row_ids"
+"""The global of a line function that holds its ``p_row_id`` source (see ``CompiledSchema.draw_row_ids``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class CompiledSchema:
@@ -45,6 +48,11 @@ class CompiledSchema:
     parse: LineFunction
     parser: TextParser | None
     source: str
+
+    def draw_row_ids(self, row_ids: Iterator[str]) -> None:
+        """Take ``p_row_id``s from ``row_ids`` from now on: a forked worker process, which shares the
+        parent's compiled function, must not repeat the parent's ids."""
+        self.parse.__globals__[ROW_IDS] = row_ids
 
 
 def make_row_ids() -> Iterator[str]:
@@ -466,7 +474,8 @@ def _emit_standard_fields(
 ) -> None:
     """The ``p_`` fields after the schema's own, in the documented order (spec e, l.2)."""
     w.emit(f"event['p_log_type'] = {schema.name!r}")
-    w.emit(f"event['p_row_id'] = next({w.bind('row_ids', row_ids)})")
+    w.namespace[ROW_IDS] = row_ids
+    w.emit(f"event['p_row_id'] = next({ROW_IDS})")
     if any(v.is_event_time for v in _values(schema.fields)):
         w.emit("event['p_event_time'] = parse_time if event_time is None else event_time")
     else:

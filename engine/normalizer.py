@@ -8,6 +8,7 @@ with a stable reason), or one counted skip (blank line, ``skipPrefix``, ``skipLi
 
 from __future__ import annotations
 
+import copy
 import gc
 import time
 from collections import Counter
@@ -109,6 +110,26 @@ class Normalizer:
         """With one schema the C accelerator can run: its plan (see ``encode_block``)."""
         if fast_path and self.compiled is not None:
             self.plan = plan.compile_plan(self.schema, source_id=source_id, source_label=source_label)
+
+    def for_worker(self, *, process: bool = False) -> Normalizer:
+        """This normalizer for one more worker of the same run, compiling nothing again: the line
+        functions are shared, and the worker gets per-file state and an accelerator plan of its own
+        (a plan's buffers and value caches belong to one thread). Called in a forked worker process
+        (``process``), it also draws new ``p_row_id``s there, so that no two processes share them."""
+        twin = copy.copy(self)
+        twin._sources = {}
+        twin._by_header = {}
+        if process:
+            row_ids = make_row_ids()
+            for compiled in (self.compiled, *self.classifier, *self._by_header.values()):
+                if compiled is not None:
+                    compiled.draw_row_ids(row_ids)
+        if self.plan is not None:
+            options = self.options
+            twin.plan = plan.compile_plan(
+                self.schema, source_id=options["source_id"], source_label=options["source_label"]
+            )
+        return twin
 
     def normalize(
         self, lines: Iterable[str | bytes | Oversized], *, source: str = "-", first_line: int = 1

@@ -1,7 +1,8 @@
 """Normalizing a stream of blocks, in this process or in workers, in input order.
 
-``encode_blocks`` runs one ``Normalizer`` here. ``WorkerPool`` gives each worker a whole
-``Normalizer`` of its own (compiled once per worker) and hands it blocks of raw lines; workers
+``encode_blocks`` runs one ``Normalizer`` here. ``WorkerPool`` gives each worker the run's
+``Normalizer`` (``Normalizer.for_worker``: the schema is compiled once per run, each worker keeps
+its own accelerator plan and per-file state) and hands it blocks of raw lines; workers
 split, decode, normalize and encode, and give back NDJSON bytes and rejects. At most
 ``2 × workers`` blocks are in flight, which bounds memory, and results are taken back in the order
 the blocks were read, so the output is the same as with one worker (except ``p_row_id`` and
@@ -22,16 +23,14 @@ import os
 import signal
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
 
 from .allocator import keep_freed_memory
 from .batch import Encoded
 from .normalizer import Normalizer
 from .reader import IDLE, Block, count_lines
-from .spec import Schema
 
 Idle = type(IDLE)
 
@@ -64,12 +63,10 @@ def available_cores() -> int:
 
 
 class WorkerPool:
-    """Workers, each with its own ``Normalizer`` for ``schemas`` built with ``options``: threads
-    when ``threads`` (the normalizer has a plan for the accelerator), else processes."""
+    """Workers, each with its own copy of ``normalizer`` (``Normalizer.for_worker``): threads when
+    ``threads`` (the normalizer has a plan for the accelerator), else forked processes."""
 
-    def __init__(
-        self, schemas: Sequence[Schema], options: dict[str, Any], workers: int, *, threads: bool = False
-    ) -> None:
+    def __init__(self, normalizer: Normalizer, workers: int, *, threads: bool = False) -> None:
         self.workers = workers
         self.threads = threads
         self._processes: list[multiprocessing.process.BaseProcess] = []
@@ -77,14 +74,13 @@ class WorkerPool:
         self._executor: Executor
         if threads:
             self._executor = ThreadPoolExecutor(
-                workers, "normalize", initializer=_start_thread, initargs=(schemas, options)
+                workers, "normalize", initializer=_start_thread, initargs=(normalizer,)
             )
         else:
-            # fork: workers start with the modules already imported; nothing here holds threads yet.
+            # fork: workers start with the modules imported and the normalizer compiled (initargs
+            # are inherited, not pickled); nothing here holds threads yet.
             context = multiprocessing.get_context("fork")
-            self._executor = ProcessPoolExecutor(
-                workers, context, initializer=_start, initargs=(schemas, options)
-            )
+            self._executor = ProcessPoolExecutor(workers, context, initializer=_start, initargs=(normalizer,))
 
     def encode_blocks(
         self,
@@ -172,7 +168,7 @@ class WorkerPool:
 _normalizer: Normalizer | None = None  # one per worker process
 
 
-def _start(schemas: Sequence[Schema], options: dict[str, Any]) -> None:
+def _start(normalizer: Normalizer) -> None:
     global _normalizer
     # Ctrl-C, or a SIGTERM to the process group, reaches every worker: the main process decides
     # what it stops, and ends the workers itself (a worker killed while it sends a result would
@@ -180,7 +176,7 @@ def _start(schemas: Sequence[Schema], options: dict[str, Any]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     keep_freed_memory()
-    _normalizer = Normalizer(schemas, **options)
+    _normalizer = normalizer.for_worker(process=True)
 
 
 def _work(block: Block, source: str, first_line: int, max_line_bytes: int) -> Encoded:
@@ -191,8 +187,8 @@ def _work(block: Block, source: str, first_line: int, max_line_bytes: int) -> En
 _local = threading.local()  # one normalizer per worker thread: a plan is not shared between threads
 
 
-def _start_thread(schemas: Sequence[Schema], options: dict[str, Any]) -> None:
-    _local.normalizer = Normalizer(schemas, **options)
+def _start_thread(normalizer: Normalizer) -> None:
+    _local.normalizer = normalizer.for_worker()
 
 
 def _work_in_thread(block: Block, source: str, first_line: int, max_line_bytes: int) -> Encoded:

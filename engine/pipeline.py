@@ -205,9 +205,9 @@ class Run:
         worker normalizes while this thread reads and writes. Else processes, or none for one."""
         normalizer = self.normalizer
         if normalizer.plan is not None:
-            return WorkerPool(normalizer.schemas, normalizer.options, self.workers, threads=True)
+            return WorkerPool(normalizer, self.workers, threads=True)
         if self.workers > 1:
-            return WorkerPool(normalizer.schemas, normalizer.options, self.workers)
+            return WorkerPool(normalizer, self.workers)
         return contextlib.nullcontext()
 
     def _feed(self, pool: WorkerPool | None, name: str) -> None:

@@ -234,12 +234,14 @@ def generated_corpus(path: Path, lines: int) -> Path:
 def each_way(tmp_path: Path, *args: str) -> list[tuple[bytes, bytes, bytes]]:
     """Run ``normalize ARGS`` with 1 and 3 worker threads (the accelerator), then with 1 and 2 worker
     processes (--no-fast-path): per run, the events without volatile fields, the rejects and the
-    summary without its timing."""
+    summary without its timing. No run repeats a ``p_row_id`` (forked workers draw their own)."""
     outputs = []
     for workers, *path in (("1",), ("3",), ("1", "--no-fast-path"), ("2", "--no-fast-path")):
         out, rej = tmp_path / f"out{workers}{path}", tmp_path / f"rej{workers}{path}"
         result = run(*args, "-w", workers, *path, "-o", str(out), "--rejects", str(rej))
         assert result.returncode == 0, result.stderr
+        row_ids = re.findall(rb'"p_row_id":"([0-9a-f]{28})"', out.read_bytes())
+        assert len(set(row_ids)) == len(row_ids), f"-w {workers} {path}: a p_row_id repeats"
         outputs.append(
             (without_volatile(out.read_bytes()), rej.read_bytes(), result.stderr.split(b" in ")[0])
         )
