@@ -227,3 +227,22 @@ def test_schema_file_from_the_brief(tmp_path: Path) -> None:
     (finding,) = lint_paths([path])
     assert (finding.severity, finding.rule) == ("error", "regex-redos")
     assert f"a line like '{'a' * 62}!' takes ~2^n steps" in finding.message
+
+
+def test_the_stdlib_parser_gives_the_tree_the_analysis_reads() -> None:
+    """``regexcheck`` reads the private ``re._parser``'s tree: repeats as (min, max, body), groups as
+    (number, add_flags, del_flags, body), classes as lists of ranges and categories. A Python that
+    changes it fails here, rather than quietly analysing something else."""
+    tree = parse_regex(r"(a+)+b[0-9]\d")
+    assert tree is not None
+    assert [list(map(str, node)) for node in tree] == [
+        [
+            "MAX_REPEAT",
+            "(1, MAXREPEAT, [(SUBPATTERN, (1, 0, 0, [(MAX_REPEAT, (1, MAXREPEAT, [(LITERAL, 97)]))]))])",
+        ],
+        ["LITERAL", "98"],
+        ["IN", "[(RANGE, (48, 57))]"],
+        ["IN", "[(CATEGORY, CATEGORY_DIGIT)]"],
+    ]
+    assert redos([r"(a+)+$"], regex.compile(r"(a+)+$")) is not None
+    assert redos([r"a+$"], regex.compile(r"a+$")) is None
