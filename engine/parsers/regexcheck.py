@@ -16,11 +16,12 @@ import re
 import time
 import warnings
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-# The stdlib's regex parser is private (re._parser since 3.11; sre_parse, its deprecated alias, is
-# the same module): tests/test_regexcheck.py checks the tree shapes read here on the running Python.
 from re import _constants as sre
 from re import _parser as sre_parse
 from typing import Any, Final, TypeAlias
+
+# The stdlib's regex parser is private (re._parser since 3.11; sre_parse, its deprecated alias, is
+# the same module): tests/test_regexcheck.py checks the tree shapes read here on the running Python.
 
 Node: TypeAlias = tuple[Any, Any]  # (opcode, argument), as re._parser gives them
 
