@@ -37,6 +37,7 @@ from .explain import Explainer, render
 from .normalizer import Normalizer
 from .parallel import available_cores
 from .pipeline import STDIN, Interrupted, OnRead, OutputError, Run, Stop, WorkerError, shown
+from .reader import FRAMINGS, LINES
 from .registry import ENV_VAR, Registry, search_path
 from .scaffold import new_schema
 from .sinks import NDJSONSink, cut_torn_tail, invalid_records
@@ -99,6 +100,13 @@ def _run_parser() -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_MAX_LINE_BYTES,
         help=f"longer lines are rejected as line_too_long (default {DEFAULT_MAX_LINE_BYTES})",
+    )
+    p.add_argument(
+        "--framing",
+        choices=FRAMINGS,
+        default=LINES,
+        help="how input is cut into records: lines (the default), or octet-counted frames "
+        "(RFC 6587, as in a Heroku drain body; each frame one record, inner newlines kept)",
     )
     p.add_argument(
         "--regex-timeout",
@@ -364,6 +372,7 @@ def _normalize(argv: list[str]) -> int:
             rejects,
             workers=args.workers or _default_workers(files),
             max_line_bytes=args.max_line_bytes,
+            framing=args.framing,
             stop=stop,
             on_read=_progress(stack),
         )
@@ -449,9 +458,10 @@ def _summary(run: Run) -> str:
     types = _kinds(totals.log_types) if len(totals.log_types) > 1 else ""
     rejects = f"{totals.rejects:,} rejects{_kinds(totals.reasons)}"
     skipped = f"{sum(totals.skipped.values()):,} skipped{_kinds(totals.skipped)}"
+    records = "lines" if run.framing == LINES else "frames"
     return (
-        f"{PROG}: {totals.lines:,} lines: {totals.events:,} events{types}, {rejects}, {skipped} "
-        f"in {seconds:.2f} s ({rate:,.0f} lines/s)"
+        f"{PROG}: {totals.lines:,} {records}: {totals.events:,} events{types}, {rejects}, {skipped} "
+        f"in {seconds:.2f} s ({rate:,.0f} {records}/s)"
     )
 
 

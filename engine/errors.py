@@ -105,6 +105,7 @@ LINE_TOO_LONG: Final = "line_too_long"
 REGEX_TIMEOUT: Final = "regex_timeout"
 INVALID_JSON: Final = "invalid_json"
 VALIDATION_FAILED: Final = "validation_failed"
+BAD_FRAMING: Final = "bad_framing"
 
 REASONS: Final = (
     NO_MATCH,
@@ -114,4 +115,5 @@ REASONS: Final = (
     INVALID_UTF8,
     LINE_TOO_LONG,
     REGEX_TIMEOUT,
+    BAD_FRAMING,
 )

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import copy
 import gc
+import operator
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import partial, reduce
+from itertools import groupby
 from typing import Any
 
 import orjson
@@ -35,6 +37,7 @@ from .batch import (
 )
 from .compiler import DEFAULT_REGEX_TIMEOUT, SKIP, CompiledSchema, compile_schema, make_row_ids
 from .errors import BadValue, InvalidJSON, NormalizeError, RegexTimeout
+from .framing import Broken, Frame, Frames
 from .parsers.csv import read_header
 from .reader import decode_line, split_lines
 from .rules import RuleFailed
@@ -184,6 +187,10 @@ class Normalizer:
         and hands each line it cannot settle to the reference path, in order; a file's first lines
         (``skipLines``, a CSV header) go to the reference path, the rest of their block to the plan.
         """
+        if isinstance(block, Frames):
+            return self.encode_frames(
+                block, source=source, first_line=first_line, max_line_bytes=max_line_bytes
+            )
         compiled = self.compiled
         if self.plan is None or isinstance(block, Oversized):
             return self._encode_lines(block, source, first_line, max_line_bytes)
@@ -215,6 +222,43 @@ class Normalizer:
         reasons = Counter(r.reason for r in batch.rejects)
         rejects = encode_rejects(batch.rejects)
         return Encoded(ndjson, events, rejects, reasons, batch.skipped, lines, batch.log_types, batch.untried)
+
+    def encode_frames(
+        self,
+        block: Frames,
+        *,
+        source: str = "-",
+        first_line: int = 1,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    ) -> Encoded:
+        """Normalize a block of octet-counted frames (``framing.read_frames``, ``split_frames``): one
+        record per frame, numbered from ``first_line``, then a ``bad_framing`` reject holding the
+        broken rest of the input, if framing broke.
+
+        Runs of frames that are plain lines (no LF inside, no CR at the end) go to the accelerator
+        as one block, the others to the reference path, in order: the same records either way.
+        """
+        parts: list[Encoded] = []
+        line = first_line
+        if self.plan is None:
+            runs: Iterable[tuple[bool, Iterable[Frame]]] = [(False, block.frames)]
+        else:
+            runs = groupby(block.frames, _plain_frame)
+        for plain, run in runs:
+            frames = list(run)
+            if plain:
+                joined = b"\n".join(frames)  # type: ignore[arg-type]
+                part = self.encode_block(
+                    joined, source=source, first_line=line, max_line_bytes=max_line_bytes
+                )
+            else:
+                part = self.normalize(frames, source=source, first_line=line).encoded()
+            parts.append(part)
+            line += part.lines
+        if block.broken is not None:
+            batch = Batch(rejects=[self._broken_framing(block.broken, source, line)], lines=1)
+            parts.append(batch.encoded())
+        return reduce(operator.add, parts) if parts else Batch().encoded()
 
     def _encode_lines(
         self, block: bytes | Oversized, source: str, first_line: int, max_line_bytes: int
@@ -362,6 +406,17 @@ class Normalizer:
         except UnicodeDecodeError:
             return item.decode("utf-8", "replace") if self.invalid_utf8 == "replace" else None
 
+    def _broken_framing(self, broken: Broken, source: str, number: int) -> Reject:
+        """The reject that keeps the rest of an input whose framing broke."""
+        rest = broken.rest
+        message = (
+            f"bad framing: {broken.message}; raw holds the rest of the input, from offset {broken.offset}"
+        )
+        if isinstance(rest, Oversized):
+            message += f" ({rest.size} bytes, sha256 {rest.sha256}; raw keeps the first {len(rest.head)})"
+            rest = rest.head
+        return Reject(errors.BAD_FRAMING, message, _text_or_bytes(rest), source, number, self.name)
+
     def _unreadable(self, item: bytes | Oversized, source: str, number: int) -> Reject:
         if isinstance(item, Oversized):
             return Reject(
@@ -481,6 +536,12 @@ def _blank(item: Line) -> bool:
         except UnicodeDecodeError:
             return False
     return is_blank(item)
+
+
+def _plain_frame(frame: Frame) -> bool:
+    """Whether a frame reads the same as a line of a block: no LF in it, no CR at its end (a block's
+    lines lose theirs), and held whole."""
+    return type(frame) is bytes and b"\n" not in frame and not frame.endswith(b"\r")
 
 
 def _as_text(value: object) -> str | None:

@@ -32,7 +32,7 @@ from .batch import DEFAULT_MAX_LINE_BYTES, Encoded
 from .errors import NormalizeError
 from .normalizer import Normalizer
 from .parallel import WorkerPool, encode_blocks
-from .reader import IDLE, Block, count_lines, open_input, read_blocks
+from .reader import IDLE, LINES, Block, count_lines, open_input, read_blocks
 from .sinks import NDJSONSink
 
 STDIN = "-"
@@ -169,10 +169,13 @@ class Run:
         *,
         workers: int = 1,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        framing: str = LINES,
         stop: Stop | None = None,
         on_read: OnRead | None = None,
     ) -> None:
         self.normalizer = normalizer
+        self.framing = framing
+        """How inputs are cut into records: ``reader.LINES`` or ``reader.OCTET_COUNTED``."""
         self.events = events
         self.rejects = rejects
         self.workers = 1 if normalizer.sequential else workers
@@ -219,7 +222,7 @@ class Run:
             return
         read = _Reading(name, raw, self.on_read)
         try:
-            blocks = read.blocks(self.max_line_bytes)
+            blocks = read.blocks(self.max_line_bytes, self.framing)
             if pool is None:
                 results = encode_blocks(
                     self.normalizer, blocks, source=source, max_line_bytes=self.max_line_bytes
@@ -285,12 +288,12 @@ class _Reading:
         self.on_read = on_read
         self.error: InputError | None = None
 
-    def blocks(self, max_line_bytes: int) -> Iterator[Block | object]:
+    def blocks(self, max_line_bytes: int, framing: str) -> Iterator[Block | object]:
         """The input's blocks; a read error ends them (recorded in ``error``) after what was read."""
         line = 0
         size = _size_of(self.raw) if self.on_read is not None else None
         try:
-            for block in read_blocks(open_input(self.raw), max_line_bytes=max_line_bytes):
+            for block in read_blocks(open_input(self.raw), max_line_bytes=max_line_bytes, framing=framing):
                 if block is not IDLE:
                     line += count_lines(block)  # type: ignore[arg-type]
                     if size is not None and self.on_read is not None:

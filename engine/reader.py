@@ -1,4 +1,4 @@
-"""Reading input: bytes in blocks of whole lines, split on ``\\n`` only.
+"""Reading input: bytes in blocks of whole lines, split on ``\\n`` only, or of octet-counted frames.
 
 Lines are split on ``\\n`` alone (``str.splitlines`` would also split on ten other characters and
 change the record count); the ``\\n`` and one ``\\r`` right before it are removed (spec l.3). A
@@ -11,6 +11,9 @@ A regular file is read a block at a time. Live input (a pipe, a terminal, a sock
 ``heroku logs --tail``) hands over its lines as they arrive: when nothing more is waiting, the lines
 read so far go out as a block, followed by ``IDLE``, the sign for whoever consumes the blocks to
 write what it holds before the next read blocks.
+
+With ``framing=OCTET_COUNTED`` the input is a stream of RFC 6587 frames instead (a captured drain
+body, say), cut into blocks of ``framing.Frames``: one record per frame, inner LFs kept.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from functools import partial
 from typing import BinaryIO, Final
 
 from .batch import DEFAULT_MAX_LINE_BYTES, RAW_PREVIEW_BYTES, Line, Oversized, oversized
+from .framing import Frames, read_frames
 
 BLOCK_SIZE: Final = 1 << 20
 BLOCK_LINES: Final = 4096
@@ -46,7 +50,13 @@ class _Idle:
 IDLE: Final = _Idle()
 """Yielded by ``read_blocks`` on live input when no more input is waiting: write what you hold."""
 
-Block = bytes | Oversized
+Block = bytes | Oversized | Frames
+"""A block of input: whole lines joined by ``\\n``, one over-long line, or frames."""
+
+LINES: Final = "lines"
+OCTET_COUNTED: Final = "octet-counted"
+FRAMINGS: Final = (LINES, OCTET_COUNTED)
+"""How an input is cut into records: lines, or RFC 6587 octet-counted frames."""
 
 
 def open_input(stream: BinaryIO) -> BinaryIO:
@@ -74,10 +84,12 @@ def read_blocks(
     block_size: int = BLOCK_SIZE,
     block_lines: int = BLOCK_LINES,
     live: bool | None = None,
+    framing: str = LINES,
 ) -> Iterator[Block | _Idle]:
     """Yield ``stream`` as blocks of whole lines (joined by ``\\n``, without the last one) or, for a
     line longer than ``max_line_bytes``, an ``Oversized`` in its place; on live input (``live``,
-    by default ``is_live(stream)``), ``IDLE`` whenever the input has nothing more waiting.
+    by default ``is_live(stream)``), ``IDLE`` whenever the input has nothing more waiting. With
+    ``framing=OCTET_COUNTED``, blocks of at most ``block_lines`` frames instead.
     """
     if live if live is not None else is_live(stream):
         chunks: Iterable[bytes | _Idle] = _live_chunks(stream, block_size)
@@ -85,6 +97,8 @@ def read_blocks(
         chunks = _salvaged_chunks(stream, block_size)
     else:
         chunks = iter(partial(stream.read, block_size), b"")
+    if framing == OCTET_COUNTED:
+        return read_frames(chunks, max_frame_bytes=max_line_bytes, block_frames=block_lines)  # type: ignore[return-value]
     return _blocks(chunks, max_line_bytes, block_lines)
 
 
@@ -212,7 +226,9 @@ class _LongLine:
 
 
 def count_lines(block: Block) -> int:
-    """How many lines a block from ``read_blocks`` holds."""
+    """How many records (lines, or frames) a block from ``read_blocks`` holds."""
+    if isinstance(block, Frames):
+        return block.lines
     return 1 if isinstance(block, Oversized) else block.count(b"\n") + 1
 
 

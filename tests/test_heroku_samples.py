@@ -4,7 +4,7 @@ through the bundled Heroku.Runtime.
 The CLI is line-oriented: it sees one frame per line, octet count included, and applies the schema as
 Panther does (spec section k). The sample file's own "expect" notes describe a drain endpoint that
 also checks framing and the syslog header; where the schema alone gives another answer, the row
-says so. Framing (multi-frame bodies, wrong counts) belongs to the drain endpoint, not to the engine.
+says so. Framing (multi-frame bodies, inner LFs, wrong counts) is tests/test_framing.py's.
 """
 
 from __future__ import annotations
