@@ -40,6 +40,7 @@ from .pipeline import STDIN, Interrupted, OnRead, OutputError, Run, Stop, Worker
 from .reader import FRAMINGS, LINES
 from .registry import ENV_VAR, Registry, search_path
 from .scaffold import new_schema
+from .serve.command import main as serve_main
 from .sinks import NDJSONSink, cut_torn_tail, invalid_records
 from .spec import Schema
 from .values import encode_default
@@ -188,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _help(args[1:])
         if args and args[0] == "repair":
             return _repair(args[1:])
+        if args and args[0] == "serve":
+            return serve_main(args[1:])
         return _normalize(args)
     except NormalizeError as exc:
         with contextlib.suppress(OSError):
@@ -540,17 +543,7 @@ def _file_identity(name: str | int) -> object | None:
 
 def _load_schemas(args: argparse.Namespace) -> list[Schema]:
     """The schemas ``--schema`` names (globs expanded), found in ``--schemas`` and the defaults."""
-    registry = Registry(search_path(args.schemas))
-    return [registry.load(name) for name in _schema_names(registry, args.schema)]
-
-
-def _schema_names(registry: Registry, patterns: list[str]) -> list[str]:
-    """The names asked for, in order; a glob stands for the names it matches, sorted (spec l.6)."""
-    names: list[str] = []
-    for pattern in patterns:
-        matched = registry.matching(pattern) if any(c in pattern for c in "*?[") else [pattern]
-        names += [name for name in matched if name not in names]
-    return names
+    return Registry(search_path(args.schemas)).load_all(args.schema)
 
 
 PARALLEL_MIN_BYTES = 32 << 20

@@ -101,6 +101,15 @@ class Registry:
         """The validated schema called ``name``."""
         return load_schema_file(self.file(name))
 
+    def load_all(self, patterns: Sequence[str]) -> list[Schema]:
+        """The schemas ``patterns`` name, in order; a glob stands for the names it matches, sorted
+        (spec l.6), and a name given twice counts once."""
+        names: list[str] = []
+        for pattern in patterns:
+            matched = self.matching(pattern) if any(c in pattern for c in "*?[") else [pattern]
+            names += [name for name in matched if name not in names]
+        return [self.load(name) for name in names]
+
     def matching(self, pattern: str) -> list[str]:
         """The names a glob (``fnmatch``: ``*``, ``?``, ``[...]``) matches, sorted; none is an error
         that suggests a near pattern when there is one."""

@@ -1,0 +1,350 @@
+"""``normalize serve``, the real server on a loopback port, driven by a real HTTP client: the drain
+bodies, every kind of credential, the limits, redelivery, and a SIGKILL in the middle of traffic."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import gzip
+import hashlib
+import hmac
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from tests.test_framing import BODIES, expected
+
+NORMALIZE = str(Path(sys.executable).with_name("normalize"))
+LOGPLEX = {"content-type": "application/logplex-1"}
+TOKEN = "d.8f7a4b11-c323-4764-a74f-89bf4c1100ab"
+OTHER_TOKEN = "d.rotated-0000-token"
+GUARD = 20.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    url: str
+    out: Path
+    args: list[str]
+    env: dict[str, str]
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.send_signal(sig)
+        return self.proc.wait(timeout=GUARD)
+
+    def records(self, kind: str) -> list[dict]:
+        found = []
+        for path in sorted((self.out / kind).rglob("*.ndjson")):
+            found += [orjson.loads(line) for line in path.read_bytes().splitlines()]
+        return found
+
+
+def start(tmp_path: Path, *extra: str, out: Path | None = None, env: dict[str, str] | None = None) -> Server:
+    port = free_port()
+    out = out or tmp_path / "lake"
+    environment = {**os.environ, "DRAIN_TOKEN": TOKEN, "OTHER_TOKEN": OTHER_TOKEN, **(env or {})}
+    args = [NORMALIZE, "serve", "-s", "Heroku.Runtime", "--port", str(port), "--out", str(out), *extra]
+    if not any(a.endswith(("-env", "-file", "--no-auth")) for a in extra):
+        args += ["--secret-env", "DRAIN_TOKEN", "--secret-env", "OTHER_TOKEN"]
+    proc = subprocess.Popen(args, env=environment, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + GUARD
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(proc.stderr.read().decode())  # type: ignore[union-attr]
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return Server(proc, url, out, args, environment)
+        except httpx.TransportError:
+            time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("the server did not start")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    s = start(tmp_path)
+    yield s
+    s.stop()
+
+
+def post(server: Server, body: bytes, **headers: str) -> httpx.Response:
+    sent = {**LOGPLEX, "logplex-drain-token": TOKEN, **{k.replace("_", "-"): v for k, v in headers.items()}}
+    return httpx.post(server.url + "/", content=body, headers=sent, timeout=GUARD)
+
+
+def test_every_drain_body_is_acknowledged_and_lands_as_expected(server: Server) -> None:
+    for number, (case, body) in enumerate(sorted(BODIES.items())):
+        response = post(server, body, logplex_frame_id=f"{number:032X}", logplex_msg_count="1")
+        assert (case, response.status_code) == (case, 204)
+    events, rejects = server.records("events"), server.records("rejects")
+    assert len(events) == sum(expected(case)[0] for case in BODIES)
+    reasons = Counter(reason for case in BODIES for reason in expected(case)[1])
+    assert Counter(r["reason"] for r in rejects) == reasons
+    (e08,) = [e for e in events if e.get("message", "").startswith("panic:")]
+    assert e08["message"] == "panic: runtime error: index out of range\ngoroutine 1 [running]:"
+    x01 = [r for r in rejects if r["reason"] == "bad_framing" and r["raw"].encode() == BODIES["X01"]]
+    assert len(x01) == 1 and x01[0]["source"].startswith("/#")
+    hours = {p.relative_to(server.out).parts[:2] for p in server.out.glob("events/*/*")}
+    assert hours == {("events", "Heroku.Runtime")}
+    metrics = httpx.get(server.url + "/metrics").text
+    assert 'normalize_requests_total{route="/",status="204"} 49.0' in metrics
+    assert 'normalize_msg_count_mismatches_total{route="/"}' in metrics  # D03 and others hold 2+
+
+
+# --- credentials ----------------------------------------------------------------------------------
+
+GOOD = BODIES["D01"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"logplex-drain-token": TOKEN}, 204),
+        ({"logplex-drain-token": OTHER_TOKEN}, 204),  # a second accepted value: rotation
+        ({"logplex-drain-token": TOKEN[:-1]}, 401),  # near misses
+        ({"logplex-drain-token": TOKEN + "x"}, 401),
+        ({"logplex-drain-token": TOKEN.upper()}, 401),
+        ({"logplex-drain-token": ""}, 401),
+        ({"logplex-drain-token": None}, 401),  # missing
+        ({"logplex-drain-token": "d.\xe9\xe8"}, 401),  # not ASCII: never a 500
+        ({"x-other": TOKEN, "logplex-drain-token": None}, 401),  # the right value in another header
+    ],
+)
+def test_shared_secret(server: Server, headers: dict[str, str | None], status: int) -> None:
+    sent = {**LOGPLEX, **{k: v.encode("latin-1") for k, v in headers.items() if v is not None}}
+    response = httpx.post(server.url + "/", content=GOOD, headers=sent)
+    assert response.status_code == status
+    if status == 401:
+        assert response.text == "unauthorized\n"  # no hint of what was wrong
+
+
+def test_basic_bearer_and_hmac_each_accept_theirs_and_refuse_the_rest(tmp_path: Path) -> None:
+    key_file = tmp_path / "hmac.key"
+    key_file.write_text("k3y\n")
+    s = start(
+        tmp_path,
+        *("--basic-env", "BASIC", "--bearer-env", "BEARER", "--hmac-file", str(key_file)),
+        *("--hmac-header", "X-Signature", "--hmac-prefix", "sha256="),
+        env={"BASIC": "drain:pa55", "BEARER": "t0ken"},
+    )
+    try:
+        signature = "sha256=" + hmac.new(b"k3y", GOOD, hashlib.sha256).hexdigest()
+        cases = [
+            ({"authorization": "Basic " + base64.b64encode(b"drain:pa55").decode()}, 204),
+            ({"authorization": "Basic " + base64.b64encode(b"drain:pa56").decode()}, 401),
+            ({"authorization": "Basic " + base64.b64encode(b"drain:").decode()}, 401),
+            ({"authorization": "Basic !!!"}, 401),
+            ({"authorization": "Bearer t0ken"}, 204),
+            ({"authorization": "Bearer t0ke"}, 401),
+            ({"authorization": "Bearer t0ken\xe9"}, 401),
+            ({"x-signature": signature}, 204),
+            ({"x-signature": signature.upper().replace("SHA256=", "sha256=")}, 204),  # hex in any case
+            ({"x-signature": signature[:-1] + "0"}, 401),
+            ({"x-signature": signature[7:]}, 401),  # without its prefix
+            ({}, 401),
+        ]
+        for headers, status in cases:
+            sent = {**LOGPLEX, **{k: v.encode("latin-1") for k, v in headers.items()}}
+            assert (headers, httpx.post(s.url + "/", content=GOOD, headers=sent).status_code) == (
+                headers,
+                status,
+            )
+        tampered = GOOD.replace(b"up", b"UP")
+        sent = {**LOGPLEX, "x-signature": signature}
+        assert httpx.post(s.url + "/", content=tampered, headers=sent).status_code == 401
+    finally:
+        s.stop()
+    assert len(s.records("events")) == 4
+
+
+def test_secrets_never_reach_the_output_or_the_logs(tmp_path: Path) -> None:
+    s = start(tmp_path)
+    for token in (TOKEN, "wrong-" + TOKEN, OTHER_TOKEN):
+        httpx.post(
+            s.url + "/", content=GOOD + BODIES["X03"], headers={**LOGPLEX, "logplex-drain-token": token}
+        )
+    s.stop()
+    written = s.proc.stderr.read()  # type: ignore[union-attr]
+    written += b"".join(p.read_bytes() for p in s.out.rglob("*") if p.is_file())
+    for secret in (TOKEN, OTHER_TOKEN):
+        assert secret.encode() not in written and base64.b64encode(secret.encode()) not in written
+
+
+# --- limits ---------------------------------------------------------------------------------------
+
+
+def test_what_a_request_may_not_be(server: Server) -> None:
+    big = GOOD * ((1 << 20) // len(GOOD) + 1)
+    assert post(server, big).status_code == 413
+    chunked = iter([GOOD] * ((1 << 20) // len(GOOD) + 1))  # no Content-Length: counted as it comes
+    response = httpx.post(
+        server.url + "/", content=chunked, headers={**LOGPLEX, "logplex-drain-token": TOKEN}
+    )
+    assert response.status_code == 413
+    assert post(server, GOOD, content_type="application/json").status_code == 415
+    assert post(server, GOOD, content_encoding="br").status_code == 415
+    assert httpx.get(server.url + "/").status_code == 405
+    assert post(server, GOOD).status_code == 204
+    assert httpx.post(server.url + "/elsewhere", content=GOOD, headers=LOGPLEX).status_code == 404
+    many = {f"x-h{i}": "1" for i in range(100)}
+    assert post(server, GOOD, **many).status_code == 431
+    assert post(server, GOOD, x_big="a" * (20 << 10)).status_code in (400, 431)
+
+
+def _rss_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+
+
+def test_a_gzip_bomb_is_413_and_costs_no_memory(server: Server) -> None:
+    bomb = gzip.compress(b"\0" * (512 << 20), compresslevel=9)
+    assert len(bomb) < 1 << 20
+    before = _rss_kib(server.proc.pid)
+    assert post(server, bomb, content_encoding="gzip").status_code == 413
+    assert _rss_kib(server.proc.pid) - before < 20 << 10
+    assert post(server, gzip.compress(GOOD), content_encoding="gzip").status_code == 204
+    assert len(server.records("events")) == 1
+
+
+def test_a_stalled_client_is_cut_off_and_does_not_block_others(tmp_path: Path) -> None:
+    s = start(tmp_path, "--body-seconds", "1")
+    try:
+        port = int(s.url.rsplit(":", 1)[1])
+        stalled = socket.create_connection(("127.0.0.1", port))
+        head = (
+            f"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/logplex-1\r\n"
+            f"Logplex-Drain-Token: {TOKEN}\r\nContent-Length: 1000\r\n\r\n"
+        )
+        stalled.sendall(head.encode() + GOOD[:10])
+        started = time.monotonic()
+        assert post(s, GOOD).status_code == 204  # meanwhile, another client is served
+        assert time.monotonic() - started < 1.0
+        stalled.settimeout(5)
+        answer = stalled.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 503") and time.monotonic() - started < 3.0
+        stalled.close()
+    finally:
+        s.stop()
+
+
+def test_slow_headers_and_silent_connections_are_closed_while_others_are_served(tmp_path: Path) -> None:
+    """uvicorn alone kept a client sending its headers a byte every 2 s for ever; the guarded
+    protocol closes it --head-seconds after its first byte, and one that says nothing too."""
+    s = start(tmp_path, "--head-seconds", "1")
+    try:
+        port = int(s.url.rsplit(":", 1)[1])
+        silent = socket.create_connection(("127.0.0.1", port))
+        trickle = socket.create_connection(("127.0.0.1", port))
+        started = time.monotonic()
+        closed_at = None
+        for byte in b"POST / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 40:  # 5 s at 10 bytes a second
+            if _closed(trickle):
+                closed_at = time.monotonic() - started
+                break
+            with contextlib.suppress(OSError):
+                trickle.sendall(bytes([byte]))
+            time.sleep(0.1)
+        assert closed_at is not None and closed_at < 2.5, closed_at
+        assert post(s, GOOD).status_code == 204
+        silent.settimeout(3)
+        assert silent.recv(1) == b""  # closed by the server, no answer
+    finally:
+        s.stop()
+
+
+def _closed(sock: socket.socket) -> bool:
+    """Whether the server has closed ``sock``: readable, with nothing to read (or reset)."""
+    if not select.select([sock], [], [], 0)[0]:
+        return False
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
+def test_a_redelivered_batch_is_acknowledged_and_written_once(server: Server) -> None:
+    for _ in range(3):
+        assert post(server, BODIES["D04"], logplex_frame_id="0" * 31 + "A").status_code == 204
+    assert post(server, BODIES["D04"], logplex_frame_id="0" * 31 + "B").status_code == 204
+    assert len(server.records("events")) == 8
+    assert 'normalize_duplicates_total{route="/"} 2.0' in httpx.get(server.url + "/metrics").text
+
+
+# --- a kill in the middle of traffic --------------------------------------------------------------
+
+
+def test_after_a_sigkill_every_acknowledged_event_is_on_disk_once(tmp_path: Path) -> None:
+    """Four clients post numbered bodies; the server is SIGKILLed in the middle and started again on
+    the same lake. Every event of every body that got a 204 is there exactly once, and every file
+    of the lake parses (a torn record of an unacknowledged body is cut at restart)."""
+    out = tmp_path / "lake"
+    s = start(tmp_path, out=out)
+    acknowledged: list[int] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client(first: int) -> None:
+        with httpx.Client(timeout=GUARD) as http:
+            number = first
+            while not stop.is_set():
+                body = b"".join(_numbered(number, k) for k in range(20))
+                try:
+                    status = http.post(
+                        s.url + "/", content=body, headers={**LOGPLEX, "logplex-drain-token": TOKEN}
+                    ).status_code
+                except httpx.TransportError:
+                    return
+                if status == 204:
+                    with lock:
+                        acknowledged.append(number)
+                number += 4
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    s.proc.kill()
+    s.proc.wait()
+    stop.set()
+    for t in threads:
+        t.join(GUARD)
+    assert len(acknowledged) > 20
+    again = start(tmp_path, out=out)
+    try:
+        assert post(again, GOOD).status_code == 204
+    finally:
+        again.stop()
+    for path in out.rglob("*.ndjson"):
+        for line in path.read_bytes().splitlines():
+            orjson.loads(line)  # every record parses
+    seen = Counter(e["message"] for e in again.records("events"))
+    for number in acknowledged:
+        for k in range(20):
+            assert seen[f"body {number} frame {k}"] == 1
+
+
+def _numbered(number: int, k: int) -> bytes:
+    message = f"<190>1 2024-03-15T10:00:00.000001+00:00 host app web.1 - body {number} frame {k}\n".encode()
+    return b"%d %s" % (len(message), message)
