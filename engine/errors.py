@@ -107,7 +107,7 @@ INVALID_JSON: Final = "invalid_json"
 VALIDATION_FAILED: Final = "validation_failed"
 BAD_FRAMING: Final = "bad_framing"
 
-REASONS: Final = (
+LINE_REASONS: Final = (
     NO_MATCH,
     BAD_VALUE,
     VALIDATION_FAILED,
@@ -115,5 +115,8 @@ REASONS: Final = (
     INVALID_UTF8,
     LINE_TOO_LONG,
     REGEX_TIMEOUT,
-    BAD_FRAMING,
 )
+"""The reasons one input line (or frame) can be rejected for: what a schema test can expect."""
+
+REASONS: Final = (*LINE_REASONS, BAD_FRAMING)
+"""Every reason: a line's, and ``bad_framing``, the broken rest of an octet-counted input."""

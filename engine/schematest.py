@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from .batch import Reject
-from .errors import REASONS, BadValue, NormalizeError, SchemaError, format_path
+from .errors import LINE_REASONS, BadValue, NormalizeError, SchemaError, format_path
 from .indicators import P_ANY_KEYS
 from .normalizer import Normalizer
 from .registry import SCHEMA_SUFFIXES, load_schema_file
@@ -491,8 +491,9 @@ class _CaseReader:
         reason = texts.get("reason")
         if reason is None:
             raise self.error("an expected reject needs its 'reason'", path)
-        if reason not in REASONS:
-            raise self.error(f"unknown reason {reason!r} (one of {', '.join(REASONS)})", (*path, "reason"))
+        if reason not in LINE_REASONS:
+            known = ", ".join(LINE_REASONS)
+            raise self.error(f"unknown reason {reason!r} (one of {known})", (*path, "reason"))
         return _ExpectedReject(reason, texts.get("field"), texts.get("rule"), texts.get("message"))
 
     def event(self, value: Data, path: DocPath) -> dict[str, Any]:
