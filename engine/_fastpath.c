@@ -1419,8 +1419,120 @@ done:
     return result;
 }
 
+/* The octet-counted frame at data[pos:], by engine/framing.py's rule: 1, with *end where the next
+ * frame starts and *stop where this one's record ends (without one trailing LF and a CR before it),
+ * when it is a frame framing.split_frames takes whole; 0 at anything else (a count that is not 1 to
+ * 7 digits without a leading zero and a space, a frame running past the data, or one that ends
+ * neither at the end of the data nor where "1 to 7 digits, a space, <" starts), which the caller
+ * leaves to Python, so that every framing error is worded in one place. */
+static int next_frame(const char *data, Py_ssize_t n, Py_ssize_t pos, Py_ssize_t *end, Py_ssize_t *stop) {
+    Py_ssize_t i = pos, length = 0;
+    if (i >= n || data[i] < '1' || data[i] > '9') {
+        return 0;
+    }
+    while (i < n && i - pos < 7 && data[i] >= '0' && data[i] <= '9') {
+        length = length * 10 + (data[i] - '0');
+        i++;
+    }
+    if (i >= n || data[i] != ' ') {
+        return 0;
+    }
+    Py_ssize_t start = i + 1;
+    if (length > n - start) {
+        return 0;
+    }
+    Py_ssize_t e = start + length;
+    if (e < n) {
+        Py_ssize_t j = e;
+        while (j < n && j - e < 7 && data[j] >= '0' && data[j] <= '9') {
+            j++;
+        }
+        if (j == e || j + 1 >= n || data[j] != ' ' || data[j + 1] != '<') {
+            return 0;
+        }
+    }
+    Py_ssize_t s = e;
+    if (data[e - 1] == '\n') {
+        s = e - 1;
+        if (s - 1 >= start && data[s - 1] == '\r') {
+            s--;
+        }
+    }
+    *end = e;
+    *stop = s;
+    return 1;
+}
+
+PyDoc_STRVAR(run_frames_doc,
+"run_frames(data, parse_time, max_line_bytes, fallback) -> (ndjson, events, used, frames)\n\n"
+"Normalize the octet-counted frames at the start of data (each frame one record, its count\n"
+"included, one trailing LF and a CR before it removed) into NDJSON, as run does lines: a frame the\n"
+"plan cannot settle (one with a LF inside or a CR at its end among them) is passed as\n"
+"fallback(raw_frame, index). Stops at the first byte that does not start a frame taken whole;\n"
+"used is how many bytes the frames took, frames how many there were.");
+
+static PyObject *plan_run_frames(Plan *self, PyObject *args) {
+    Py_buffer data, parse_time;
+    Py_ssize_t max_line_bytes;
+    PyObject *fallback;
+    if (self->keep == NULL) {
+        PyErr_SetString(PyExc_TypeError, "Plan: not initialised");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "y*y*nO", &data, &parse_time, &max_line_bytes, &fallback)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Span *caps = PyMem_Calloc(self->max_placeholders, sizeof(Span));
+    Span *inds = PyMem_Calloc(self->nindicators ? self->nindicators : 1, sizeof(Span));
+    if (caps == NULL || inds == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "Plan.run is not reentrant");
+        goto done;
+    }
+    self->busy = 1;
+    self->len = 0;
+    self->out_of_memory = 0;
+    Py_ssize_t events = 0, index = 0, pos = 0, end, stop;
+    const char *base = data.buf;
+    release_gil(self);
+    while (next_frame(base, data.len, pos, &end, &stop)) {
+        const char *p = base + pos;
+        Py_ssize_t n = stop - pos;
+        int plain = memchr(p, '\n', n) == NULL && p[n - 1] != '\r';
+        int written = plain ? event(self, p, n, max_line_bytes, caps, inds, parse_time.buf, parse_time.len) : 0;
+        if (written < 0 || (written == 0 && defer(self, fallback, p, n, index, &events) < 0)) {
+            hold_gil(self);
+            if (self->out_of_memory && !PyErr_Occurred()) {
+                PyErr_NoMemory();
+            }
+            self->busy = 0;
+            goto done;
+        }
+        events += written;
+        index++;
+        pos = end;
+    }
+    hold_gil(self);
+    self->busy = 0;
+    PyObject *ndjson = PyBytes_FromStringAndSize(self->out, self->len);
+    if (ndjson != NULL) {
+        result = Py_BuildValue("(Nnnn)", ndjson, events, pos, index);
+    }
+done:
+    PyMem_Free(caps);
+    PyMem_Free(inds);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&parse_time);
+    return result;
+}
+
 static PyMethodDef plan_methods[] = {
     {"run", (PyCFunction)plan_run, METH_VARARGS, run_doc},
+    {"run_frames", (PyCFunction)plan_run_frames, METH_VARARGS, run_frames_doc},
     {NULL, NULL, 0, NULL},
 };
 

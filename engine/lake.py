@@ -10,10 +10,12 @@ Layout, one hour a folder::
 end, by one writer; past ``max_file_bytes`` the writer goes on in ``<writer>.2.ndjson`` and so on.
 A writer holds a lock on ``DIR/.writers/<writer>.lock`` while it runs.
 
-``Lake.commit`` returns once its records are written and fsynced, a new file's folder entry too:
-what it acknowledges survives a crash. Writers that commit while a flush is under way wait, and the
-next flush writes all of them with one fsync per file. A flush that fails (a full disk) cuts every
-file it touched back to where it was, so a failed commit leaves nothing behind. A writer killed in
+``Lake.submit`` hands records to the lake's flusher thread and returns a future, done once they are
+written and fsynced, a new file's folder entry too: what it acknowledges survives a crash
+(``commit`` waits for it). While a flush is under way the next records queue, and the next flush
+writes all of them with one fsync per file (group commit): no thread but the flusher ever waits on
+the disk, however many requests are in flight. A flush that fails (a full disk) cuts every file it
+touched back to where it was, so a failed commit leaves nothing behind. A writer killed in
 the middle of a write leaves at most a torn last record, never an acknowledged one: ``recover``
 cuts such tails off the files of writers that are no longer running.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import re
 import socket
@@ -29,6 +32,7 @@ import threading
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -49,15 +53,26 @@ _EVENT_TIME: Final = b'"p_event_time":"'
 def partition_of_event(line: bytes) -> tuple[str, str]:
     """An event's log type and event hour (``YYYY/MM/DD/HH``), read from its JSON line.
 
-    The ``p_`` fields come after the schema's own, and every later value is a JSON string, in
-    which a quote is always escaped: so the *last* ``"p_log_type":"`` of the line is the real key,
+    The ``p_`` fields come after the schema's own, ``p_log_type`` before ``p_event_time``, and every
+    later value is a JSON string, in which a quote is always escaped: so the *last*
+    ``"p_event_time":"`` of the line, and the last ``"p_log_type":"`` before it, are the real keys,
     even when a raw ``json`` field holds the same text.
     """
-    at = line.rindex(_LOG_TYPE) + len(_LOG_TYPE)
-    log_type = line[at : line.index(b'"', at)].decode()
+    log_type, hour = _keys(line)
+    return log_type.decode(), _hour_path(hour)
+
+
+def _keys(line: bytes) -> tuple[bytes, bytes]:
+    """The raw log type and ``YYYY-MM-DD HH`` of an event line (see ``partition_of_event``)."""
     at = line.rindex(_EVENT_TIME) + len(_EVENT_TIME)
-    stamp = line[at : at + 13].decode()  # "2024-03-15 10"
-    return log_type, f"{stamp[0:4]}/{stamp[5:7]}/{stamp[8:10]}/{stamp[11:13]}"
+    start = line.rindex(_LOG_TYPE, 0, at) + len(_LOG_TYPE)
+    return line[start : line.index(b'"', start)], line[at : at + 13]
+
+
+def _hour_path(stamp: bytes | str) -> str:
+    """``2024-03-15 10`` → ``2024/03/15/10``."""
+    text = stamp.decode() if isinstance(stamp, bytes) else stamp
+    return f"{text[0:4]}/{text[5:7]}/{text[8:10]}/{text[11:13]}"
 
 
 def hour_of(seconds: float) -> str:
@@ -65,6 +80,7 @@ def hour_of(seconds: float) -> str:
     return time.strftime("%Y/%m/%d/%H", time.gmtime(seconds))
 
 
+@functools.lru_cache(maxsize=1024)
 def safe_name(name: str) -> str:
     """``name`` as one path segment: characters outside ``[A-Za-z0-9._-]`` become ``_``."""
     cleaned = _UNSAFE.sub("_", name) or "_"
@@ -79,12 +95,11 @@ class _File:
 
 
 @dataclass
-class _Flush:
-    """What one commit adds: bytes per file (by partition), in order."""
+class _Commit:
+    """What one commit adds, bytes per file (by partition) in order, and who waits for it."""
 
     parts: dict[tuple[str, str, str], list[bytes]] = field(default_factory=lambda: defaultdict(list))
-    error: BaseException | None = None
-    done: bool = False
+    done: Future[None] = field(default_factory=Future)
 
 
 class Lake:
@@ -110,10 +125,10 @@ class Lake:
         self.max_file_bytes = max_file_bytes
         self.fsync = fsync
         self._files: OrderedDict[tuple[str, str, str], _File] = OrderedDict()
-        self._lock = threading.Lock()
-        self._turn = threading.Condition(self._lock)
-        self._queue: list[_Flush] = []
-        self._flushing = False
+        self._turn = threading.Condition()
+        self._queue: list[_Commit] = []
+        self._closing = False
+        self._flusher: threading.Thread | None = None
         self.flushes = 0
         """How many flushes (rounds of writes and fsyncs) have run: commits share them."""
 
@@ -122,45 +137,63 @@ class Lake:
     def commit(self, events: bytes = b"", rejects: bytes = b"", *, now: float | None = None) -> None:
         """Append these NDJSON records (whole lines) and return once they are on disk. Raises
         ``OSError`` when they could not be written, and then nothing of them stays."""
-        flush = _Flush()
-        for line in _lines(events):
-            log_type, hour = partition_of_event(line)
-            flush.parts[(EVENTS, safe_name(log_type), hour)].append(line)
+        self.submit(events, rejects, now=now).result()
+
+    def submit(self, events: bytes = b"", rejects: bytes = b"", *, now: float | None = None) -> Future[None]:
+        """Hand these NDJSON records (whole lines) to the flusher: the future is done once they are
+        on disk, or fails with the ``OSError`` that kept them off it (then nothing of them stays)."""
+        commit = _Commit()
+        by_key: dict[tuple[bytes, bytes], list[bytes]] = defaultdict(list)
+        for line in events.split(b"\n"):  # a few rindex a line: what a batch of events costs here
+            if line:
+                by_key[_keys(line)].append(line)
+        for (log_type, hour), lines in by_key.items():
+            lines.append(b"")
+            commit.parts[(EVENTS, safe_name(log_type.decode()), _hour_path(hour))].append(b"\n".join(lines))
         if rejects:
-            hour = hour_of(time.time() if now is None else now)
+            hour_path = hour_of(time.time() if now is None else now)
             for line in _lines(rejects):
                 schema = orjson.loads(line).get("schema") or "unknown"
-                flush.parts[(REJECTS, safe_name(schema), hour)].append(line)
-        if not flush.parts:
-            return
+                commit.parts[(REJECTS, safe_name(schema), hour_path)].append(line)
+        if not commit.parts:
+            commit.done.set_result(None)
+            return commit.done
         with self._turn:
-            self._queue.append(flush)
-            while not flush.done and self._flushing:
-                self._turn.wait()
-            if flush.done:
-                if flush.error is not None:
-                    raise flush.error
-                return
-            batch, self._queue = self._queue, []
-            self._flushing = True
-        try:
-            self._flush(batch)
-        finally:
-            with self._turn:
-                self._flushing = False
-                self.flushes += 1
-                self._turn.notify_all()
-        if flush.error is not None:
-            raise flush.error
+            if self._closing:
+                raise RuntimeError("the lake is closed")
+            if self._flusher is None:
+                self._flusher = threading.Thread(target=self._flush_forever, name="lake-flusher", daemon=True)
+                self._flusher.start()
+            self._queue.append(commit)
+            self._turn.notify()
+        return commit.done
 
-    def _flush(self, batch: list[_Flush]) -> None:
-        """Write and fsync every commit of ``batch`` (outside the lock: only one flush runs)."""
+    def _flush_forever(self) -> None:
+        """The flusher thread: everything queued since the last flush, in one flush, until closed."""
+        while True:
+            with self._turn:
+                while not self._queue and not self._closing:
+                    self._turn.wait()
+                if not self._queue:
+                    return
+                batch, self._queue = self._queue, []
+            error = self._flush(batch)
+            with self._turn:
+                self.flushes += 1
+            for commit in batch:
+                if error is None:
+                    commit.done.set_result(None)
+                else:
+                    commit.done.set_exception(error)
+
+    def _flush(self, batch: list[_Commit]) -> OSError | None:
+        """Write and fsync every commit of ``batch``; the error that undid them all, if any."""
         merged: dict[tuple[str, str, str], list[bytes]] = defaultdict(list)
         for flush in batch:
             for key, lines in flush.parts.items():
                 merged[key].extend(lines)
         touched: list[tuple[_File, int]] = []
-        error: BaseException | None = None
+        error: OSError | None = None
         try:
             for key, lines in merged.items():
                 file = self._file(key)
@@ -177,10 +210,7 @@ class Lake:
                 with contextlib.suppress(OSError):
                     os.ftruncate(file.fd, size)
                 file.size = size
-        with self._turn:
-            for flush in batch:
-                flush.error = error
-                flush.done = True
+        return error
 
     def _file(self, key: tuple[str, str, str]) -> _File:
         """The open file of a partition, opened (and its folder made durable) when new, or rolled
@@ -215,7 +245,12 @@ class Lake:
         return file
 
     def close(self) -> None:
-        """Close every open file (what was committed is already on disk), and let the name go."""
+        """Flush what is queued, close every file, and let the name go."""
+        with self._turn:
+            self._closing = True
+            self._turn.notify()
+        if self._flusher is not None:
+            self._flusher.join()
         with self._turn:
             for file in self._files.values():
                 os.close(file.fd)

@@ -34,10 +34,11 @@ from .batch import (
     Oversized,
     Reject,
     encode_rejects,
+    oversized,
 )
 from .compiler import DEFAULT_REGEX_TIMEOUT, SKIP, CompiledSchema, compile_schema, make_row_ids
 from .errors import BadValue, InvalidJSON, NormalizeError, RegexTimeout
-from .framing import Broken, Frame, Frames
+from .framing import Broken, Frame, Frames, split_frames
 from .parsers.csv import read_header
 from .reader import decode_line, split_lines
 from .rules import RuleFailed
@@ -222,6 +223,64 @@ class Normalizer:
         reasons = Counter(r.reason for r in batch.rejects)
         rejects = encode_rejects(batch.rejects)
         return Encoded(ndjson, events, rejects, reasons, batch.skipped, lines, batch.log_types, batch.untried)
+
+    def encode_body(
+        self,
+        data: bytes,
+        *,
+        source: str = "-",
+        first_line: int = 1,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    ) -> Encoded:
+        """Normalize a whole octet-counted input held in memory (a drain request's body): the same
+        records as ``split_frames`` and ``encode_frames``, but with a plan the accelerator reads the
+        frames itself, and Python only the frames it defers and whatever follows the last frame it
+        took whole (a framing error, worded by ``framing``)."""
+        if self.plan is None or not self._plain(source, first_line):
+            return self.encode_frames(
+                _frames(data, 0, max_line_bytes),
+                source=source,
+                first_line=first_line,
+                max_line_bytes=max_line_bytes,
+            )
+        compiled = self.compiled
+        assert compiled is not None, "a plan exists only for a compiled schema"
+        batch = Batch()
+        parse_time = format_ns(time.time_ns())
+
+        def settle(raw: bytes, index: int) -> bytes | None:
+            """A frame the plan deferred, through the reference path (as ``encode_block``'s)."""
+            item = raw if len(raw) <= max_line_bytes else oversized(raw)
+            self._loop(
+                iter(((first_line + index, item),)),
+                compiled,
+                batch,
+                parse_time=parse_time,
+                source=source,
+                before=0,
+            )
+            return encode_event(batch.events.pop()) if batch.events else None
+
+        ndjson, events, used, count = self.plan.run_frames(data, parse_time.encode(), max_line_bytes, settle)
+        if events:
+            batch.log_types[self.schema.name] = events
+        reasons = Counter(r.reason for r in batch.rejects)
+        taken = Encoded(
+            ndjson,
+            events,
+            encode_rejects(batch.rejects),
+            reasons,
+            batch.skipped,
+            count,
+            batch.log_types,
+            batch.untried,
+        )
+        if used == len(data):
+            return taken
+        rest = _frames(data[used:], used, max_line_bytes)
+        return taken + self.encode_frames(
+            rest, source=source, first_line=first_line + count, max_line_bytes=max_line_bytes
+        )
 
     def encode_frames(
         self,
@@ -536,6 +595,21 @@ def _blank(item: Line) -> bool:
         except UnicodeDecodeError:
             return False
     return is_blank(item)
+
+
+def _frames(data: bytes, offset: int, max_line_bytes: int) -> Frames:
+    """The frames of a whole input that starts at ``offset`` of the data it was cut from."""
+    frames, error, used = split_frames(data, max_frame_bytes=max_line_bytes, offset=offset)
+    if error is None:
+        return Frames(frames)
+    return Frames(
+        frames,
+        Broken(
+            offset + used,
+            error[1],
+            data[used:] if len(data) - used <= max_line_bytes else oversized(data[used:]),
+        ),
+    )
 
 
 def _plain_frame(frame: Frame) -> bool:

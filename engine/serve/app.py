@@ -5,11 +5,12 @@ One request, in order: the route by path (404), POST only (405), header count an
 content type of the route's framing (415), credentials that need no body (401), the body read within
 its size cap (413) and deadline (503), credentials that sign the body (401), a gzip or deflate body
 inflated within its cap (413), a ``Logplex-Frame-Id`` already acknowledged (204, nothing written),
-then, in a worker thread so that the event loop never waits on it: framing, normalizing (the
-engine's ``Normalizer``, accelerator included) and ``Lake.commit``, which returns once the records
-are fsynced. Only then 204. A commit that fails (a full disk) is a 503, which Logplex retries; so is
-a server past its concurrency cap. A body whose frames were all rejected is still a 204: its
-rejects are kept, and a 4xx would make Logplex drop the batch for good.
+then, in a worker thread so that the event loop never waits on it, framing and normalizing (the
+engine's ``Normalizer``, accelerator included), and the lake's flusher thread writes the records
+with those of every other request in flight and fsyncs them. Only then 204. A commit that fails
+(a full disk) is a 503, which Logplex retries; so is a server past its concurrency cap. A body
+whose frames were all rejected is still a 204: its rejects are kept, and a 4xx would make Logplex
+drop the batch for good.
 
 Answers carry no detail of why credentials were refused: missing, malformed and wrong look alike to
 the sender and are counted apart in the metrics. No header value or body is ever logged.
@@ -28,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from ..batch import Batch, Encoded
-from ..framing import Broken, Frames, split_frames
 from ..lake import Lake
 from ..normalizer import Normalizer
 from ..reader import LINES, read_blocks
@@ -143,8 +143,9 @@ class DrainApp:
         try:
             loop = asyncio.get_running_loop()
             source = f"{route.path}#{frame_id or self._requests}"
+            encoded = await loop.run_in_executor(self._executor, self._normalize, served, body, source)
             try:
-                encoded = await loop.run_in_executor(self._executor, self._normalize, served, body, source)
+                await asyncio.wrap_future(self.lake.submit(encoded.ndjson, encoded.rejects))
             except OSError:
                 self.metrics.commit_failed(route.path)
                 raise Refused(
@@ -218,15 +219,12 @@ class DrainApp:
         return out
 
     def _normalize(self, served: Served, body: bytes, source: str) -> Encoded:
-        """In a worker thread: the body's records, committed to the lake (``OSError`` if not)."""
+        """In a worker thread: the body's records, as NDJSON."""
         normalizer = served.normalizer_here()
         if served.route.framing == LINES:
             encoded = _lines(normalizer, body, source)
         else:
-            frames, error, used = split_frames(body)
-            broken = None if error is None else Broken(used, error[1], body[used:])
-            encoded = normalizer.encode_frames(Frames(frames, broken), source=source)
-        self.lake.commit(encoded.ndjson, encoded.rejects)
+            encoded = normalizer.encode_body(body, source=source)
         return encoded
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
