@@ -12,6 +12,7 @@ import os
 import select
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -24,6 +25,7 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
+import trustme
 
 from tests.test_framing import BODIES, expected
 
@@ -290,6 +292,64 @@ def test_a_redelivered_batch_is_acknowledged_and_written_once(server: Server) ->
     assert post(server, BODIES["D04"], logplex_frame_id="0" * 31 + "B").status_code == 204
     assert len(server.records("events")) == 8
     assert 'normalize_duplicates_total{route="/"} 2.0' in httpx.get(server.url + "/metrics").text
+
+
+def test_https_with_a_certificate_and_key(tmp_path: Path) -> None:
+    """--certfile/--keyfile serve HTTPS (a throw-away CA from trustme); plain HTTP is refused."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    certfile, keyfile = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.private_key_pem.write_to_path(str(keyfile))
+    cert.cert_chain_pems[0].write_to_path(str(certfile))
+    port = free_port()
+    args = [NORMALIZE, "serve", "-s", "Heroku.Runtime", "--port", str(port), "--out", str(tmp_path / "lake")]
+    args += ["--secret-env", "DRAIN_TOKEN", "--certfile", str(certfile), "--keyfile", str(keyfile)]
+    proc = subprocess.Popen(args, env={**os.environ, "DRAIN_TOKEN": TOKEN}, stderr=subprocess.PIPE)
+    try:
+        with ca.cert_pem.tempfile() as ca_file:
+            context = ssl.create_default_context(cafile=ca_file)
+            url = f"https://127.0.0.1:{port}"
+            deadline = time.monotonic() + GUARD
+            while True:
+                try:
+                    response = httpx.post(
+                        url + "/",
+                        content=GOOD,
+                        headers={**LOGPLEX, "logplex-drain-token": TOKEN},
+                        verify=context,
+                    )
+                    break
+                except httpx.ConnectError:
+                    assert time.monotonic() < deadline and proc.poll() is None
+                    time.sleep(0.05)
+            assert response.status_code == 204
+            with pytest.raises(httpx.HTTPError):
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+    finally:
+        proc.terminate()
+        proc.wait(GUARD)
+
+
+def test_sigterm_lets_requests_in_flight_finish(tmp_path: Path) -> None:
+    """SIGTERM while bodies are being sent: each gets its answer, what was acknowledged is on disk,
+    and the server exits on its own."""
+    s = start(tmp_path)
+    port = int(s.url.rsplit(":", 1)[1])
+    body = b"".join(_numbered(1, k) for k in range(50))
+    head = (
+        f"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/logplex-1\r\n"
+        f"Logplex-Drain-Token: {TOKEN}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    halfway = socket.create_connection(("127.0.0.1", port))
+    halfway.sendall(head + body[:100])  # in flight: its body half sent
+    time.sleep(0.3)
+    s.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    halfway.sendall(body[100:])
+    halfway.settimeout(GUARD)
+    assert halfway.recv(4096).startswith(b"HTTP/1.1 204")
+    assert s.proc.wait(GUARD) in (0, -signal.SIGTERM)
+    assert len(s.records("events")) == 50
 
 
 # --- a kill in the middle of traffic --------------------------------------------------------------
