@@ -34,6 +34,7 @@ from .batch import DEFAULT_MAX_LINE_BYTES, is_utf8
 from .compiler import DEFAULT_REGEX_TIMEOUT
 from .errors import NormalizeError
 from .explain import Explainer, render
+from .lake import Lake, LakeSinks
 from .normalizer import Normalizer
 from .parallel import available_cores
 from .pipeline import STDIN, Interrupted, OnRead, OutputError, Run, Stop, WorkerError, shown
@@ -41,7 +42,7 @@ from .reader import FRAMINGS, LINES
 from .registry import ENV_VAR, Registry, search_path
 from .scaffold import new_schema
 from .serve.command import main as serve_main
-from .sinks import NDJSONSink, cut_torn_tail, invalid_records
+from .sinks import NDJSONSink, Sink, cut_torn_tail, invalid_records
 from .spec import Schema
 from .values import encode_default
 
@@ -86,6 +87,12 @@ def _run_parser() -> argparse.ArgumentParser:
     )
     _add_schema_folders(p)
     p.add_argument("-o", "--output", metavar="FILE", help="write events here instead of stdout")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write events and rejects to a lake: DIR/events/<log type>/<YYYY/MM/DD/HH>/..., "
+        "DIR/rejects/..., each batch fsynced (the layout of normalize serve)",
+    )
     p.add_argument("--rejects", metavar="FILE", help="write rejects here (NDJSON) instead of stderr")
     p.add_argument("--strict", action="store_true", help="exit 1 when any line was rejected")
     p.add_argument("--source-id", default="", help="value of p_source_id")
@@ -355,19 +362,34 @@ def _normalize(argv: list[str]) -> int:
         sys.stdout.write("\n".join(c.source for c in compiled if c is not None))
         return EXIT_OK
     files = args.files or [STDIN]
+    if args.out is not None and (args.output is not None or args.rejects is not None):
+        raise NormalizeError("--out writes events and rejects to its lake: not with -o or --rejects")
     for stream, needed, what in (
         ("stdin", STDIN in files, "give input files"),
-        ("stdout", args.output is None, "events need -o FILE"),
-        ("stderr", args.rejects is None, "rejects need --rejects FILE"),
+        ("stdout", args.output is None and args.out is None, "events need -o FILE"),
+        ("stderr", args.rejects is None and args.out is None, "rejects need --rejects FILE"),
     ):
         if needed and stream in _CLOSED:
             raise NormalizeError(f"{stream} is closed: {what}")
-    _check_paths(files, [args.output or sys.stdout.fileno(), args.rejects or sys.stderr.fileno()])
+    if args.out is None:
+        _check_paths(files, [args.output or sys.stdout.fileno(), args.rejects or sys.stderr.fileno()])
+    else:
+        _check_paths(files, [])
     keep_freed_memory()
     ended: BaseException | None = None
     with contextlib.ExitStack() as stack:
-        events = _sink(stack, args.output, sys.stdout)
-        rejects = _sink(stack, args.rejects, sys.stderr)
+        if args.out is None:
+            events: Sink = _sink(stack, args.output, sys.stdout)
+            rejects: Sink = _sink(stack, args.rejects, sys.stderr)
+        else:
+            lake = stack.enter_context(Lake(args.out))
+            for path, lost in lake.recover():
+                print(
+                    f"{PROG}: {path}: cut {lost} bytes of a torn record left by a killed writer",
+                    file=sys.stderr,
+                )
+            sinks = LakeSinks(lake)
+            events, rejects = sinks.events, sinks.rejects
         stop = stack.enter_context(Stop())
         run = Run(
             normalizer,

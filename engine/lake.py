@@ -303,6 +303,52 @@ class Lake:
         return True
 
 
+class LakeSinks:
+    """A lake as a run's two sinks (``events``, ``rejects``, the ``sinks.Sink`` interface): a batch
+    written to both is one commit, made when the run commits the batch and durable when that
+    returns; a commit that fails leaves nothing of the batch, as a rolled-back file would."""
+
+    def __init__(self, lake: Lake) -> None:
+        self.lake = lake
+        self.events = _LakeSink(self, f"{lake.root}/events")
+        self.rejects = _LakeSink(self, f"{lake.root}/rejects")
+
+    def _commit(self) -> None:
+        events, rejects = self.events, self.rejects
+        if events.staged or rejects.staged:
+            self.lake.commit(b"".join(events.staged), b"".join(rejects.staged))
+        for sink in (events, rejects):
+            sink.count += sink.records
+            sink.rollback()
+
+
+class _LakeSink:
+    """One side of ``LakeSinks``: what the run writes waits here for the batch's commit."""
+
+    regular = True
+    fd = -1
+
+    def __init__(self, owner: LakeSinks, name: str) -> None:
+        self.owner = owner
+        self.name = name
+        self.count = 0
+        self.staged: list[bytes] = []
+        self.records = 0
+
+    def write(self, data: bytes, records: int) -> None:
+        if data:
+            self.staged.append(data)
+        self.records += records
+
+    def commit(self) -> None:
+        """The batch's events and rejects in one commit (the second call finds nothing left)."""
+        self.owner._commit()
+
+    def rollback(self) -> None:
+        self.staged = []
+        self.records = 0
+
+
 def _lines(ndjson: bytes) -> Iterable[bytes]:
     """The records of NDJSON bytes, each with its newline."""
     if not ndjson:
@@ -328,4 +374,4 @@ def _fsync_folders(folder: Path, top: Path) -> None:
             break
 
 
-__all__ = ["EVENTS", "REJECTS", "Lake", "hour_of", "partition_of_event", "safe_name"]
+__all__ = ["EVENTS", "REJECTS", "Lake", "LakeSinks", "hour_of", "partition_of_event", "safe_name"]

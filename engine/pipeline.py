@@ -33,7 +33,7 @@ from .errors import NormalizeError
 from .normalizer import Normalizer
 from .parallel import WorkerPool, encode_blocks
 from .reader import IDLE, LINES, Block, count_lines, open_input, read_blocks
-from .sinks import NDJSONSink
+from .sinks import Sink
 
 STDIN = "-"
 """The input name that stands for standard input (its rejects say ``<stdin>``)."""
@@ -50,7 +50,7 @@ class Interrupted(BaseException):
 class OutputError(NormalizeError):
     """Writing to a sink failed (the sink's name and the system's reason)."""
 
-    def __init__(self, sink: NDJSONSink, error: OSError) -> None:
+    def __init__(self, sink: Sink, error: OSError) -> None:
         super().__init__(f"cannot write {sink.name}: {error.strerror or error}")
         self.sink = sink
         self.error = error
@@ -164,8 +164,8 @@ class Run:
     def __init__(
         self,
         normalizer: Normalizer,
-        events: NDJSONSink,
-        rejects: NDJSONSink,
+        events: Sink,
+        rejects: Sink,
         *,
         workers: int = 1,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
@@ -269,13 +269,13 @@ class Run:
         try:
             for sink, data, records in parts:
                 sink.write(data, records)
+            for sink in (events, rejects):
+                sink.commit()  # a lake makes the batch durable here
         except OSError as exc:
             for each in (events, rejects):
                 with contextlib.suppress(OSError):
                     each.rollback()
             raise OutputError(sink, exc) from None
-        events.commit()
-        rejects.commit()
         self.totals.add(batch)
 
 

@@ -15,8 +15,25 @@ import fcntl
 import os
 import stat
 from collections.abc import Iterator
+from typing import Protocol
 
 import orjson
+
+
+class Sink(Protocol):
+    """Where a run writes events or rejects: a batch is written, then committed (whole from then
+    on) or rolled back (gone, where that can be done)."""
+
+    name: str
+    fd: int
+    count: int
+    regular: bool
+
+    def write(self, data: bytes, records: int) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
 
 
 class NDJSONSink:

@@ -152,3 +152,40 @@ def test_a_writer_name_is_taken_once(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="letters, digits"):
         Lake(tmp_path, writer="a.b")
     assert not os.path.exists(tmp_path / "events")
+
+
+def test_the_cli_writes_the_same_lake_as_the_server(tmp_path: Path) -> None:
+    """``normalize --out DIR``: events by log type and hour, rejects beside them, counted as the
+    run counts them; -o with --out is refused."""
+    normalize = str(Path(sys.executable).with_name("normalize"))
+    sample = SAMPLES["Heroku.Runtime"]
+    result = subprocess.run(
+        [normalize, "-s", "Heroku.Runtime", str(sample), "--out", str(tmp_path / "lake")],
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    events = [p for p in (tmp_path / "lake" / "events").rglob("*.ndjson")]
+    rejects = [p for p in (tmp_path / "lake" / "rejects").rglob("*.ndjson")]
+    count = {
+        kind: sum(len(p.read_bytes().splitlines()) for p in paths)
+        for kind, paths in (("e", events), ("r", rejects))
+    }
+    assert result.stderr.startswith(b"normalize: 24 lines: 21 events, 2 rejects")
+    assert count == {"e": 21, "r": 2}
+    assert all(p.relative_to(tmp_path / "lake").parts[1] == "Heroku.Runtime" for p in events + rejects)
+    refused = subprocess.run(
+        [
+            normalize,
+            "-s",
+            "Heroku.Runtime",
+            str(sample),
+            "--out",
+            str(tmp_path / "l2"),
+            "-o",
+            str(tmp_path / "x"),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    assert refused.returncode == 2 and b"not with -o or --rejects" in refused.stderr
