@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import orjson
 
@@ -43,6 +43,8 @@ from .sinks import cut_torn_tail
 
 EVENTS: Final = "events"
 REJECTS: Final = "rejects"
+JOURNAL: Final = ".journal"
+"""Notes about what was written (the Frame-Ids acknowledged), out of the data's way."""
 MAX_FILE_BYTES: Final = 128 << 20
 MAX_OPEN_FILES: Final = 128
 _UNSAFE: Final = re.compile(r"[^A-Za-z0-9._-]")
@@ -139,10 +141,22 @@ class Lake:
         ``OSError`` when they could not be written, and then nothing of them stays."""
         self.submit(events, rejects, now=now).result()
 
-    def submit(self, events: bytes = b"", rejects: bytes = b"", *, now: float | None = None) -> Future[None]:
+    def submit(
+        self,
+        events: bytes = b"",
+        rejects: bytes = b"",
+        *,
+        now: float | None = None,
+        note: dict[str, Any] | None = None,
+    ) -> Future[None]:
         """Hand these NDJSON records (whole lines) to the flusher: the future is done once they are
-        on disk, or fails with the ``OSError`` that kept them off it (then nothing of them stays)."""
+        on disk, or fails with the ``OSError`` that kept them off it (then nothing of them stays).
+        ``note`` goes to the lake's journal once the records are durable (``read_journal``)."""
         commit = _Commit()
+        if note is not None:
+            at = time.time() if now is None else now
+            line = orjson.dumps({**note, "at": at}) + b"\n"
+            commit.parts[(JOURNAL, "notes", hour_of(at))].append(line)
         by_key: dict[tuple[bytes, bytes], list[bytes]] = defaultdict(list)
         for line in events.split(b"\n"):  # a few rindex a line: what a batch of events costs here
             if line:
@@ -188,22 +202,27 @@ class Lake:
 
     def _flush(self, batch: list[_Commit]) -> OSError | None:
         """Write and fsync every commit of ``batch``; the error that undid them all, if any."""
-        merged: dict[tuple[str, str, str], list[bytes]] = defaultdict(list)
-        for flush in batch:
-            for key, lines in flush.parts.items():
-                merged[key].extend(lines)
+        records: dict[tuple[str, str, str], list[bytes]] = defaultdict(list)
+        notes: dict[tuple[str, str, str], list[bytes]] = defaultdict(list)
+        for commit in batch:
+            for key, lines in commit.parts.items():
+                (notes if key[0] == JOURNAL else records)[key].extend(lines)
         touched: list[tuple[_File, int]] = []
         error: OSError | None = None
         try:
-            for key, lines in merged.items():
-                file = self._file(key)
-                touched.append((file, file.size))
-                data = b"".join(lines)
-                _write_all(file.fd, data)
-                file.size += len(data)
-            if self.fsync:
-                for file, _ in touched:
-                    os.fsync(file.fd)
+            # the records first, then the journal notes about them: a note is never on disk
+            # without the records it speaks of
+            for phase in (records, notes):
+                written = len(touched)
+                for key, lines in phase.items():
+                    file = self._file(key)
+                    touched.append((file, file.size))
+                    data = b"".join(lines)
+                    _write_all(file.fd, data)
+                    file.size += len(data)
+                if self.fsync:
+                    for file, _ in touched[written:]:
+                        os.fsync(file.fd)
         except OSError as exc:
             error = exc
             for file, size in touched:
@@ -266,6 +285,24 @@ class Lake:
         self.close()
 
     # --- after a crash --------------------------------------------------------------------------
+
+    def read_journal(self, since: float) -> list[dict[str, Any]]:
+        """The journal's notes written at ``since`` (POSIX time) or later, by any writer, oldest hour
+        first; a torn last note (a killed writer) is skipped."""
+        found: list[dict[str, Any]] = []
+        first = hour_of(since)
+        for path in sorted((self.root / JOURNAL / "notes").glob("*/*/*/*/*.ndjson")):
+            hour = "/".join(path.parent.parts[-4:])
+            if hour < first:
+                continue
+            for line in path.read_bytes().splitlines():
+                try:
+                    note = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    continue
+                if note.get("at", 0) >= since:
+                    found.append(note)
+        return found
 
     def files(self) -> Iterator[Path]:
         """Every NDJSON file of the lake."""

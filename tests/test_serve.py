@@ -352,6 +352,26 @@ def test_sigterm_lets_requests_in_flight_finish(tmp_path: Path) -> None:
     assert len(s.records("events")) == 50
 
 
+def test_a_batch_acknowledged_before_a_restart_is_not_written_again(tmp_path: Path) -> None:
+    """The Frame-Ids acknowledged are noted in the lake's journal with their records, and read back
+    at start: Logplex sending a batch again after a restart (it never got the answer) writes nothing."""
+    out = tmp_path / "lake"
+    first = start(tmp_path, out=out)
+    try:
+        assert post(first, BODIES["D04"], logplex_frame_id="F" * 32).status_code == 204
+    finally:
+        first.proc.kill()  # no clean shutdown: the journal must already be on disk
+        first.proc.wait()
+    again = start(tmp_path, out=out)
+    try:
+        assert post(again, BODIES["D04"], logplex_frame_id="F" * 32).status_code == 204
+        assert post(again, BODIES["D04"], logplex_frame_id="E" * 32).status_code == 204
+        assert 'normalize_duplicates_total{route="/"} 1.0' in httpx.get(again.url + "/metrics").text
+    finally:
+        again.stop()
+    assert len(again.records("events")) == 8
+
+
 # --- a kill in the middle of traffic --------------------------------------------------------------
 
 
@@ -408,3 +428,94 @@ def test_after_a_sigkill_every_acknowledged_event_is_on_disk_once(tmp_path: Path
 def _numbered(number: int, k: int) -> bytes:
     message = f"<190>1 2024-03-15T10:00:00.000001+00:00 host app web.1 - body {number} frame {k}\n".encode()
     return b"%d %s" % (len(message), message)
+
+
+# --- several routes from a configuration file -----------------------------------------------------
+
+CONFIG = """\
+routes:
+  - path: /heroku/shop
+    schemas: [Heroku.Runtime]
+    source_label: shop
+    auth:
+      shared_secret: {header: Logplex-Drain-Token, env: [SHOP_TOKEN]}
+  - path: /apache
+    schemas: ["Apache.*"]
+    framing: lines
+    auth: {bearer: {env: [APACHE_TOKEN]}}
+"""
+
+
+def test_routes_from_a_configuration_file(tmp_path: Path) -> None:
+    config = tmp_path / "drains.yml"
+    config.write_text(CONFIG)
+    port = free_port()
+    env = {**os.environ, "SHOP_TOKEN": "shop-secret", "APACHE_TOKEN": "apache-secret"}
+    args = [NORMALIZE, "serve", "--config", str(config), "--port", str(port), "--out", str(tmp_path / "lake")]
+    proc = subprocess.Popen(args, env=env, stderr=subprocess.PIPE)
+    s = Server(proc, f"http://127.0.0.1:{port}", tmp_path / "lake", args, env)
+    try:
+        deadline = time.monotonic() + GUARD
+        while True:
+            try:
+                httpx.get(s.url + "/healthz")
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.05)
+        shop = {**LOGPLEX, "logplex-drain-token": "shop-secret"}
+        apache = {"content-type": "text/plain", "authorization": "Bearer apache-secret"}
+        line = b'127.0.0.1 - - [15/Mar/2024:10:00:09 +0000] "GET / HTTP/1.1" 200 2 "-" "curl/8"\n'
+        assert httpx.post(s.url + "/heroku/shop", content=GOOD, headers=shop).status_code == 204
+        assert httpx.post(s.url + "/apache", content=line * 3, headers=apache).status_code == 204
+        assert httpx.post(s.url + "/apache", content=line, headers={**apache, **shop}).status_code == 415
+        wrong = {"content-type": "text/plain", "authorization": "Bearer shop-secret"}
+        assert httpx.post(s.url + "/apache", content=line, headers=wrong).status_code == 401
+        assert httpx.post(s.url + "/", content=GOOD, headers=shop).status_code == 404
+    finally:
+        s.stop()
+    log_types = Counter(e["p_log_type"] for e in s.records("events"))
+    assert log_types == {"Heroku.Runtime": 1, "Apache.AccessCombined": 3}
+    assert {e.get("p_source_label") for e in s.records("events")} == {"shop", None}
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("routes: []\n", "drains.yml:1:9: "),
+        (
+            "routes:\n  - {path: x, schemas: [A], auth: {none: true}}\n",
+            "drains.yml:2:12: a path starts with /",
+        ),
+        (
+            "routes:\n  - path: /x\n    schemas: [A]\n    auth: {basic: {}}\n",
+            "drains.yml:4:19: say where the secrets are",
+        ),
+        (
+            "routes:\n  - path: /x\n    schemas: [A]\n    auth: {basic: {env: [A], header: h}}\n",
+            "drains.yml:4:30: unknown key 'header'",
+        ),
+        (
+            "routes:\n  - {path: /x, schemas: [A], auth: {none: true}}\n"
+            "  - {path: /x, schemas: [B], auth: {none: true}}\n",
+            "drains.yml:3:12: the path '/x' is taken",
+        ),
+        (
+            "routes:\n  - {path: /x, schemas: [A], auth: {bearer: {env: [UNSET_FOR_TEST]}}}\n",
+            "holds no secret",
+        ),
+    ],
+)
+def test_a_bad_configuration_is_one_line_with_its_place(tmp_path: Path, text: str, error: str) -> None:
+    config = tmp_path / "drains.yml"
+    config.write_text(text)
+    env = {k: v for k, v in os.environ.items() if k != "UNSET_FOR_TEST"}
+    result = subprocess.run(
+        [NORMALIZE, "serve", "--config", str(config), "--out", str(tmp_path / "lake")],
+        capture_output=True,
+        env=env,
+        check=False,
+        timeout=GUARD,
+    )
+    assert result.returncode == 2 and result.stderr.count(b"\n") == 1, result.stderr
+    assert error in result.stderr.decode() and b"Traceback" not in result.stderr

@@ -80,6 +80,10 @@ class DrainApp:
         self.limits = limits or Limits()
         self.metrics = Metrics()
         self.recent = Recent(self.limits.dedupe_seconds)
+        now = time.time()
+        for note in lake.read_journal(now - self.limits.dedupe_seconds):  # acknowledged before a restart
+            if "frame_id" in note and "route" in note:
+                self.recent.add(note["route"], note["frame_id"], age=max(0.0, now - note["at"]))
         self._executor = ThreadPoolExecutor(workers, "normalize-serve")
         self._in_flight = 0
         self._requests = 0
@@ -145,7 +149,8 @@ class DrainApp:
             source = f"{route.path}#{frame_id or self._requests}"
             encoded = await loop.run_in_executor(self._executor, self._normalize, served, body, source)
             try:
-                await asyncio.wrap_future(self.lake.submit(encoded.ndjson, encoded.rejects))
+                note = {"route": route.path, "frame_id": frame_id} if frame_id else None
+                await asyncio.wrap_future(self.lake.submit(encoded.ndjson, encoded.rejects, note=note))
             except OSError:
                 self.metrics.commit_failed(route.path)
                 raise Refused(

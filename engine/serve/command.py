@@ -23,6 +23,7 @@ from ..reader import FRAMINGS, OCTET_COUNTED
 from ..registry import Registry, search_path
 from .app import DrainApp, Served
 from .auth import DIGESTS, ENCODINGS
+from .config import JSON_SCHEMA, load_config
 from .protocol import guarded_protocol
 from .routes import CONTENT_TYPES, Limits, Route, secrets_from, verifiers
 
@@ -38,10 +39,14 @@ def parser() -> argparse.ArgumentParser:
         "A request is answered 204 once its records are on disk.",
     )
     p.add_argument(
-        "-s", "--schema", action="append", required=True, metavar="NAME", help="schema (repeat: classify)"
+        "-s", "--schema", action="append", default=[], metavar="NAME", help="schema (repeat: classify)"
     )
+    p.add_argument(
+        "--config", metavar="FILE", help="routes from a YAML file (see --json-schema) instead of flags"
+    )
+    p.add_argument("--json-schema", action="store_true", help="print the JSON Schema of --config files")
     p.add_argument("--schemas", action="append", default=[], metavar="DIR", help="a folder of schema files")
-    p.add_argument("--out", required=True, metavar="DIR", help="the lake: DIR/events/..., DIR/rejects/...")
+    p.add_argument("--out", metavar="DIR", help="the lake: DIR/events/..., DIR/rejects/...")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--path", default="/", help="the route's path (default /)")
@@ -95,7 +100,32 @@ def parser() -> argparse.ArgumentParser:
 
 
 def build(args: argparse.Namespace) -> DrainApp:
-    """The app the flags describe, schemas compiled and the lake recovered."""
+    """The app the flags (or ``--config``) describe, schemas compiled and the lake recovered."""
+    if args.config:
+        config = load_config(args.config)
+        routes, limits = config.routes, config.limits
+        folders, out = [*config.schema_folders, *args.schemas], args.out or config.out
+    else:
+        routes, limits = (_route_from_flags(args),), _limits_from_flags(args)
+        folders, out = args.schemas, args.out
+    if not out:
+        raise NormalizeError("where do events go? give --out DIR (or out: in the --config file)")
+    registry = Registry(search_path(folders))
+    served = []
+    for route in routes:
+        schemas = registry.load_all(route.schemas)
+        normalizer = Normalizer(schemas, source_id=route.source_id, source_label=route.source_label)
+        served.append(Served(route, normalizer))
+    lake = Lake(out, fsync=not args.no_fsync)
+    for path, lost in lake.recover():
+        print(f"{PROG}: {path}: cut {lost} bytes of a torn record left by a killed writer", file=sys.stderr)
+    return DrainApp(served, lake, limits=limits, workers=args.workers)
+
+
+def _route_from_flags(args: argparse.Namespace) -> Route:
+    """The one route of a flags-only start."""
+    if not args.schema:
+        raise NormalizeError("give --schema NAME (or --config FILE)")
     if args.secret:
         print(f"{PROG}: warning: a secret given with --secret shows in the process list", file=sys.stderr)
     route_verifiers = verifiers(
@@ -113,28 +143,25 @@ def build(args: argparse.Namespace) -> DrainApp:
         raise NormalizeError("give credentials (--secret-env VAR, --basic-env VAR, ...) or --no-auth")
     if not args.path.startswith("/"):
         raise NormalizeError(f"a path starts with /: {args.path!r}")
-    schemas = Registry(search_path(args.schemas)).load_all(args.schema)
-    route = Route(
+    return Route(
         args.path,
-        tuple(s.name for s in schemas),
+        tuple(args.schema),
         args.framing,
         route_verifiers,
         args.source_id,
         args.source_label,
         CONTENT_TYPES[args.framing],
     )
-    normalizer = Normalizer(schemas, source_id=args.source_id, source_label=args.source_label)
-    limits = Limits(
+
+
+def _limits_from_flags(args: argparse.Namespace) -> Limits:
+    return Limits(
         max_body_bytes=args.max_body_bytes,
         max_inflated_bytes=args.max_inflated_bytes,
         body_seconds=args.body_seconds,
         head_seconds=args.head_seconds,
         max_concurrent=args.max_concurrent,
     )
-    lake = Lake(args.out, fsync=not args.no_fsync)
-    for path, lost in lake.recover():
-        print(f"{PROG}: {path}: cut {lost} bytes of a torn record left by a killed writer", file=sys.stderr)
-    return DrainApp([Served(route, normalizer)], lake, limits=limits, workers=args.workers)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -142,6 +169,9 @@ def main(argv: Sequence[str]) -> int:
     import uvicorn  # noqa: PLC0415 (the server's stack loads only for this command)
 
     args = parser().parse_args(argv)
+    if args.json_schema:
+        sys.stdout.write(JSON_SCHEMA.read_text(encoding="utf-8"))
+        return 0
     if bool(args.certfile) != bool(args.keyfile):
         raise NormalizeError("HTTPS needs both --certfile and --keyfile")
     app = build(args)
@@ -165,7 +195,8 @@ def main(argv: Sequence[str]) -> int:
     )
     scheme = "https" if args.certfile else "http"
     print(
-        f"{PROG}: listening on {scheme}://{args.host}:{args.port}{args.path}, writing to {args.out}",
+        f"{PROG}: listening on {scheme}://{args.host}:{args.port} ({', '.join(app.routes)}), "
+        f"writing to {app.lake.root}",
         file=sys.stderr,
     )
     uvicorn.Server(config).run()

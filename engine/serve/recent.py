@@ -25,11 +25,12 @@ class Recent:
         self._forget()
         return (route, frame_id) in self._seen
 
-    def add(self, route: str, frame_id: str) -> None:
-        """Remember that ``frame_id`` was acknowledged on ``route`` now."""
+    def add(self, route: str, frame_id: str, *, age: float = 0.0) -> None:
+        """Remember that ``frame_id`` was acknowledged on ``route``, ``age`` seconds ago (a note
+        read back from the lake's journal at a restart); the newest first-seen order is kept."""
         key = (route, frame_id)
         self._seen.pop(key, None)
-        self._seen[key] = self._clock()
+        self._seen[key] = self._clock() - age
         while len(self._seen) > MOST:
             self._seen.popitem(last=False)
 
