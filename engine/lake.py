@@ -31,7 +31,7 @@ import socket
 import threading
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,6 +133,8 @@ class Lake:
         self._flusher: threading.Thread | None = None
         self.flushes = 0
         """How many flushes (rounds of writes and fsyncs) have run: commits share them."""
+        self.on_flush: Callable[[float, int], None] | None = None
+        """Told, from the flusher thread, how long each flush took and how many commits it held."""
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -191,7 +193,10 @@ class Lake:
                 if not self._queue:
                     return
                 batch, self._queue = self._queue, []
+            started = time.perf_counter()
             error = self._flush(batch)
+            if self.on_flush is not None:
+                self.on_flush(time.perf_counter() - started, len(batch))
             with self._turn:
                 self.flushes += 1
             for commit in batch:

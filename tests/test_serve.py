@@ -372,6 +372,36 @@ def test_a_batch_acknowledged_before_a_restart_is_not_written_again(tmp_path: Pa
     assert len(again.records("events")) == 8
 
 
+def test_watches_count_mismatches_and_the_access_log(tmp_path: Path) -> None:
+    """A watch counts a sender's notices (Logplex's L10 drop reports) without a schema knowing them;
+    a Logplex-Msg-Count that disagrees is counted and noted in the journal beside the records; the
+    access log has a JSON line per request and no secret; flushes are timed."""
+    s = start(tmp_path, "--watch", "logplex_l10=Error L10 \\(", "--access-log")
+    try:
+        body = BODIES["L01"]  # an L10 notice, then a router line: 2 frames
+        assert post(s, body, logplex_frame_id="A" * 32, logplex_msg_count="5").status_code == 204
+        assert post(s, GOOD, logplex_drain_token="wrong").status_code == 401
+        metrics = httpx.get(s.url + "/metrics").text
+    finally:
+        s.stop()
+    assert 'normalize_watched_total{name="logplex_l10",route="/"} 1.0' in metrics
+    assert 'normalize_msg_count_mismatches_total{route="/"} 1.0' in metrics
+    assert "normalize_flush_seconds_count 1.0" in metrics and "normalize_flushed_commits_total 1.0" in metrics
+    notes = [
+        orjson.loads(line)
+        for p in (s.out / ".journal").rglob("*.ndjson")
+        for line in p.read_bytes().splitlines()
+    ]
+    assert [(n["frame_id"], n["msg_count"], n["records"]) for n in notes] == [("A" * 32, "5", 2)]
+    log = s.proc.stderr.read().decode()  # type: ignore[union-attr]
+    lines = [orjson.loads(line) for line in log.splitlines() if line.startswith("{")]
+    assert [(e["status"], e.get("records"), e.get("bytes")) for e in lines] == [
+        (204, 2, len(body)),
+        (401, None, None),
+    ]
+    assert TOKEN not in log and "wrong" not in log
+
+
 # --- a kill in the middle of traffic --------------------------------------------------------------
 
 

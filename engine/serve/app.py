@@ -26,7 +26,9 @@ import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TextIO
+
+import orjson
 
 from ..batch import Batch, Encoded
 from ..lake import Lake
@@ -73,12 +75,22 @@ class DrainApp:
     """``routes`` by path, writing to ``lake``; ``workers`` threads normalize and commit."""
 
     def __init__(
-        self, routes: list[Served], lake: Lake, *, limits: Limits | None = None, workers: int = 4
+        self,
+        routes: list[Served],
+        lake: Lake,
+        *,
+        limits: Limits | None = None,
+        workers: int = 4,
+        access_log: TextIO | None = None,
     ) -> None:
         self.routes = {served.route.path: served for served in routes}
         self.lake = lake
         self.limits = limits or Limits()
         self.metrics = Metrics()
+        self.access_log = access_log
+        """Where one JSON line per request goes (route, status, time, sizes, counts; never a
+        header value or a body), or nowhere."""
+        lake.on_flush = self.metrics.flushed
         self.recent = Recent(self.limits.dedupe_seconds)
         now = time.time()
         for note in lake.read_journal(now - self.limits.dedupe_seconds):  # acknowledged before a restart
@@ -105,17 +117,24 @@ class DrainApp:
             return
         served = self.routes.get(path)
         route = path if served is not None else "unknown"
+        done: dict[str, Any] = {}
         try:
             if served is None:
                 raise Refused(404, "no route here\n")
-            status = await self._post(served, scope, receive)
+            status = await self._post(served, scope, receive, done)
             await _answer(send, status, "")
         except Refused as refused:
             status = refused.status
             await _answer(send, status, refused.text, refused.headers)
-        self.metrics.request(route, status, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        self.metrics.request(route, status, seconds)
+        if self.access_log is not None:
+            entry = {"at": time.time(), "route": route, "method": scope["method"], "status": status}
+            entry.update(seconds=round(seconds, 6), client=(scope.get("client") or ("", 0))[0], **done)
+            self.access_log.write(orjson.dumps(entry).decode() + "\n")
 
-    async def _post(self, served: Served, scope: Scope, receive: Receive) -> int:
+    async def _post(self, served: Served, scope: Scope, receive: Receive, done: dict[str, Any]) -> int:
+        """Answer a POST; what it did goes into ``done`` for the access log."""
         route, limits = served.route, self.limits
         if scope["method"] != "POST":
             raise Refused(405, "POST only\n", [(b"allow", b"POST")])
@@ -136,6 +155,7 @@ class DrainApp:
             self._check(served, headers, body)
         body = self._inflated(headers, body)
         frame_id = headers.get(b"logplex-frame-id", b"").decode("latin-1")[:64]
+        done.update(bytes=len(body), frame_id=frame_id or None)
         if frame_id and self.recent.seen(route.path, frame_id):
             self.metrics.duplicate(route.path)
             return 204
@@ -147,10 +167,18 @@ class DrainApp:
         try:
             loop = asyncio.get_running_loop()
             source = f"{route.path}#{frame_id or self._requests}"
-            encoded = await loop.run_in_executor(self._executor, self._normalize, served, body, source)
+            encoded, watched = await loop.run_in_executor(
+                self._executor, self._normalize, served, body, source
+            )
+            declared = headers.get(b"logplex-msg-count", b"").strip().decode("latin-1")[:20] or None
+            note: dict[str, Any] = {"route": route.path, "frame_id": frame_id} if frame_id else {}
+            if declared is not None and declared != str(encoded.lines):
+                # the evidence, beside the records: what the sender said, what the body held
+                note.update(route=route.path, source=source, msg_count=declared, records=encoded.lines)
             try:
-                note = {"route": route.path, "frame_id": frame_id} if frame_id else None
-                await asyncio.wrap_future(self.lake.submit(encoded.ndjson, encoded.rejects, note=note))
+                await asyncio.wrap_future(
+                    self.lake.submit(encoded.ndjson, encoded.rejects, note=note or None)
+                )
             except OSError:
                 self.metrics.commit_failed(route.path)
                 raise Refused(
@@ -160,8 +188,9 @@ class DrainApp:
             self._in_flight -= 1
         if frame_id:
             self.recent.add(route.path, frame_id)
-        count = headers.get(b"logplex-msg-count")
-        self.metrics.batch(route.path, encoded, len(body), count)
+        self.metrics.batch(route.path, encoded, len(body), declared)
+        self.metrics.watch(route.path, watched)
+        done.update(records=encoded.lines, events=encoded.events, rejects=encoded.rejected)
         return 204
 
     def _check(self, served: Served, headers: dict[bytes, bytes], body: bytes) -> None:
@@ -223,14 +252,15 @@ class DrainApp:
             raise Refused(400, "the compressed body is cut short\n")
         return out
 
-    def _normalize(self, served: Served, body: bytes, source: str) -> Encoded:
-        """In a worker thread: the body's records, as NDJSON."""
+    def _normalize(self, served: Served, body: bytes, source: str) -> tuple[Encoded, dict[str, int]]:
+        """In a worker thread: the body's records, as NDJSON, and the matches of its watches."""
+        watched = {name: len(pattern.findall(body)) for name, pattern in served.route.watch}
         normalizer = served.normalizer_here()
         if served.route.framing == LINES:
             encoded = _lines(normalizer, body, source)
         else:
             encoded = normalizer.encode_body(body, source=source)
-        return encoded
+        return encoded, watched
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -25,7 +25,7 @@ from .app import DrainApp, Served
 from .auth import DIGESTS, ENCODINGS
 from .config import JSON_SCHEMA, load_config
 from .protocol import guarded_protocol
-from .routes import CONTENT_TYPES, Limits, Route, secrets_from, verifiers
+from .routes import CONTENT_TYPES, Limits, Route, secrets_from, verifiers, watches
 
 PROG = "normalize serve"
 DEFAULT_HEADER = "Logplex-Drain-Token"
@@ -96,6 +96,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--certfile", help="serve HTTPS with this certificate (PEM)")
     p.add_argument("--keyfile", help="the certificate's private key (PEM)")
     p.add_argument("--no-fsync", action="store_true", help="acknowledge before data is fsynced (tests only)")
+    p.add_argument(
+        "--watch",
+        action="append",
+        default=[],
+        metavar="NAME=REGEX",
+        help="count a pattern's matches in the bodies (normalize_watched_total), e.g. "
+        "logplex_l10='Error L10 \\('",
+    )
+    p.add_argument("--access-log", action="store_true", help="one JSON line per request on stderr")
     return p
 
 
@@ -119,7 +128,9 @@ def build(args: argparse.Namespace) -> DrainApp:
     lake = Lake(out, fsync=not args.no_fsync)
     for path, lost in lake.recover():
         print(f"{PROG}: {path}: cut {lost} bytes of a torn record left by a killed writer", file=sys.stderr)
-    return DrainApp(served, lake, limits=limits, workers=args.workers)
+    return DrainApp(
+        served, lake, limits=limits, workers=args.workers, access_log=sys.stderr if args.access_log else None
+    )
 
 
 def _route_from_flags(args: argparse.Namespace) -> Route:
@@ -143,6 +154,7 @@ def _route_from_flags(args: argparse.Namespace) -> Route:
         raise NormalizeError("give credentials (--secret-env VAR, --basic-env VAR, ...) or --no-auth")
     if not args.path.startswith("/"):
         raise NormalizeError(f"a path starts with /: {args.path!r}")
+    specs = dict(spec.partition("=")[::2] for spec in args.watch)
     return Route(
         args.path,
         tuple(args.schema),
@@ -151,6 +163,7 @@ def _route_from_flags(args: argparse.Namespace) -> Route:
         args.source_id,
         args.source_label,
         CONTENT_TYPES[args.framing],
+        watches(specs),
     )
 
 

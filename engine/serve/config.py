@@ -33,7 +33,7 @@ import jsonschema
 from ..errors import NormalizeError, SchemaError
 from ..registry import reword
 from ..yamlio import read_yaml
-from .routes import CONTENT_TYPES, Limits, Route, secrets_from, verifiers
+from .routes import CONTENT_TYPES, Limits, Route, secrets_from, verifiers, watches
 
 JSON_SCHEMA: Final = Path(__file__).with_name("drains.schema.json")
 DEFAULT_HEADER: Final = "Logplex-Drain-Token"
@@ -104,6 +104,10 @@ def _route(route: dict[str, Any], where: str) -> Route:
     if not found and not auth.get("none"):
         raise NormalizeError(f"{where}: give credentials, or auth: {{none: true}}")
     framing = route.get("framing", "octet-counted")
+    try:
+        watched = watches(route.get("watch", {}))
+    except NormalizeError as exc:
+        raise NormalizeError(f"{where}: {exc}") from None
     return Route(
         route["path"],
         tuple(route["schemas"]),
@@ -112,6 +116,7 @@ def _route(route: dict[str, Any], where: str) -> Route:
         route.get("source_id", ""),
         route.get("source_label", ""),
         CONTENT_TYPES[framing],
+        watched,
     )
 
 

@@ -48,6 +48,21 @@ class Metrics:
         self.busy = Counter(
             "normalize_overloaded", "Requests answered 503 past the cap", ["route"], registry=r
         )
+        self.watched = Counter(
+            "normalize_watched",
+            "Matches of a route's watch patterns in its bodies",
+            ["route", "name"],
+            registry=r,
+        )
+        self.flush_seconds = Histogram(
+            "normalize_flush_seconds",
+            "Time to write and fsync one group commit",
+            buckets=_LATENCY,
+            registry=r,
+        )
+        self.flush_commits = Counter(
+            "normalize_flushed_commits", "Commits written by group commits", registry=r
+        )
         self.failed = Counter(
             "normalize_commit_failures", "Bodies that could not be stored", ["route"], registry=r
         )
@@ -56,15 +71,24 @@ class Metrics:
         self.requests.labels(route, str(status)).inc()
         self.latency.labels(route).observe(seconds)
 
-    def batch(self, route: str, encoded: Encoded, body_bytes: int, declared: bytes | None) -> None:
+    def batch(self, route: str, encoded: Encoded, body_bytes: int, declared: str | None) -> None:
         self.records.labels(route).inc(encoded.lines)
         self.bytes_in.labels(route).inc(body_bytes)
         for log_type, count in encoded.log_types.items():
             self.events.labels(route, log_type).inc(count)
         for reason, count in encoded.reasons.items():
             self.rejects.labels(route, reason).inc(count)
-        if declared is not None and declared.strip() != str(encoded.lines).encode():
+        if declared is not None and declared != str(encoded.lines):
             self.count_mismatches.labels(route).inc()
+
+    def watch(self, route: str, counts: dict[str, int]) -> None:
+        for name, count in counts.items():
+            self.watched.labels(route, name).inc(count)
+
+    def flushed(self, seconds: float, commits: int) -> None:
+        """Called by the lake's flusher after each flush."""
+        self.flush_seconds.observe(seconds)
+        self.flush_commits.inc(commits)
 
     def duplicate(self, route: str) -> None:
         self.duplicates.labels(route).inc()

@@ -5,7 +5,8 @@ files, and one given on the command line works but is warned about (``ps`` shows
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -57,6 +58,25 @@ class Route:
     source_id: str = ""
     source_label: str = ""
     content_types: tuple[str, ...] = field(default=LOGPLEX_TYPES)
+    watch: tuple[tuple[str, re.Pattern[bytes]], ...] = ()
+    """Named patterns counted in each body (``normalize_watched_total``): a sender's own notices,
+    such as Logplex's ``Error L10`` drop reports, seen without a schema knowing them."""
+
+
+_WATCH_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,62}")
+
+
+def watches(specs: Mapping[str, str]) -> tuple[tuple[str, re.Pattern[bytes]], ...]:
+    """Compiled watch patterns by name (lower-case letters, digits, ``_``); a bad one is an error."""
+    found = []
+    for name, pattern in specs.items():
+        if not _WATCH_NAME.fullmatch(name):
+            raise NormalizeError(f"a watch name is lower-case letters, digits and _: {name!r}")
+        try:
+            found.append((name, re.compile(pattern.encode())))
+        except re.error as exc:
+            raise NormalizeError(f"watch {name}: {exc}") from None
+    return tuple(found)
 
 
 def secrets_from(
