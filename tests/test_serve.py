@@ -549,3 +549,56 @@ def test_a_bad_configuration_is_one_line_with_its_place(tmp_path: Path, text: st
     )
     assert result.returncode == 2 and result.stderr.count(b"\n") == 1, result.stderr
     assert error in result.stderr.decode() and b"Traceback" not in result.stderr
+
+
+def test_past_its_cap_the_server_answers_503_with_retry_after(tmp_path: Path) -> None:
+    """A request holds a slot from its credentials to its answer: with --max-concurrent 1, a body
+    that stalls holds the only one, and the next request is told to come back (Logplex retries)."""
+    s = start(tmp_path, "--max-concurrent", "1", "--body-seconds", "2")
+    try:
+        port = int(s.url.rsplit(":", 1)[1])
+        stalled = socket.create_connection(("127.0.0.1", port))
+        head = (
+            f"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/logplex-1\r\n"
+            f"Logplex-Drain-Token: {TOKEN}\r\nContent-Length: 1000\r\n\r\n"
+        )
+        stalled.sendall(head.encode() + GOOD[:10])
+        time.sleep(0.3)
+        busy = post(s, GOOD)
+        assert (busy.status_code, busy.headers.get("retry-after")) == (503, "1")
+        stalled.settimeout(5)
+        assert stalled.recv(4096).startswith(b"HTTP/1.1 503")  # its own deadline
+        stalled.close()
+        assert post(s, GOOD).status_code == 204  # the slot is free again
+        assert 'normalize_overloaded_total{route="/"} 1.0' in httpx.get(s.url + "/metrics").text
+    finally:
+        s.stop()
+
+
+def test_a_lake_that_cannot_be_written_is_a_503_and_leaves_whole_records(tmp_path: Path) -> None:
+    """A real EFBIG (a file size limit on the server process): the body that does not fit is a 503
+    (Logplex retries it), the files keep only whole records of acknowledged bodies, and the server
+    goes on answering."""
+    port = free_port()
+    out = tmp_path / "lake"
+    args = [NORMALIZE, "serve", "-s", "Heroku.Runtime", "--port", str(port), "--out", str(out)]
+    args += ["--secret-env", "DRAIN_TOKEN"]
+    limited = ["bash", "-c", 'ulimit -f 20 && exec "$0" "$@"', *args]  # 20 KiB a file
+    proc = subprocess.Popen(limited, env={**os.environ, "DRAIN_TOKEN": TOKEN}, stderr=subprocess.PIPE)
+    s = Server(proc, f"http://127.0.0.1:{port}", out, args, {})
+    try:
+        deadline = time.monotonic() + GUARD
+        while True:
+            try:
+                httpx.get(s.url + "/healthz")
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.05)
+        statuses = [post(s, BODIES["D04"], logplex_frame_id=f"{i:032X}").status_code for i in range(40)]
+        assert statuses[0] == 204 and 503 in statuses and set(statuses) == {204, 503}
+        assert httpx.get(s.url + "/healthz").status_code == 200
+    finally:
+        s.stop()
+    events = s.records("events")  # every line parses: no torn record
+    assert len(events) == 4 * statuses.count(204)

@@ -150,6 +150,26 @@ class DrainApp:
         signed = any(isinstance(verifier, NEEDS_BODY) for verifier in route.verifiers)
         if not signed:  # credentials first: an unknown sender's body is not even read
             self._check(served, headers, b"")
+        if self._in_flight >= limits.max_concurrent:  # a slot from here to the answer
+            self.metrics.overloaded(route.path)
+            raise Refused(503, "busy, try again\n", [(b"retry-after", b"1")])
+        self._in_flight += 1
+        try:
+            return await self._take(served, headers, receive, done, signed=signed)
+        finally:
+            self._in_flight -= 1
+
+    async def _take(
+        self,
+        served: Served,
+        headers: dict[bytes, bytes],
+        receive: Receive,
+        done: dict[str, Any],
+        *,
+        signed: bool,
+    ) -> int:
+        """A request with a slot: its body read, checked, inflated, normalized and stored."""
+        route = served.route
         body = await self._body(headers, receive)
         if signed:  # an HMAC of the body as sent, before it is inflated
             self._check(served, headers, body)
@@ -159,33 +179,20 @@ class DrainApp:
         if frame_id and self.recent.seen(route.path, frame_id):
             self.metrics.duplicate(route.path)
             return 204
-        if self._in_flight >= limits.max_concurrent:
-            self.metrics.overloaded(route.path)
-            raise Refused(503, "busy, try again\n", [(b"retry-after", b"1")])
-        self._in_flight += 1
         self._requests += 1
+        loop = asyncio.get_running_loop()
+        source = f"{route.path}#{frame_id or self._requests}"
+        encoded, watched = await loop.run_in_executor(self._executor, self._normalize, served, body, source)
+        declared = headers.get(b"logplex-msg-count", b"").strip().decode("latin-1")[:20] or None
+        note: dict[str, Any] = {"route": route.path, "frame_id": frame_id} if frame_id else {}
+        if declared is not None and declared != str(encoded.lines):
+            # the evidence, beside the records: what the sender said, what the body held
+            note.update(route=route.path, source=source, msg_count=declared, records=encoded.lines)
         try:
-            loop = asyncio.get_running_loop()
-            source = f"{route.path}#{frame_id or self._requests}"
-            encoded, watched = await loop.run_in_executor(
-                self._executor, self._normalize, served, body, source
-            )
-            declared = headers.get(b"logplex-msg-count", b"").strip().decode("latin-1")[:20] or None
-            note: dict[str, Any] = {"route": route.path, "frame_id": frame_id} if frame_id else {}
-            if declared is not None and declared != str(encoded.lines):
-                # the evidence, beside the records: what the sender said, what the body held
-                note.update(route=route.path, source=source, msg_count=declared, records=encoded.lines)
-            try:
-                await asyncio.wrap_future(
-                    self.lake.submit(encoded.ndjson, encoded.rejects, note=note or None)
-                )
-            except OSError:
-                self.metrics.commit_failed(route.path)
-                raise Refused(
-                    503, "could not store the logs, try again\n", [(b"retry-after", b"5")]
-                ) from None
-        finally:
-            self._in_flight -= 1
+            await asyncio.wrap_future(self.lake.submit(encoded.ndjson, encoded.rejects, note=note or None))
+        except OSError:
+            self.metrics.commit_failed(route.path)
+            raise Refused(503, "could not store the logs, try again\n", [(b"retry-after", b"5")]) from None
         if frame_id:
             self.recent.add(route.path, frame_id)
         self.metrics.batch(route.path, encoded, len(body), declared)
