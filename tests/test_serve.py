@@ -602,3 +602,12 @@ def test_a_lake_that_cannot_be_written_is_a_503_and_leaves_whole_records(tmp_pat
         s.stop()
     events = s.records("events")  # every line parses: no torn record
     assert len(events) == 4 * statuses.count(204)
+
+
+def test_a_secret_on_the_command_line_works_but_warns(tmp_path: Path) -> None:
+    s = start(tmp_path, "--secret", "on-the-command-line")
+    try:
+        assert post(s, GOOD, logplex_drain_token="on-the-command-line").status_code == 204
+    finally:
+        s.stop()
+    assert b"warning: a secret given with --secret shows in the process list" in s.proc.stderr.read()  # type: ignore[union-attr]
