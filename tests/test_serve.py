@@ -226,8 +226,14 @@ def test_a_gzip_bomb_is_413_and_costs_no_memory(server: Server) -> None:
     before = _rss_kib(server.proc.pid)
     assert post(server, bomb, content_encoding="gzip").status_code == 413
     assert _rss_kib(server.proc.pid) - before < 20 << 10
-    assert post(server, gzip.compress(GOOD), content_encoding="gzip").status_code == 204
+    packed = gzip.compress(GOOD)
+    answer = post(server, packed, content_encoding="gzip")
+    assert answer.status_code == 204 and "content-length" not in answer.headers  # none on a 204
     assert len(server.records("events")) == 1
+    assert (
+        f'normalize_body_bytes_total{{route="/"}} {float(len(packed))}'
+        in httpx.get(server.url + "/metrics").text
+    )
 
 
 def test_a_stalled_client_is_cut_off_and_does_not_block_others(tmp_path: Path) -> None:

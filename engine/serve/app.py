@@ -173,9 +173,10 @@ class DrainApp:
         body = await self._body(headers, receive)
         if signed:  # an HMAC of the body as sent, before it is inflated
             self._check(served, headers, body)
+        sent = len(body)
         body = self._inflated(headers, body)
         frame_id = headers.get(b"logplex-frame-id", b"").decode("latin-1")[:64]
-        done.update(bytes=len(body), frame_id=frame_id or None)
+        done.update(bytes=sent, frame_id=frame_id or None)
         if frame_id and self.recent.seen(route.path, frame_id):
             self.metrics.duplicate(route.path)
             return 204
@@ -195,7 +196,7 @@ class DrainApp:
             raise Refused(503, "could not store the logs, try again\n", [(b"retry-after", b"5")]) from None
         if frame_id:
             self.recent.add(route.path, frame_id)
-        self.metrics.batch(route.path, encoded, len(body), declared)
+        self.metrics.batch(route.path, encoded, sent, declared)
         self.metrics.watch(route.path, watched)
         done.update(records=encoded.lines, events=encoded.events, rejects=encoded.rejected)
         return 204
@@ -299,7 +300,8 @@ async def _answer(
             "status": status,
             "headers": [
                 *(_PLAIN if body else []),
-                (b"content-length", str(len(body)).encode()),
+                # no Content-Length on a 204 (RFC 9110, 8.6)
+                *([] if status == 204 else [(b"content-length", str(len(body)).encode())]),
                 *(headers or []),
             ],
         }

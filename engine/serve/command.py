@@ -152,8 +152,8 @@ def _route_from_flags(args: argparse.Namespace) -> Route:
     )
     if not route_verifiers and not args.no_auth:
         raise NormalizeError("give credentials (--secret-env VAR, --basic-env VAR, ...) or --no-auth")
-    if not args.path.startswith("/"):
-        raise NormalizeError(f"a path starts with /: {args.path!r}")
+    if not args.path.startswith("/") or args.path in ("/healthz", "/metrics"):
+        raise NormalizeError(f"a route's path starts with / and is not /healthz or /metrics: {args.path!r}")
     specs = dict(spec.partition("=")[::2] for spec in args.watch)
     return Route(
         args.path,
