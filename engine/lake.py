@@ -234,6 +234,11 @@ class Lake:
                 with contextlib.suppress(OSError):
                     os.ftruncate(file.fd, size)
                 file.size = size
+        # Close the files used longest ago, past the cap; never during a flush, which may need
+        # more than the cap open at once (a backfill spanning many hours) and fsyncs them all.
+        while len(self._files) > MAX_OPEN_FILES:
+            _, oldest = self._files.popitem(last=False)
+            os.close(oldest.fd)
         return error
 
     def _file(self, key: tuple[str, str, str]) -> _File:
@@ -263,9 +268,6 @@ class Lake:
             _fsync_folders(folder, self.root if new_folder else folder.parent)
         file = _File(path, fd, size)
         self._files[key] = file
-        while len(self._files) > MAX_OPEN_FILES:
-            _, oldest = self._files.popitem(last=False)
-            os.close(oldest.fd)
         return file
 
     def close(self) -> None:

@@ -189,3 +189,19 @@ def test_the_cli_writes_the_same_lake_as_the_server(tmp_path: Path) -> None:
         check=False,
     )
     assert refused.returncode == 2 and b"not with -o or --rejects" in refused.stderr
+
+
+def test_a_commit_spanning_more_hours_than_open_files_is_whole(tmp_path: Path) -> None:
+    """A backfill: one commit with events in 300 hours (more than the files kept open) is written
+    and fsynced whole, and the lake goes on."""
+    lines = [
+        b'{"p_log_type":"T","p_row_id":"r","p_event_time":"2024-%02d-%02d %02d:00:00.000000000"}\n'
+        % (1 + i // 600, 1 + i // 24 % 25, i % 24)
+        for i in range(300)
+    ]
+    with Lake(tmp_path, writer="w") as lake:
+        lake.commit(b"".join(lines))
+        lake.commit(lines[0])
+    files = list(Lake(tmp_path, writer="r").files())
+    assert len(files) == 300
+    assert sum(len(p.read_bytes().splitlines()) for p in files) == 301
