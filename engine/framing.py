@@ -64,6 +64,7 @@ def split_frames(
     final: bool = True,
     most: int | None = None,
     offset: int = 0,
+    idle: bool = False,
 ) -> tuple[list[Frame], tuple[int, str] | None, int]:
     """The frames at the start of ``data``: ``(frames, error, used)``.
 
@@ -71,7 +72,9 @@ def split_frames(
     framing broke at ``offset`` (then ``data[used:]`` is the broken rest). With ``final=False`` more
     input may follow: a frame not all here yet ends the list without an error, and ``data[used:]`` is
     to be read again with what comes next. ``most`` caps how many frames are taken; ``offset`` is
-    where ``data`` starts in the input, for the messages.
+    where ``data`` starts in the input, for the messages. ``idle`` (live input with nothing more
+    waiting) takes a frame that ends exactly at the end of ``data`` without seeing what follows,
+    rather than hold it until more input comes.
     """
     frames: list[Frame] = []
     n = len(data)
@@ -103,7 +106,7 @@ def split_frames(
                 f"truncated frame at offset {offset + pos}: it declares {length} bytes, {n - start} follow"
             )
             return frames, (pos, message), pos
-        if end == n and not final:
+        if end == n and not final and not idle:
             break  # whether the next frame starts right here is not known yet
         if end < n and _FRAME_START.match(data, end) is None:
             if not final and n - end < _NEEDED_TO_SEE_A_START and _may_start_a_frame(data[end:]):
@@ -146,7 +149,13 @@ def read_frames(
     offset = 0  # of pending's first byte in the input
     chunks = iter(chunks)  # a framing error reads the rest of it
     for chunk in chunks:
-        if not isinstance(chunk, bytes):
+        if not isinstance(chunk, bytes):  # IDLE: hand over the frames that are here, then pass it on
+            frames, error, used = split_frames(
+                pending, max_frame_bytes=max_frame_bytes, final=False, offset=offset, idle=True
+            )
+            if error is None and frames:
+                yield Frames(frames)
+                pending, offset = pending[used:], offset + used
             yield chunk
             continue
         pending += chunk

@@ -152,9 +152,11 @@ def test_the_broken_rest_of_a_long_input_is_not_held_whole() -> None:
 
 
 def test_idle_is_passed_on_after_the_frames_read_so_far() -> None:
+    """On live input a frame that ends where the input stops goes out at IDLE, not when the next
+    frame comes (which may be minutes later); a frame not all here yet waits."""
     idle = object()
-    blocks = list(read_frames([b"7 <1>1 x\n7 <1", idle, b">1 y\n"]))
-    assert blocks == [Frames([b"7 <1>1 x"]), idle, Frames([b"7 <1>1 y"])]
+    blocks = list(read_frames([b"7 <1>1 x\n7 <1", idle, b">1 y\n", idle, b"7 <1>1 z\n"]))
+    assert blocks == [Frames([b"7 <1>1 x"]), idle, Frames([b"7 <1>1 y"]), idle, Frames([b"7 <1>1 z"])]
 
 
 # --- the drain bodies, through the normalizer --------------------------------------------------
