@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import hmac
 import os
+import random
 import select
 import signal
 import socket
@@ -27,7 +28,7 @@ import orjson
 import pytest
 import trustme
 
-from tests.test_framing import BODIES, expected
+from tests.test_framing import BODIES, _mutated, expected
 
 NORMALIZE = str(Path(sys.executable).with_name("normalize"))
 LOGPLEX = {"content-type": "application/logplex-1"}
@@ -617,3 +618,46 @@ def test_a_secret_on_the_command_line_works_but_warns(tmp_path: Path) -> None:
     finally:
         s.stop()
     assert b"warning: a secret given with --secret shows in the process list" in s.proc.stderr.read()  # type: ignore[union-attr]
+
+
+def test_fuzzed_requests_never_get_a_500_and_every_record_written_parses(server: Server) -> None:
+    """1,500 requests with mutated drain bodies and hostile headers (bytes that are not ASCII, odd
+    content types and encodings, broken gzip, repeated and empty credentials, huge counts): every
+    answer is one of the documented statuses, never a 500, and the lake holds only whole records."""
+    rnd = random.Random(1207)
+    valid = [body for cid, body in BODIES.items() if not cid.startswith("X")]
+    tokens = [TOKEN, TOKEN, TOKEN, "", TOKEN + "\xe9", "\xff" * 40, TOKEN.upper(), OTHER_TOKEN]
+    types = [
+        "application/logplex-1",
+        "application/x-logplex-1",
+        "Application/Logplex-1; charset=x",
+        "",
+        "a/b",
+    ]
+    encodings = [None, None, None, "gzip", "deflate", "identity", "br", "gzip, gzip"]
+    allowed = {204, 400, 401, 413, 415, 431}
+    seen: Counter[int] = Counter()
+    with httpx.Client(base_url=server.url, timeout=GUARD) as http:
+        for i in range(1500):
+            body = _mutated(rnd, b"".join(rnd.sample(valid, rnd.randint(1, 3))))
+            headers: dict[str, bytes] = {"content-type": rnd.choice(types).encode("latin-1")}
+            headers["logplex-drain-token"] = rnd.choice(tokens).encode("latin-1")
+            encoding = rnd.choice(encodings)
+            if encoding is not None:
+                headers["content-encoding"] = encoding.encode()
+                if encoding == "gzip" and rnd.random() < 0.8:
+                    body = gzip.compress(body)[: rnd.choice([None, 30])]
+            if rnd.random() < 0.3:
+                headers["logplex-msg-count"] = rnd.choice(
+                    [b"1", b"99999999999999999999", b"-1", b"\xe9", b""]
+                )
+            if rnd.random() < 0.3:
+                headers["logplex-frame-id"] = rnd.choice([b"%032X" % i, b"", b"\xff" * 100, b"A" * 32])
+            status = http.post("/", content=body, headers=headers).status_code
+            seen[status] += 1
+            assert status in allowed, (i, status, headers)
+    assert seen[204] > 200 and seen[401] > 100 and seen[415] > 100 and seen[400] > 10, seen
+    for path in server.out.rglob("*.ndjson"):
+        for line in path.read_bytes().splitlines():
+            orjson.loads(line)
+    assert httpx.get(server.url + "/healthz").status_code == 200
