@@ -13,7 +13,7 @@ import gc
 import operator
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial, reduce
 from itertools import groupby
@@ -192,7 +192,6 @@ class Normalizer:
             return self.encode_frames(
                 block, source=source, first_line=first_line, max_line_bytes=max_line_bytes
             )
-        compiled = self.compiled
         if self.plan is None or isinstance(block, Oversized):
             return self._encode_lines(block, source, first_line, max_line_bytes)
         if not self._plain(source, first_line):
@@ -205,21 +204,34 @@ class Normalizer:
                 rest, source=source, first_line=before.lines + 1, max_line_bytes=max_line_bytes
             )
             return before + after
+        batch, parse_time, settle = self._deferring(
+            source, first_line, partial(decode_line, max_line_bytes=max_line_bytes)
+        )
+        ndjson, events = self.plan.run(block, parse_time, max_line_bytes, settle)
+        return self._encoded(batch, ndjson, events, block.count(b"\n") + 1)
+
+    def _deferring(
+        self, source: str, first_line: int, as_line: Callable[[bytes], Line]
+    ) -> tuple[Batch, bytes, Callable[[bytes, int], bytes | None]]:
+        """For a run of the plan: the batch its deferred records go into, the parse time, and the
+        callback that takes each one (``as_line`` of its raw bytes, numbered from ``first_line``)
+        through the reference path: its event's JSON, or ``None`` when it became a reject or a skip."""
+        compiled = self.compiled
         assert compiled is not None, "a plan exists only for a compiled schema"
         batch = Batch()
         parse_time = format_ns(time.time_ns())
 
         def settle(raw: bytes, index: int) -> bytes | None:
-            """A line the plan deferred, through the reference path: its event's JSON, or ``None``
-            when it became a reject or a skip (recorded in ``batch``)."""
-            numbered = iter(((first_line + index, decode_line(raw, max_line_bytes)),))
+            numbered = iter(((first_line + index, as_line(raw)),))
             self._loop(numbered, compiled, batch, parse_time=parse_time, source=source, before=0)
             return encode_event(batch.events.pop()) if batch.events else None
 
-        ndjson, events = self.plan.run(block, parse_time.encode(), max_line_bytes, settle)
+        return batch, parse_time.encode(), settle
+
+    def _encoded(self, batch: Batch, ndjson: bytes, events: int, lines: int) -> Encoded:
+        """What a run of the plan wrote, with the rejects and skips of what it deferred."""
         if events:
             batch.log_types[self.schema.name] = events
-        lines = block.count(b"\n") + 1
         reasons = Counter(r.reason for r in batch.rejects)
         rejects = encode_rejects(batch.rejects)
         return Encoded(ndjson, events, rejects, reasons, batch.skipped, lines, batch.log_types, batch.untried)
@@ -243,38 +255,9 @@ class Normalizer:
                 first_line=first_line,
                 max_line_bytes=max_line_bytes,
             )
-        compiled = self.compiled
-        assert compiled is not None, "a plan exists only for a compiled schema"
-        batch = Batch()
-        parse_time = format_ns(time.time_ns())
-
-        def settle(raw: bytes, index: int) -> bytes | None:
-            """A frame the plan deferred, through the reference path (as ``encode_block``'s)."""
-            item = raw if len(raw) <= max_line_bytes else oversized(raw)
-            self._loop(
-                iter(((first_line + index, item),)),
-                compiled,
-                batch,
-                parse_time=parse_time,
-                source=source,
-                before=0,
-            )
-            return encode_event(batch.events.pop()) if batch.events else None
-
-        ndjson, events, used, count = self.plan.run_frames(data, parse_time.encode(), max_line_bytes, settle)
-        if events:
-            batch.log_types[self.schema.name] = events
-        reasons = Counter(r.reason for r in batch.rejects)
-        taken = Encoded(
-            ndjson,
-            events,
-            encode_rejects(batch.rejects),
-            reasons,
-            batch.skipped,
-            count,
-            batch.log_types,
-            batch.untried,
-        )
+        batch, parse_time, settle = self._deferring(source, first_line, partial(_frame_line, max_line_bytes))
+        ndjson, events, used, count = self.plan.run_frames(data, parse_time, max_line_bytes, settle)
+        taken = self._encoded(batch, ndjson, events, count)
         if used == len(data):
             return taken
         rest = _frames(data[used:], used, max_line_bytes)
@@ -595,6 +578,11 @@ def _blank(item: Line) -> bool:
         except UnicodeDecodeError:
             return False
     return is_blank(item)
+
+
+def _frame_line(max_line_bytes: int, raw: bytes) -> Frame:
+    """A frame the plan deferred, as a line: its bytes, or an ``Oversized`` when too long."""
+    return raw if len(raw) <= max_line_bytes else oversized(raw)
 
 
 def _frames(data: bytes, offset: int, max_line_bytes: int) -> Frames:
