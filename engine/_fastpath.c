@@ -1795,7 +1795,32 @@ static PyObject *rule_whitespace(PyObject *module, PyObject *unused) {
     return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, found, count);
 }
 
+PyDoc_STRVAR(frames_end_doc, "frames_end(data, final, most) -> (used, count): how many bytes the first\n"
+                            "octet-counted frames of data take, and how many frames (at most most), by the\n"
+                            "rule of Plan.run_frames; without final, a frame ending at the end of data is\n"
+                            "left for when more data has come.");
+
+static PyObject *frames_end(PyObject *module, PyObject *args) {
+    Py_buffer data;
+    int final;
+    Py_ssize_t most;
+    if (!PyArg_ParseTuple(args, "y*pn", &data, &final, &most)) {
+        return NULL;
+    }
+    Py_ssize_t pos = 0, count = 0, end, stop;
+    while (count < most && next_frame(data.buf, data.len, pos, &end, &stop)) {
+        if (!final && end == data.len) {
+            break;
+        }
+        pos = end;
+        count++;
+    }
+    PyBuffer_Release(&data);
+    return Py_BuildValue("(nn)", pos, count);
+}
+
 static PyMethodDef module_methods[] = {
+    {"frames_end", frames_end, METH_VARARGS, frames_end_doc},
     {"rfc3339", rule_rfc3339, METH_O, rfc3339_doc},
     {"integer", rule_integer, METH_VARARGS, integer_doc},
     {"epoch", rule_epoch, METH_VARARGS, epoch_doc},

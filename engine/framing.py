@@ -33,6 +33,11 @@ _NEEDED_TO_SEE_A_START: Final = MAX_COUNT_DIGITS + 2
 Frame = bytes | Oversized
 """One frame as a line: its bytes, or a stand-in for a frame longer than the line limit."""
 
+try:
+    from ._fastpath import frames_end as _frames_end
+except ImportError:  # built without the accelerator: Python splits every frame
+    _frames_end = None
+
 
 @dataclass(frozen=True, slots=True)
 class Broken:
@@ -55,6 +60,19 @@ class Frames:
     def lines(self) -> int:
         """The records this block stands for: one per frame, and one for the broken rest."""
         return len(self.frames) + (self.broken is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class RawFrames:
+    """``count`` whole frames as they were read, which framing takes as they are (the accelerator
+    checked them by the same rule): ``Normalizer.encode_body`` reads them without a Python split."""
+
+    data: bytes
+    count: int
+
+    @property
+    def lines(self) -> int:
+        return self.count
 
 
 def split_frames(
@@ -139,7 +157,7 @@ def read_frames(
     *,
     max_frame_bytes: int = DEFAULT_MAX_LINE_BYTES,
     block_frames: int = 4096,
-) -> Iterator[Frames | object]:
+) -> Iterator[Frames | RawFrames | object]:
     """The frames of an input given as ``chunks`` of bytes (a file read in pieces, or one request
     body), in blocks of at most ``block_frames``; anything in ``chunks`` that is not bytes (the
     reader's ``IDLE``) is passed on after the frames read so far. A framing error ends the input:
@@ -160,6 +178,13 @@ def read_frames(
             continue
         pending += chunk
         while True:
+            if _frames_end is not None:  # the accelerator checks the frames: Python splits nothing
+                used, count = _frames_end(pending, False, block_frames)
+                if count:
+                    yield RawFrames(pending[:used], count)
+                    pending, offset = pending[used:], offset + used
+                    if count == block_frames:
+                        continue
             frames, error, used = split_frames(
                 pending, max_frame_bytes=max_frame_bytes, final=False, most=block_frames, offset=offset
             )
@@ -212,4 +237,4 @@ def _broken(
     return Broken(offset + at, message, body)
 
 
-__all__ = ["MAX_COUNT_DIGITS", "Broken", "Frame", "Frames", "read_frames", "split_frames"]
+__all__ = ["MAX_COUNT_DIGITS", "Broken", "Frame", "Frames", "RawFrames", "read_frames", "split_frames"]

@@ -38,7 +38,7 @@ from .batch import (
 )
 from .compiler import DEFAULT_REGEX_TIMEOUT, SKIP, CompiledSchema, compile_schema, make_row_ids
 from .errors import BadValue, InvalidJSON, NormalizeError, RegexTimeout
-from .framing import Broken, Frame, Frames, split_frames
+from .framing import Broken, Frame, Frames, RawFrames, split_frames
 from .parsers.csv import read_header
 from .reader import decode_line, split_lines
 from .rules import RuleFailed
@@ -174,7 +174,7 @@ class Normalizer:
 
     def encode_block(
         self,
-        block: bytes | Oversized,
+        block: bytes | Oversized | Frames | RawFrames,
         *,
         source: str = "-",
         first_line: int = 1,
@@ -188,6 +188,10 @@ class Normalizer:
         and hands each line it cannot settle to the reference path, in order; a file's first lines
         (``skipLines``, a CSV header) go to the reference path, the rest of their block to the plan.
         """
+        if isinstance(block, RawFrames):
+            return self.encode_body(
+                block.data, source=source, first_line=first_line, max_line_bytes=max_line_bytes
+            )
         if isinstance(block, Frames):
             return self.encode_frames(
                 block, source=source, first_line=first_line, max_line_bytes=max_line_bytes

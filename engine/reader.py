@@ -29,7 +29,7 @@ from functools import partial
 from typing import BinaryIO, Final
 
 from .batch import DEFAULT_MAX_LINE_BYTES, RAW_PREVIEW_BYTES, Line, Oversized, oversized
-from .framing import Frames, read_frames
+from .framing import Frames, RawFrames, read_frames
 
 BLOCK_SIZE: Final = 1 << 20
 BLOCK_LINES: Final = 4096
@@ -50,7 +50,7 @@ class _Idle:
 IDLE: Final = _Idle()
 """Yielded by ``read_blocks`` on live input when no more input is waiting: write what you hold."""
 
-Block = bytes | Oversized | Frames
+Block = bytes | Oversized | Frames | RawFrames
 """A block of input: whole lines joined by ``\\n``, one over-long line, or frames."""
 
 LINES: Final = "lines"
@@ -227,7 +227,7 @@ class _LongLine:
 
 def count_lines(block: Block) -> int:
     """How many records (lines, or frames) a block from ``read_blocks`` holds."""
-    if isinstance(block, Frames):
+    if isinstance(block, Frames | RawFrames):
         return block.lines
     return 1 if isinstance(block, Oversized) else block.count(b"\n") + 1
 
