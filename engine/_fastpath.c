@@ -1357,68 +1357,6 @@ PyDoc_STRVAR(run_doc,
 "A line the plan cannot settle is passed as fallback(raw_line, index), which returns its event's\n"
 "JSON bytes, or None when the line gave a reject or a skip.");
 
-static PyObject *plan_run(Plan *self, PyObject *args) {
-    Py_buffer block, parse_time;
-    Py_ssize_t max_line_bytes;
-    PyObject *fallback;
-    if (self->keep == NULL) {
-        PyErr_SetString(PyExc_TypeError, "Plan: not initialised");
-        return NULL;
-    }
-    if (!PyArg_ParseTuple(args, "y*y*nO", &block, &parse_time, &max_line_bytes, &fallback)) {
-        return NULL;
-    }
-    PyObject *result = NULL;
-    Span *caps = PyMem_Calloc(self->max_placeholders, sizeof(Span));
-    Span *inds = PyMem_Calloc(self->nindicators ? self->nindicators : 1, sizeof(Span));
-    if (caps == NULL || inds == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    if (self->busy) {
-        PyErr_SetString(PyExc_RuntimeError, "Plan.run is not reentrant");
-        goto done;
-    }
-    self->busy = 1;
-    self->len = 0;
-    self->out_of_memory = 0;
-    Py_ssize_t events = 0, index = 0;
-    release_gil(self);
-    const char *p = block.buf, *end = p + block.len;
-    for (;; index++) {
-        const char *nl = memchr(p, '\n', end - p);
-        const char *raw_end = nl ? nl : end;
-        const char *line_end = raw_end > p && raw_end[-1] == '\r' ? raw_end - 1 : raw_end;
-        int written = event(self, p, line_end - p, max_line_bytes, caps, inds, parse_time.buf,
-                            parse_time.len);
-        if (written < 0 || (written == 0 && defer(self, fallback, p, raw_end - p, index, &events) < 0)) {
-            hold_gil(self);
-            if (self->out_of_memory && !PyErr_Occurred()) {
-                PyErr_NoMemory();
-            }
-            self->busy = 0;
-            goto done;
-        }
-        events += written;
-        if (nl == NULL) {
-            break;
-        }
-        p = nl + 1;
-    }
-    hold_gil(self);
-    self->busy = 0;
-    PyObject *ndjson = PyBytes_FromStringAndSize(self->out, self->len);
-    if (ndjson != NULL) {
-        result = Py_BuildValue("(Nn)", ndjson, events);
-    }
-done:
-    PyMem_Free(caps);
-    PyMem_Free(inds);
-    PyBuffer_Release(&block);
-    PyBuffer_Release(&parse_time);
-    return result;
-}
-
 /* The octet-counted frame at data[pos:], by engine/framing.py's rule: 1, with *end where the next
  * frame starts and *stop where this one's record ends (without one trailing LF and a CR before it),
  * when it is a frame framing.split_frames takes whole; 0 at anything else (a count that is not 1 to
@@ -1463,15 +1401,36 @@ static int next_frame(const char *data, Py_ssize_t n, Py_ssize_t pos, Py_ssize_t
     return 1;
 }
 
-PyDoc_STRVAR(run_frames_doc,
-"run_frames(data, parse_time, max_line_bytes, fallback) -> (ndjson, events, used, frames)\n\n"
-"Normalize the octet-counted frames at the start of data (each frame one record, its count\n"
-"included, one trailing LF and a CR before it removed) into NDJSON, as run does lines: a frame the\n"
-"plan cannot settle (one with a LF inside or a CR at its end among them) is passed as\n"
-"fallback(raw_frame, index). Stops at the first byte that does not start a frame taken whole;\n"
-"used is how many bytes the frames took, frames how many there were.");
+/* The next record of data at *pos, for run (framed 0: lines split on '\n') or run_frames (framed
+ * 1: octet-counted frames): *len the bytes event() reads, *raw_len those the fallback gets, *plain
+ * whether event() may take it, and *pos moved past it. 0 when there is no record left. */
+static int next_record(const char *data, Py_ssize_t n, int framed, Py_ssize_t *pos, Py_ssize_t *len,
+                       Py_ssize_t *raw_len, int *plain) {
+    const char *p = data + *pos;
+    if (framed) {
+        Py_ssize_t end, stop;
+        if (!next_frame(data, n, *pos, &end, &stop)) {
+            return 0;
+        }
+        *len = *raw_len = stop - *pos;
+        *plain = memchr(p, '\n', *len) == NULL && p[*len - 1] != '\r';
+        *pos = end;
+        return 1;
+    }
+    if (*pos > n) {  /* past the last line (a block always holds at least one, maybe empty) */
+        return 0;
+    }
+    const char *nl = memchr(p, '\n', n - *pos);
+    *raw_len = (nl ? nl : data + n) - p;
+    *len = *raw_len > 0 && p[*raw_len - 1] == '\r' ? *raw_len - 1 : *raw_len;
+    *plain = 1;
+    *pos = nl ? nl - data + 1 : n + 1;
+    return 1;
+}
 
-static PyObject *plan_run_frames(Plan *self, PyObject *args) {
+/* What run and run_frames share: the records of data through event(), the ones it cannot settle
+ * through fallback, without the GIL but for those. */
+static PyObject *run_records(Plan *self, PyObject *args, int framed) {
     Py_buffer data, parse_time;
     Py_ssize_t max_line_bytes;
     PyObject *fallback;
@@ -1496,15 +1455,14 @@ static PyObject *plan_run_frames(Plan *self, PyObject *args) {
     self->busy = 1;
     self->len = 0;
     self->out_of_memory = 0;
-    Py_ssize_t events = 0, index = 0, pos = 0, end, stop;
+    Py_ssize_t events = 0, index = 0, pos = 0, len, raw_len, used = 0;
+    int plain;
     const char *base = data.buf;
     release_gil(self);
-    while (next_frame(base, data.len, pos, &end, &stop)) {
-        const char *p = base + pos;
-        Py_ssize_t n = stop - pos;
-        int plain = memchr(p, '\n', n) == NULL && p[n - 1] != '\r';
-        int written = plain ? event(self, p, n, max_line_bytes, caps, inds, parse_time.buf, parse_time.len) : 0;
-        if (written < 0 || (written == 0 && defer(self, fallback, p, n, index, &events) < 0)) {
+    for (; next_record(base, data.len, framed, &pos, &len, &raw_len, &plain); index++) {
+        const char *p = base + used;
+        int written = plain ? event(self, p, len, max_line_bytes, caps, inds, parse_time.buf, parse_time.len) : 0;
+        if (written < 0 || (written == 0 && defer(self, fallback, p, raw_len, index, &events) < 0)) {
             hold_gil(self);
             if (self->out_of_memory && !PyErr_Occurred()) {
                 PyErr_NoMemory();
@@ -1513,14 +1471,14 @@ static PyObject *plan_run_frames(Plan *self, PyObject *args) {
             goto done;
         }
         events += written;
-        index++;
-        pos = end;
+        used = pos;
     }
     hold_gil(self);
     self->busy = 0;
     PyObject *ndjson = PyBytes_FromStringAndSize(self->out, self->len);
     if (ndjson != NULL) {
-        result = Py_BuildValue("(Nnnn)", ndjson, events, pos, index);
+        result = framed ? Py_BuildValue("(Nnnn)", ndjson, events, used, index)
+                        : Py_BuildValue("(Nn)", ndjson, events);
     }
 done:
     PyMem_Free(caps);
@@ -1529,6 +1487,18 @@ done:
     PyBuffer_Release(&parse_time);
     return result;
 }
+
+static PyObject *plan_run(Plan *self, PyObject *args) { return run_records(self, args, 0); }
+
+PyDoc_STRVAR(run_frames_doc,
+"run_frames(data, parse_time, max_line_bytes, fallback) -> (ndjson, events, used, frames)\n\n"
+"Normalize the octet-counted frames at the start of data (each frame one record, its count\n"
+"included, one trailing LF and a CR before it removed) into NDJSON, as run does lines: a frame the\n"
+"plan cannot settle (one with a LF inside or a CR at its end among them) is passed as\n"
+"fallback(raw_frame, index). Stops at the first byte that does not start a frame taken whole;\n"
+"used is how many bytes the frames took, frames how many there were.");
+
+static PyObject *plan_run_frames(Plan *self, PyObject *args) { return run_records(self, args, 1); }
 
 static PyMethodDef plan_methods[] = {
     {"run", (PyCFunction)plan_run, METH_VARARGS, run_doc},
