@@ -50,6 +50,16 @@ class SharedSecret:
         return None if _any_equal(value, self.secrets) else WRONG
 
 
+def _credentials(headers: Headers, scheme: bytes) -> bytes | str:
+    """What ``Authorization: <scheme> <credentials>`` carries, or why there is nothing to compare
+    (``MISSING``, or ``MALFORMED`` for another scheme)."""
+    value = headers.get(b"authorization")
+    if value is None:
+        return MISSING
+    given, _, credentials = value.partition(b" ")
+    return credentials.strip() if given.lower() == scheme else MALFORMED
+
+
 @dataclass(frozen=True)
 class Basic:
     """HTTP Basic: ``Authorization: Basic base64(user:password)`` with one of ``credentials``
@@ -58,14 +68,11 @@ class Basic:
     credentials: tuple[bytes, ...] = field(repr=False)
 
     def check(self, headers: Headers, body: bytes) -> str | None:
-        value = headers.get(b"authorization")
-        if value is None:
-            return MISSING
-        scheme, _, encoded = value.partition(b" ")
-        if scheme.lower() != b"basic":
-            return MALFORMED
+        encoded = _credentials(headers, b"basic")
+        if isinstance(encoded, str):
+            return encoded
         try:
-            presented = base64.b64decode(encoded.strip(), validate=True)
+            presented = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
             return MALFORMED
         return None if _any_equal(presented, self.credentials) else WRONG
@@ -78,13 +85,10 @@ class Bearer:
     tokens: tuple[bytes, ...] = field(repr=False)
 
     def check(self, headers: Headers, body: bytes) -> str | None:
-        value = headers.get(b"authorization")
-        if value is None:
-            return MISSING
-        scheme, _, token = value.partition(b" ")
-        if scheme.lower() != b"bearer":
-            return MALFORMED
-        return None if _any_equal(token.strip(), self.tokens) else WRONG
+        token = _credentials(headers, b"bearer")
+        if isinstance(token, str):
+            return token
+        return None if _any_equal(token, self.tokens) else WRONG
 
 
 DIGESTS: Final = ("sha256", "sha512", "sha1")
