@@ -70,15 +70,21 @@ def start(tmp_path: Path, *extra: str, out: Path | None = None, env: dict[str, s
     args = [NORMALIZE, "serve", "-s", "Heroku.Runtime", "--port", str(port), "--out", str(out), *extra]
     if not any(a.endswith(("-env", "-file", "--no-auth")) for a in extra):
         args += ["--secret-env", "DRAIN_TOKEN", "--secret-env", "OTHER_TOKEN"]
-    proc = subprocess.Popen(args, env=environment, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    return launch(args, f"http://127.0.0.1:{port}", out, environment)
+
+
+def launch(
+    command: list[str], url: str, out: Path, env: dict[str, str], verify: ssl.SSLContext | bool = True
+) -> Server:
+    """Run ``command`` (a ``normalize serve``) and wait until ``url`` answers ``/healthz``."""
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
     deadline = time.monotonic() + GUARD
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(proc.stderr.read().decode())  # type: ignore[union-attr]
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return Server(proc, url, out, args, environment)
+            if httpx.get(f"{url}/healthz", timeout=1, verify=verify).status_code == 200:
+                return Server(proc, url, out, command, env)
         except httpx.TransportError:
             time.sleep(0.05)
     proc.kill()
@@ -311,30 +317,17 @@ def test_https_with_a_certificate_and_key(tmp_path: Path) -> None:
     port = free_port()
     args = [NORMALIZE, "serve", "-s", "Heroku.Runtime", "--port", str(port), "--out", str(tmp_path / "lake")]
     args += ["--secret-env", "DRAIN_TOKEN", "--certfile", str(certfile), "--keyfile", str(keyfile)]
-    proc = subprocess.Popen(args, env={**os.environ, "DRAIN_TOKEN": TOKEN}, stderr=subprocess.PIPE)
+    with ca.cert_pem.tempfile() as ca_file:
+        context = ssl.create_default_context(cafile=ca_file)
+    env = {**os.environ, "DRAIN_TOKEN": TOKEN}
+    s = launch(args, f"https://127.0.0.1:{port}", tmp_path / "lake", env, verify=context)
     try:
-        with ca.cert_pem.tempfile() as ca_file:
-            context = ssl.create_default_context(cafile=ca_file)
-            url = f"https://127.0.0.1:{port}"
-            deadline = time.monotonic() + GUARD
-            while True:
-                try:
-                    response = httpx.post(
-                        url + "/",
-                        content=GOOD,
-                        headers={**LOGPLEX, "logplex-drain-token": TOKEN},
-                        verify=context,
-                    )
-                    break
-                except httpx.ConnectError:
-                    assert time.monotonic() < deadline and proc.poll() is None
-                    time.sleep(0.05)
-            assert response.status_code == 204
-            with pytest.raises(httpx.HTTPError):
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+        headers = {**LOGPLEX, "logplex-drain-token": TOKEN}
+        assert httpx.post(s.url + "/", content=GOOD, headers=headers, verify=context).status_code == 204
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
     finally:
-        proc.terminate()
-        proc.wait(GUARD)
+        s.stop()
 
 
 def test_sigterm_lets_requests_in_flight_finish(tmp_path: Path) -> None:
@@ -489,17 +482,8 @@ def test_routes_from_a_configuration_file(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "SHOP_TOKEN": "shop-secret", "APACHE_TOKEN": "apache-secret"}
     args = [NORMALIZE, "serve", "--config", str(config), "--port", str(port), "--out", str(tmp_path / "lake")]
-    proc = subprocess.Popen(args, env=env, stderr=subprocess.PIPE)
-    s = Server(proc, f"http://127.0.0.1:{port}", tmp_path / "lake", args, env)
+    s = launch(args, f"http://127.0.0.1:{port}", tmp_path / "lake", env)
     try:
-        deadline = time.monotonic() + GUARD
-        while True:
-            try:
-                httpx.get(s.url + "/healthz")
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and proc.poll() is None
-                time.sleep(0.05)
         shop = {**LOGPLEX, "logplex-drain-token": "shop-secret"}
         apache = {"content-type": "text/plain", "authorization": "Bearer apache-secret"}
         line = b'127.0.0.1 - - [15/Mar/2024:10:00:09 +0000] "GET / HTTP/1.1" 200 2 "-" "curl/8"\n'
@@ -591,17 +575,8 @@ def test_a_lake_that_cannot_be_written_is_a_503_and_leaves_whole_records(tmp_pat
     args = [NORMALIZE, "serve", "-s", "Heroku.Runtime", "--port", str(port), "--out", str(out)]
     args += ["--secret-env", "DRAIN_TOKEN"]
     limited = ["bash", "-c", 'ulimit -f 20 && exec "$0" "$@"', *args]  # 20 KiB a file
-    proc = subprocess.Popen(limited, env={**os.environ, "DRAIN_TOKEN": TOKEN}, stderr=subprocess.PIPE)
-    s = Server(proc, f"http://127.0.0.1:{port}", out, args, {})
+    s = launch(limited, f"http://127.0.0.1:{port}", out, {**os.environ, "DRAIN_TOKEN": TOKEN})
     try:
-        deadline = time.monotonic() + GUARD
-        while True:
-            try:
-                httpx.get(s.url + "/healthz")
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and proc.poll() is None
-                time.sleep(0.05)
         statuses = [post(s, BODIES["D04"], logplex_frame_id=f"{i:032X}").status_code for i in range(40)]
         assert statuses[0] == 204 and 503 in statuses and set(statuses) == {204, 503}
         assert httpx.get(s.url + "/healthz").status_code == 200
