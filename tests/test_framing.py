@@ -5,7 +5,6 @@ without the accelerator, and through ``normalize --framing octet-counted``."""
 from __future__ import annotations
 
 import random
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +15,8 @@ import pytest
 from engine import Normalizer, Registry, search_path
 from engine.batch import Oversized
 from engine.framing import Broken, Frames, RawFrames, read_frames, split_frames
+from tests.test_heroku_samples import CASES
 
-DATA = Path(__file__).resolve().parent / "data" / "heroku-drain-bodies.txt"
 NORMALIZE = str(Path(sys.executable).with_name("normalize"))
 HEADER = b"<190>1 2024-03-15T10:00:00.000001+00:00 host app web.1 - "
 
@@ -27,23 +26,8 @@ def frame(message: bytes) -> bytes:
     return b"%d %s" % (len(message), message)
 
 
-def bodies() -> dict[str, bytes]:
-    """Case id → body: every non-comment line after the case's ``# [ID]`` line, with its LF."""
-    found: dict[str, bytes] = {}
-    current = None
-    for raw in DATA.read_bytes().splitlines(keepends=True):
-        if raw.startswith(b"#"):
-            m = re.match(rb"# \[(\w+)\]", raw)
-            if m:
-                current = m.group(1).decode()
-                found[current] = b""
-            continue
-        if current is not None:
-            found[current] += raw
-    return found
-
-
-BODIES = bodies()
+BODIES = {case: body for case, (_, body) in CASES.items()}
+"""Case id → body, from ``tests/data/heroku-drain-bodies.txt`` (``test_heroku_samples`` reads it)."""
 
 # --- split_frames, case by case ----------------------------------------------------------------
 
