@@ -243,16 +243,22 @@ def test_a_gzip_bomb_is_413_and_costs_no_memory(server: Server) -> None:
     )
 
 
+def stall(server: Server) -> socket.socket:
+    """A client that sends a request head declaring 1,000 bytes of body, sends 10, and stops."""
+    port = int(server.url.rsplit(":", 1)[1])
+    stalled = socket.create_connection(("127.0.0.1", port))
+    head = (
+        f"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/logplex-1\r\n"
+        f"Logplex-Drain-Token: {TOKEN}\r\nContent-Length: 1000\r\n\r\n"
+    )
+    stalled.sendall(head.encode() + GOOD[:10])
+    return stalled
+
+
 def test_a_stalled_client_is_cut_off_and_does_not_block_others(tmp_path: Path) -> None:
     s = start(tmp_path, "--body-seconds", "1")
     try:
-        port = int(s.url.rsplit(":", 1)[1])
-        stalled = socket.create_connection(("127.0.0.1", port))
-        head = (
-            f"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/logplex-1\r\n"
-            f"Logplex-Drain-Token: {TOKEN}\r\nContent-Length: 1000\r\n\r\n"
-        )
-        stalled.sendall(head.encode() + GOOD[:10])
+        stalled = stall(s)
         started = time.monotonic()
         assert post(s, GOOD).status_code == 204  # meanwhile, another client is served
         assert time.monotonic() - started < 1.0
@@ -547,13 +553,7 @@ def test_past_its_cap_the_server_answers_503_with_retry_after(tmp_path: Path) ->
     that stalls holds the only one, and the next request is told to come back (Logplex retries)."""
     s = start(tmp_path, "--max-concurrent", "1", "--body-seconds", "2")
     try:
-        port = int(s.url.rsplit(":", 1)[1])
-        stalled = socket.create_connection(("127.0.0.1", port))
-        head = (
-            f"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/logplex-1\r\n"
-            f"Logplex-Drain-Token: {TOKEN}\r\nContent-Length: 1000\r\n\r\n"
-        )
-        stalled.sendall(head.encode() + GOOD[:10])
+        stalled = stall(s)
         time.sleep(0.3)
         busy = post(s, GOOD)
         assert (busy.status_code, busy.headers.get("retry-after")) == (503, "1")
