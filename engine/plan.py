@@ -27,7 +27,7 @@ the reference path.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -57,12 +57,18 @@ _IP_IN_C: Final = (
 """Indicator lists whose IPv4 addresses the accelerator recognises itself (anything else: Python)."""
 
 
-def compile_plan(schema: Schema, *, source_id: str = "", source_label: str = "") -> Plan | None:
-    """The accelerator's plan for ``schema``, or ``None`` when it has none (see the module doc)."""
-    if _fastpath is None or not _expressible(schema):
+def compile_plan(
+    schema: Schema, *, columns: Sequence[str] | None = None, source_id: str = "", source_label: str = ""
+) -> Plan | None:
+    """The accelerator's plan for ``schema``, or ``None`` when it has none (see the module doc).
+
+    ``columns`` are a CSV header's names, as for ``compiler.compile_schema``: a schema with
+    ``hasHeader: true`` and no ``columns`` has a plan per header it reads.
+    """
+    if _fastpath is None or not _expressible(schema, columns):
         return None
     options = schema.parser.options
-    patterns, csv_delimiter = _patterns(schema)
+    patterns, csv_delimiter = _patterns(schema, columns)
     scanned: list[Value] = []  # the values with indicators, in the order of their slots
     fields = tuple(_field(f, patterns, scanned) for f in schema.fields)
     standard = b',"p_log_type":' + orjson.dumps(schema.name) + b',"p_row_id":"'
@@ -92,7 +98,9 @@ def compile_plan(schema: Schema, *, source_id: str = "", source_label: str = "")
     )
 
 
-def _patterns(schema: Schema) -> tuple[list[tuple[str, tuple[Placeholder, ...]]], str]:
+def _patterns(
+    schema: Schema, columns: Sequence[str] | None
+) -> tuple[list[tuple[str, tuple[Placeholder, ...]]], str]:
     """The schema's patterns as prefixes and placeholders, and a CSV schema's delimiter ("" for
     fastmatch). A CSV row of n columns is the pattern of n placeholders split by the delimiter,
     where a row with a quote or with more columns is left to the reference path.
@@ -100,17 +108,17 @@ def _patterns(schema: Schema) -> tuple[list[tuple[str, tuple[Placeholder, ...]]]
     config = schema.parser.config
     if schema.parser.kind == "fastmatch":
         return [split_pattern(source) for source in config["match"]], ""
-    names = csv.column_names(config, None)
+    names = csv.column_names(config, columns)
     delimiter = csv.delimiter_of(config)
     ends = [delimiter] * (len(names) - 1) + [""]
     return [("", tuple(Placeholder(name, end, "") for name, end in zip(names, ends, strict=True)))], delimiter
 
 
-def _expressible(schema: Schema) -> bool:
-    """Whether a plan can say everything this schema does."""
+def _expressible(schema: Schema, columns: Sequence[str] | None) -> bool:
+    """Whether a plan can say everything this schema does (a CSV schema: with these header names)."""
     kind, config = schema.parser.kind, schema.parser.config
     return (
-        (kind == "fastmatch" or (kind == "csv" and bool(config.get("columns"))))
+        (kind == "fastmatch" or (kind == "csv" and bool(columns or config.get("columns"))))
         and not schema.parser.options.expand_fields
         and all(
             f.join is None

@@ -376,6 +376,18 @@ def test_which_schemas_have_a_plan(tmp_path: Path, parser: str, expected: bool) 
 
 
 @needs_accelerator
+def test_a_plan_per_header(tmp_path: Path) -> None:
+    """A CSV schema whose columns each file's header names has no plan of its own, but one for the
+    names of a header (as ``compile_schema`` compiles one line function per header)."""
+    path = tmp_path / "s.yml"
+    text = "schema: T.T\nparser:\n  csv: {hasHeader: true}\nfields: [{name: a, type: string}]\n"
+    path.write_text(text, encoding="utf-8")
+    schema = load_schema_file(path)
+    assert plan.compile_plan(schema) is None
+    assert plan.compile_plan(schema, columns=("b", "a")) is not None
+
+
+@needs_accelerator
 def test_masked_and_transformed_fields_have_no_plan(tmp_path: Path) -> None:
     path = tmp_path / "s.yml"
     path.write_text(
