@@ -94,6 +94,8 @@ class Normalizer:
         options = {"source_id": source_id, "source_label": source_label, "row_ids": row_ids}
         self._compile = partial(compile_schema, self.schema, regex_timeout=regex_timeout, **options)
         self._by_header: dict[tuple[str, ...], CompiledSchema] = {}
+        self._plans: dict[tuple[str, ...], plan.Plan | None] = {}
+        """Per CSV header's names, its plan (this thread's: see ``for_worker``)."""
         self._sources: dict[str, _Source] = {}
         self.classifier: tuple[CompiledSchema, ...] = ()
         """With several schemas: each compiled, in the order lines try them (spec l.6)."""
@@ -123,6 +125,7 @@ class Normalizer:
         twin = copy.copy(self)
         twin._sources = {}
         twin._by_header = {}
+        twin._plans = {}
         if process:
             row_ids = make_row_ids()
             for compiled in (self.compiled, *self.classifier, *self._by_header.values()):
@@ -186,7 +189,8 @@ class Normalizer:
         The same as splitting the block into lines, ``normalize`` and ``Batch.encoded``, byte for
         byte but ``p_row_id`` and ``p_parse_time``. With a plan, the C accelerator writes the events
         and hands each line it cannot settle to the reference path, in order; a file's first lines
-        (``skipLines``, a CSV header) go to the reference path, the rest of their block to the plan.
+        (``skipLines``, a CSV header) go to the reference path, the rest of their block to the plan
+        (for a CSV schema whose columns each file's header names: the plan of that file's header).
         """
         if isinstance(block, RawFrames):
             return self.encode_body(
@@ -196,31 +200,42 @@ class Normalizer:
             return self.encode_frames(
                 block, source=source, first_line=first_line, max_line_bytes=max_line_bytes
             )
-        if self.plan is None or isinstance(block, Oversized):
+        by_header = self.sequential and self.options["fast_path"]
+        if (self.plan is None and not by_header) or isinstance(block, Oversized):
             return self._encode_lines(block, source, first_line, max_line_bytes)
+        run, compiled = self.plan, self.compiled
         if not self._plain(source, first_line):
-            head, rest = self._prologue_of(block, first_line, max_line_bytes)
-            if rest is None:
-                return self._encode_lines(block, source, first_line, max_line_bytes)
-            # The first lines of a file on the reference path, then lines the plan can take.
-            before = self._encode_lines(head, source, first_line, max_line_bytes)
-            after = self.encode_block(
-                rest, source=source, first_line=before.lines + 1, max_line_bytes=max_line_bytes
-            )
-            return before + after
+            state = self._past_header(source, first_line)
+            if state is None:
+                head, rest = self._prologue_of(block, first_line, max_line_bytes)
+                if rest is None:
+                    return self._encode_lines(block, source, first_line, max_line_bytes)
+                # The first lines of a file on the reference path, then lines the plan can take.
+                before = self._encode_lines(head, source, first_line, max_line_bytes)
+                after = self.encode_block(
+                    rest, source=source, first_line=before.lines + 1, max_line_bytes=max_line_bytes
+                )
+                return before + after
+            run, compiled = state.header_plan, state.compiled  # the plan of this file's header
+        assert run is not None
         batch, parse_time, settle = self._deferring(
-            source, first_line, partial(decode_line, max_line_bytes=max_line_bytes)
+            source, first_line, partial(decode_line, max_line_bytes=max_line_bytes), compiled
         )
-        ndjson, events = self.plan.run(block, parse_time, max_line_bytes, settle)
+        ndjson, events = run.run(block, parse_time, max_line_bytes, settle)
         return self._encoded(batch, ndjson, events, block.count(b"\n") + 1)
 
     def _deferring(
-        self, source: str, first_line: int, as_line: Callable[[bytes], Line]
+        self,
+        source: str,
+        first_line: int,
+        as_line: Callable[[bytes], Line],
+        compiled: CompiledSchema | None = None,
     ) -> tuple[Batch, bytes, Callable[[bytes, int], bytes | None]]:
         """For a run of the plan: the batch its deferred records go into, the parse time, and the
         callback that takes each one (``as_line`` of its raw bytes, numbered from ``first_line``)
-        through the reference path: its event's JSON, or ``None`` when it became a reject or a skip."""
-        compiled = self.compiled
+        through the reference path (``compiled``, else the schema's): its event's JSON, or ``None``
+        when it became a reject or a skip."""
+        compiled = compiled or self.compiled
         assert compiled is not None, "a plan exists only for a compiled schema"
         batch = Batch()
         parse_time = format_ns(time.time_ns())
@@ -316,7 +331,7 @@ class Normalizer:
     def _prologue_of(self, block: bytes, first_line: int, max_line_bytes: int) -> tuple[bytes, bytes | None]:
         """The start of a file's first block that ``skipLines`` and a CSV header swallow (blank
         lines among them included), and the rest; ``None`` for the rest when that is not all here."""
-        if first_line != 1 or self.sequential:
+        if first_line != 1:
             return block, None
         needed = self.schema.parser.options.skip_lines + self._has_header
         end = -1
@@ -342,6 +357,16 @@ class Normalizer:
         if first_line == 1:
             return not self.has_prologue
         return not self.in_prologue(source)
+
+    def _past_header(self, source: str, first_line: int) -> _Source | None:
+        """For a schema whose columns each file's header names: where ``source`` stands when the
+        batch starting at ``first_line`` comes after its header, read, and the header has a plan."""
+        if not self.sequential or first_line == 1:
+            return None
+        state = self._sources.get(source)
+        if state is None or state.to_skip or state.header or state.header_plan is None:
+            return None
+        return state
 
     def _source(self, source: str, first_line: int) -> _Source:
         """Where ``source`` stands: lines still to skip, a header still to read, its line function."""
@@ -391,8 +416,25 @@ class Normalizer:
             if names not in self._by_header:
                 self._by_header[names] = self._compile(columns=names)
             state.compiled = self._by_header[names]
+            state.header_plan = self._plan_of(names)
         state.header = False
         batch.skipped[HEADER] += 1
+
+    def _plan_of(self, names: tuple[str, ...]) -> plan.Plan | None:
+        """The plan of a CSV header's column names, built once (none with ``fast_path=False``)."""
+        if names not in self._plans:
+            options = self.options
+            self._plans[names] = (
+                plan.compile_plan(
+                    self.schema,
+                    columns=names,
+                    source_id=options["source_id"],
+                    source_label=options["source_label"],
+                )
+                if options["fast_path"]
+                else None
+            )
+        return self._plans[names]
 
     def _loop(
         self,
@@ -569,6 +611,7 @@ class _Source:
     to_skip: int
     header: bool
     compiled: CompiledSchema | None  # None until a header gives a header-named CSV schema its names
+    header_plan: plan.Plan | None = None  # with those names: their plan, if the accelerator has one
 
 
 def _blank(item: Line) -> bool:

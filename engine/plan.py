@@ -20,8 +20,9 @@ Everything it is not certain about goes back to the reference path, line by line
 
 So each line ends exactly as the reference path would end it; ``tests/test_fastpath.py`` holds the
 two to the same bytes. A schema the plan cannot express (``expandFields``, transformations, masks,
-the regex and JSON parsers, CSV columns named by each file's header) simply has no plan and runs on
-the reference path.
+the regex and JSON parsers) simply has no plan and runs on the reference path. A CSV schema whose
+columns are named by each file's header line (``hasHeader: true``, no ``columns``) has a plan per
+header: the normalizer builds it from the names when it reads a file's header on the reference path.
 """
 
 from __future__ import annotations
