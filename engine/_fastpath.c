@@ -1,7 +1,7 @@
-/* engine._fastpath: the C accelerator of fastmatch and CSV schemas.
+/* engine._fastpath: the C accelerator of fastmatch, regex and CSV schemas.
  *
- * A Plan is a fastmatch or CSV schema reduced to data by engine/fastpath.py: its patterns (prefix,
- * delimiters), its fields (where each comes from, how it is converted, the JSON key it is written
+ * A Plan is a fastmatch, regex or CSV schema reduced to data by engine/plan.py: its patterns (prefix,
+ * delimiters; or a regex rewritten for PCRE2, run through _pcre2.c), its fields (where each comes from, how it is converted, the JSON key it is written
  * under) and the constant parts of every event. Plan.run(block, ...) takes a block of lines and
  * writes the events' NDJSON straight into one buffer: no Python object per line, per field or per
  * event.
@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "_pcre2.h"
+
 enum { K_STRING = 0, K_INT = 1, K_RFC3339 = 2, K_EPOCH = 3, K_CALL = 4 };  /* as KIND_NAMES */
 
 typedef struct {
@@ -31,7 +33,14 @@ typedef struct {
     unsigned char *quoted;    /* a quoted placeholder defers the line when a backslash is ahead */
     const char *csv;          /* a CSV row's delimiter: a row with a '"', or with more columns, defers */
     Py_ssize_t csv_len;
+    Regex *regex;             /* a regex schema's one pattern (then prefix and delimiters are unused):
+                               * count is its groups, each group a placeholder */
+    long *spans;              /* its groups' spans in the last match */
+    int gave_up;              /* searches PCRE2 gave up (a limit): past REGEX_GIVE_UPS, every line
+                               * is deferred, so that the reference path's time budget rules */
 } Pattern;
+
+#define REGEX_GIVE_UPS 10
 
 /* Answers of a Python callable remembered by value, in C memory: a value seen before costs a hash
  * and a comparison, without the GIL. Open addressing; emptied when half full. */
@@ -306,8 +315,30 @@ static void trim(Span *span) {
 
 enum { MATCHED, NO_MATCH, DEFER };
 
+/* regex (engine/parsers/regex.py, as engine/parsers/pcre.py rewrites it): the leftmost match; a
+ * group that took no part captures "", as the reference's groups("") gives. */
+static int match_regex(Pattern *pat, const char *line, Py_ssize_t n, Span *caps) {
+    if (pat->gave_up >= REGEX_GIVE_UPS) {
+        return DEFER;
+    }
+    int found = regex_search(pat->regex, line, (size_t)n, pat->spans);
+    if (found <= 0) {
+        pat->gave_up += found < 0;
+        return found < 0 ? DEFER : NO_MATCH;
+    }
+    for (int i = 0; i < pat->count; i++) {
+        long start = pat->spans[2 * i];
+        caps[i].p = start < 0 ? line : line + start;
+        caps[i].n = start < 0 ? 0 : pat->spans[2 * i + 1] - start;
+    }
+    return MATCHED;
+}
+
 /* fastmatch (engine/parsers/fastmatch.py): first occurrence of each delimiter, no backtracking. */
-static int match(const Pattern *pat, const char *line, Py_ssize_t n, Span *caps) {
+static int match(Pattern *pat, const char *line, Py_ssize_t n, Span *caps) {
+    if (pat->regex != NULL) {
+        return match_regex(pat, line, n, caps);
+    }
     if (n < pat->prefix_len || memcmp(line, pat->prefix, pat->prefix_len) != 0) {
         return NO_MATCH;
     }
@@ -1053,6 +1084,8 @@ static void plan_dealloc(Plan *self) {
         PyMem_Free(self->patterns[i].delims);
         PyMem_Free(self->patterns[i].delim_lens);
         PyMem_Free(self->patterns[i].quoted);
+        PyMem_Free(self->patterns[i].spans);
+        regex_free(self->patterns[i].regex);
     }
     PyMem_Free(self->patterns);
     for (int f = 0; f < self->nfields; f++) {
@@ -1076,8 +1109,38 @@ static int bad(const char *what) {
     return -1;
 }
 
+/* A regex pattern, (PCRE2 source, number of groups): engine/parsers/pcre.py wrote the source. */
+static int read_regex(Pattern *pat, PyObject *item, int *most) {
+    const char *source;
+    Py_ssize_t len;
+    int groups;
+    if (!PyArg_ParseTuple(item, "y#i", &source, &len, &groups) || groups < 0) {
+        PyErr_Clear();
+        return bad("a regex pattern is (PCRE2 source bytes, number of groups)");
+    }
+    char error[256];
+    pat->regex = regex_new(source, (size_t)len, groups, error, sizeof error);
+    if (pat->regex == NULL) {
+        PyErr_SetString(PyExc_ValueError, error);
+        return -1;
+    }
+    pat->count = groups;
+    pat->spans = PyMem_Calloc(groups ? 2 * groups : 1, sizeof(long));
+    if (pat->spans == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (groups > *most) {
+        *most = groups;
+    }
+    return 0;
+}
+
 static int read_pattern(Pattern *pat, PyObject *item, int *most) {
     PyObject *prefix, *delims, *quoted, *csv;
+    if (PyTuple_Check(item) && PyTuple_GET_SIZE(item) == 2) {
+        return read_regex(pat, item, most);
+    }
     if (!PyTuple_Check(item) ||
         !PyArg_ParseTuple(item, "O!O!O!O!", &PyBytes_Type, &prefix, &PyTuple_Type, &delims,
                           &PyTuple_Type, &quoted, &PyBytes_Type, &csv)) {
@@ -1442,7 +1505,7 @@ static PyObject *run_records(Plan *self, PyObject *args, int framed) {
         return NULL;
     }
     PyObject *result = NULL;
-    Span *caps = PyMem_Calloc(self->max_placeholders, sizeof(Span));
+    Span *caps = PyMem_Calloc(self->max_placeholders ? self->max_placeholders : 1, sizeof(Span));
     Span *inds = PyMem_Calloc(self->nindicators ? self->nindicators : 1, sizeof(Span));
     if (caps == NULL || inds == NULL) {
         PyErr_NoMemory();
@@ -1789,7 +1852,51 @@ static PyObject *frames_end(PyObject *module, PyObject *args) {
     return Py_BuildValue("(nn)", pos, count);
 }
 
+PyDoc_STRVAR(regex_search_doc,
+"regex_search(source, groups, line) -> (found, spans): the search a regex pattern of a plan runs\n"
+"(PCRE2, compiled from source with its groups), on valid UTF-8 line: found 1 with each group's\n"
+"(start, end) in bytes or None, 0 for no match, -1 where PCRE2 gave up (a plan defers the line).");
+
+static PyObject *rule_regex_search(PyObject *module, PyObject *args) {
+    const char *source, *line;
+    Py_ssize_t source_len, n;
+    int groups;
+    if (!PyArg_ParseTuple(args, "y#iy#", &source, &source_len, &groups, &line, &n)) {
+        return NULL;
+    }
+    if (groups < 0 || !utf8_valid((const unsigned char *)line, n)) {
+        PyErr_SetString(PyExc_ValueError, "regex_search takes a group count and valid UTF-8");
+        return NULL;
+    }
+    char error[256];
+    Regex *regex = regex_new(source, (size_t)source_len, groups, error, sizeof error);
+    if (regex == NULL) {
+        PyErr_SetString(PyExc_ValueError, error);
+        return NULL;
+    }
+    long *spans = PyMem_Calloc(groups ? 2 * groups : 1, sizeof(long));
+    if (spans == NULL) {
+        regex_free(regex);
+        return PyErr_NoMemory();
+    }
+    int found = regex_search(regex, line, (size_t)n, spans);
+    regex_free(regex);
+    PyObject *list = PyTuple_New(found == 1 ? groups : 0);
+    for (int i = 0; list != NULL && found == 1 && i < groups; i++) {
+        PyObject *span = spans[2 * i] < 0 ? Py_NewRef(Py_None)
+                                          : Py_BuildValue("(ll)", spans[2 * i], spans[2 * i + 1]);
+        if (span == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyTuple_SET_ITEM(list, i, span);
+    }
+    PyMem_Free(spans);
+    return list == NULL ? NULL : Py_BuildValue("(iN)", found, list);
+}
+
 static PyMethodDef module_methods[] = {
+    {"regex_search", rule_regex_search, METH_VARARGS, regex_search_doc},
     {"frames_end", frames_end, METH_VARARGS, frames_end_doc},
     {"rfc3339", rule_rfc3339, METH_O, rfc3339_doc},
     {"integer", rule_integer, METH_VARARGS, integer_doc},
@@ -1839,13 +1946,19 @@ static int add_tables(PyObject *m) {
         Py_DECREF(kinds);
         return -1;
     }
+    const char *version;
+    PyObject *pcre2 = regex_available(&version) ? PyUnicode_FromString(version) : Py_NewRef(Py_None);
+    if (pcre2 == NULL || PyModule_AddObject(m, "PCRE2_VERSION", pcre2) < 0) {
+        Py_XDECREF(pcre2);
+        return -1;
+    }
     return PyModule_AddIntConstant(m, "INT_DIGITS_MOST", INT_DIGITS_MOST);
 }
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "engine._fastpath",
-    .m_doc = "The C accelerator of fastmatch and CSV schemas: see engine/plan.py.",
+    .m_doc = "The C accelerator of fastmatch, regex and CSV schemas: see engine/plan.py.",
     .m_size = -1,
     .m_methods = module_methods,
 };
