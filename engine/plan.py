@@ -8,9 +8,10 @@ language and every reject. For the common shape of log line, its cost is nearly 
 it finds the delimiters of each line in the block (or runs a regex schema's pattern, rewritten for
 PCRE2 by ``parsers/pcre.py`` where PCRE2 finds exactly what the ``regex`` module finds), converts
 the values it knows (strings, integers, RFC 3339 and plain-digit epoch times, IPv4 addresses for the
-ip and hostname indicators), and writes the event's JSON straight into one output buffer, at well under 1 µs a line. What other values
-become (their JSON, their ``p_any_*`` members) it asks the Python converters and scanners, and
-remembers per value in C memory, so a value seen before costs neither a call nor the GIL.
+ip and hostname indicators), and writes the event's JSON straight into one output buffer, at well
+under 1 µs a line. What other values become (their JSON, their ``p_any_*`` members) it asks the
+Python converters and scanners, and remembers per value in C memory, so a value seen before costs
+neither a call nor the GIL.
 Everything it is not certain about goes back to the reference path, line by line:
 
 - lines that may be blank, start with ``skipPrefix``, are not valid UTF-8 or are over-long;
