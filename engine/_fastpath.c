@@ -138,6 +138,8 @@ typedef struct {
     Py_ssize_t n;             /* -1: null */
 } Span;
 
+static PyTypeObject PlanType;
+
 /* --- small helpers ---------------------------------------------------------------------------- */
 
 /* run() works without the GIL, so that threads each running a plan of their own use every core;
@@ -936,7 +938,10 @@ static int put_indicators(Plan *self, const Span *inds) {
 
 /* --- one line --------------------------------------------------------------------------------- */
 
-/* Write the event of one line; 1 when written, 0 to defer the line, -1 on error. */
+enum { NOT_TAKEN = 2 };
+
+/* Write the event of one line; 1 when written, 0 to defer the line, NOT_TAKEN when no pattern
+ * matches it (certainly: the reference path finds no match either), -1 on error. */
 static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line_bytes,
                  Span *caps, Span *inds, const char *parse_time, Py_ssize_t parse_time_len) {
     if (n == 0 || n > max_line_bytes || may_be_blank((unsigned char)line[0])) {
@@ -960,7 +965,7 @@ static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line
         }
     }
     if (k == self->npatterns) {
-        return 0;  /* the reference writes the no_match reject with its reason */
+        return NOT_TAKEN;
     }
     /* Room for everything of this event but its strings and Python-made fragments, which reserve
      * their own room (plus this much again) before they are written. */
@@ -1491,31 +1496,80 @@ static int next_record(const char *data, Py_ssize_t n, int framed, Py_ssize_t *p
     return 1;
 }
 
-/* What run and run_frames share: the records of data through event(), the ones it cannot settle
- * through fallback, without the GIL but for those. */
-static PyObject *run_records(Plan *self, PyObject *args, int framed) {
+/* The output buffer and the GIL's state move from plan a to plan b (and back): while classifying,
+ * every plan writes its events into the first plan's buffer, in input order. */
+static void swap_output(Plan *a, Plan *b) {
+    char *out = a->out;
+    Py_ssize_t cap = a->cap, len = a->len;
+    PyThreadState *released = a->released;
+    int out_of_memory = a->out_of_memory;
+    a->out = b->out, a->cap = b->cap, a->len = b->len, a->released = b->released;
+    a->out_of_memory = b->out_of_memory;
+    b->out = out, b->cap = cap, b->len = len, b->released = released;
+    b->out_of_memory = out_of_memory;
+}
+
+/* One line through the plans in order (NULL: a schema without a plan), as the reference classifier
+ * tries schemas: the first that takes it writes its event (1, counted in taken[k]); 0 when a plan
+ * defers it, when a schema without a plan comes before one takes it, or when none takes it (the
+ * reference then writes the reject with every schema's reason); -1 on error. */
+static int classify(Plan **plans, int nplans, Py_ssize_t *taken, const char *line, Py_ssize_t n,
+                    Py_ssize_t max_line_bytes, Span *caps, Span *inds, const Py_buffer *parse_time) {
+    for (int k = 0; k < nplans && plans[k] != NULL; k++) {
+        if (k) {
+            swap_output(plans[0], plans[k]);
+        }
+        int written = event(plans[k], line, n, max_line_bytes, caps, inds, parse_time->buf, parse_time->len);
+        if (k) {
+            swap_output(plans[0], plans[k]);
+        }
+        if (written == 1) {
+            taken[k]++;
+        }
+        if (written != NOT_TAKEN) {
+            return written;
+        }
+    }
+    return 0;
+}
+
+/* What run, run_frames and classify share: the records of data through the plans (one, or several
+ * to classify), the ones they cannot settle through fallback, without the GIL but for those.
+ * Returns ndjson, then the events (written here and by fallback), or with `counts` the events each
+ * plan wrote, and with `framed` the bytes and frames used. */
+static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int framed, int counts) {
     Py_buffer data, parse_time;
     Py_ssize_t max_line_bytes;
     PyObject *fallback;
-    if (self->keep == NULL) {
-        PyErr_SetString(PyExc_TypeError, "Plan: not initialised");
-        return NULL;
+    Plan *self = plans[0];
+    int most_caps = 1, most_inds = 1, k = 0;
+    for (k = 0; k < nplans && plans[k] != NULL; k++) {
+        if (plans[k]->keep == NULL) {
+            PyErr_SetString(PyExc_TypeError, "Plan: not initialised");
+            return NULL;
+        }
+        most_caps = plans[k]->max_placeholders > most_caps ? plans[k]->max_placeholders : most_caps;
+        most_inds = plans[k]->nindicators > most_inds ? plans[k]->nindicators : most_inds;
     }
     if (!PyArg_ParseTuple(args, "y*y*nO", &data, &parse_time, &max_line_bytes, &fallback)) {
         return NULL;
     }
     PyObject *result = NULL;
-    Span *caps = PyMem_Calloc(self->max_placeholders ? self->max_placeholders : 1, sizeof(Span));
-    Span *inds = PyMem_Calloc(self->nindicators ? self->nindicators : 1, sizeof(Span));
-    if (caps == NULL || inds == NULL) {
+    int busy = 0;
+    Span *caps = PyMem_Calloc(most_caps, sizeof(Span));
+    Span *inds = PyMem_Calloc(most_inds, sizeof(Span));
+    Py_ssize_t *taken = PyMem_Calloc(nplans, sizeof(Py_ssize_t));
+    if (caps == NULL || inds == NULL || taken == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    if (self->busy) {
-        PyErr_SetString(PyExc_RuntimeError, "Plan.run is not reentrant");
-        goto done;
+    for (busy = 0; busy < nplans && plans[busy] != NULL; busy++) {
+        if (plans[busy]->busy) {
+            PyErr_SetString(PyExc_RuntimeError, "Plan.run is not reentrant (nor is a plan given twice)");
+            goto done;
+        }
+        plans[busy]->busy = 1;
     }
-    self->busy = 1;
     self->len = 0;
     self->out_of_memory = 0;
     Py_ssize_t events = 0, index = 0, pos = 0, len, raw_len, used = 0;
@@ -1524,34 +1578,59 @@ static PyObject *run_records(Plan *self, PyObject *args, int framed) {
     release_gil(self);
     for (; next_record(base, data.len, framed, &pos, &len, &raw_len, &plain); index++) {
         const char *p = base + used;
-        int written = plain ? event(self, p, len, max_line_bytes, caps, inds, parse_time.buf, parse_time.len) : 0;
+        int written = 0;
+        if (plain && nplans == 1) {
+            written = event(self, p, len, max_line_bytes, caps, inds, parse_time.buf, parse_time.len);
+            written = written == NOT_TAKEN ? 0 : written;  /* the reference writes the no_match reject */
+        } else if (plain) {
+            written = classify(plans, nplans, taken, p, len, max_line_bytes, caps, inds, &parse_time);
+        }
         if (written < 0 || (written == 0 && defer(self, fallback, p, raw_len, index, &events) < 0)) {
             hold_gil(self);
             if (self->out_of_memory && !PyErr_Occurred()) {
                 PyErr_NoMemory();
             }
-            self->busy = 0;
             goto done;
         }
         events += written;
         used = pos;
     }
     hold_gil(self);
-    self->busy = 0;
     PyObject *ndjson = PyBytes_FromStringAndSize(self->out, self->len);
-    if (ndjson != NULL) {
+    if (ndjson == NULL) {
+        goto done;
+    }
+    if (counts) {
+        PyObject *each = PyTuple_New(nplans);
+        for (k = 0; each != NULL && k < nplans; k++) {
+            PyObject *count = PyLong_FromSsize_t(taken[k]);
+            if (count == NULL) {
+                Py_CLEAR(each);
+                break;
+            }
+            PyTuple_SET_ITEM(each, k, count);
+        }
+        result = each == NULL ? NULL : Py_BuildValue("(NnNnn)", ndjson, events, each, used, index);
+        if (each == NULL) {
+            Py_DECREF(ndjson);
+        }
+    } else {
         result = framed ? Py_BuildValue("(Nnnn)", ndjson, events, used, index)
                         : Py_BuildValue("(Nn)", ndjson, events);
     }
 done:
+    while (busy-- > 0) {
+        plans[busy]->busy = 0;
+    }
     PyMem_Free(caps);
     PyMem_Free(inds);
+    PyMem_Free(taken);
     PyBuffer_Release(&data);
     PyBuffer_Release(&parse_time);
     return result;
 }
 
-static PyObject *plan_run(Plan *self, PyObject *args) { return run_records(self, args, 0); }
+static PyObject *plan_run(Plan *self, PyObject *args) { return run_records(&self, 1, args, 0, 0); }
 
 PyDoc_STRVAR(run_frames_doc,
 "run_frames(data, parse_time, max_line_bytes, fallback) -> (ndjson, events, used, frames)\n\n"
@@ -1561,7 +1640,52 @@ PyDoc_STRVAR(run_frames_doc,
 "fallback(raw_frame, index). Stops at the first byte that does not start a frame taken whole;\n"
 "used is how many bytes the frames took, frames how many there were.");
 
-static PyObject *plan_run_frames(Plan *self, PyObject *args) { return run_records(self, args, 1); }
+static PyObject *plan_run_frames(Plan *self, PyObject *args) { return run_records(&self, 1, args, 1, 0); }
+
+PyDoc_STRVAR(classify_doc,
+"classify(plans, data, parse_time, max_line_bytes, fallback, framed=False)\n"
+"-> (ndjson, events, taken, used, records)\n\n"
+"Normalize lines (or, framed, octet-counted frames) as run and run_frames do, each through the\n"
+"plans in order (None: a schema without a plan): the first that takes a record writes its event,\n"
+"and the record is passed to fallback(raw, index) when a plan defers it, when a schema without a\n"
+"plan comes first, or when no plan takes it. events counts every event written, taken the events\n"
+"each plan wrote; used and records as in run_frames (for lines: the bytes and the lines).");
+
+static PyObject *module_classify(PyObject *module, PyObject *args, PyObject *kwds) {
+    PyObject *plans, *data, *parse_time, *max_line_bytes, *fallback;
+    int framed = 0;
+    static char *names[] = {"plans", "data", "parse_time", "max_line_bytes", "fallback", "framed", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!OOOO|p", names, &PyTuple_Type, &plans, &data,
+                                     &parse_time, &max_line_bytes, &fallback, &framed)) {
+        return NULL;
+    }
+    Py_ssize_t nplans = PyTuple_GET_SIZE(plans);
+    if (nplans == 0 || nplans > 1024) {
+        PyErr_SetString(PyExc_ValueError, "classify takes 1 to 1024 plans");
+        return NULL;
+    }
+    Plan **each = PyMem_Calloc(nplans, sizeof(Plan *));
+    if (each == NULL) {
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t k = 0; k < nplans; k++) {
+        PyObject *item = PyTuple_GET_ITEM(plans, k);
+        if (item == Py_None && k > 0) {
+            continue;
+        }
+        if (!PyObject_TypeCheck(item, &PlanType)) {
+            PyMem_Free(each);
+            PyErr_SetString(PyExc_TypeError, "classify takes a tuple of plans, the first not None");
+            return NULL;
+        }
+        each[k] = (Plan *)item;
+    }
+    PyObject *rest = Py_BuildValue("(OOOO)", data, parse_time, max_line_bytes, fallback);
+    PyObject *result = rest == NULL ? NULL : run_records(each, (int)nplans, rest, framed, 1);
+    Py_XDECREF(rest);
+    PyMem_Free(each);
+    return result;
+}
 
 static PyMethodDef plan_methods[] = {
     {"run", (PyCFunction)plan_run, METH_VARARGS, run_doc},
@@ -1896,6 +2020,7 @@ static PyObject *rule_regex_search(PyObject *module, PyObject *args) {
 }
 
 static PyMethodDef module_methods[] = {
+    {"classify", (PyCFunction)(void (*)(void))module_classify, METH_VARARGS | METH_KEYWORDS, classify_doc},
     {"regex_search", rule_regex_search, METH_VARARGS, regex_search_doc},
     {"frames_end", frames_end, METH_VARARGS, frames_end_doc},
     {"rfc3339", rule_rfc3339, METH_O, rfc3339_doc},
