@@ -1,6 +1,6 @@
 """The one thing pyproject.toml does not say yet in a stable form: the C accelerator.
 
-``engine._fastpath`` runs the plans of fastmatch and CSV schemas (see engine/plan.py). It is
+``engine._fastpath`` runs the plans of fastmatch, regex and CSV schemas (see engine/plan.py). It is
 optional: on a machine without a C compiler the build skips it, and every line runs on the
 pure-Python path, which gives the same output, several times more slowly.
 """
@@ -9,6 +9,12 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension("engine._fastpath", ["engine/_fastpath.c"], optional=True, extra_compile_args=["-O2"]),
+        Extension(
+            "engine._fastpath",
+            ["engine/_fastpath.c", "engine/_pcre2.c"],  # _pcre2.c: regex patterns, PCRE2 by dlopen
+            depends=["engine/_pcre2.h"],
+            optional=True,
+            extra_compile_args=["-O2"],
+        ),
     ]
 )

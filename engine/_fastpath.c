@@ -1,7 +1,7 @@
-/* engine._fastpath: the C accelerator of fastmatch and CSV schemas.
+/* engine._fastpath: the C accelerator of fastmatch, regex and CSV schemas.
  *
- * A Plan is a fastmatch or CSV schema reduced to data by engine/fastpath.py: its patterns (prefix,
- * delimiters), its fields (where each comes from, how it is converted, the JSON key it is written
+ * A Plan is a fastmatch, regex or CSV schema reduced to data by engine/plan.py: its patterns (prefix,
+ * delimiters; or a regex rewritten for PCRE2, run through _pcre2.c), its fields (where each comes from, how it is converted, the JSON key it is written
  * under) and the constant parts of every event. Plan.run(block, ...) takes a block of lines and
  * writes the events' NDJSON straight into one buffer: no Python object per line, per field or per
  * event.
@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "_pcre2.h"
+
 enum { K_STRING = 0, K_INT = 1, K_RFC3339 = 2, K_EPOCH = 3, K_CALL = 4 };  /* as KIND_NAMES */
 
 typedef struct {
@@ -31,7 +33,14 @@ typedef struct {
     unsigned char *quoted;    /* a quoted placeholder defers the line when a backslash is ahead */
     const char *csv;          /* a CSV row's delimiter: a row with a '"', or with more columns, defers */
     Py_ssize_t csv_len;
+    Regex *regex;             /* a regex schema's one pattern (then prefix and delimiters are unused):
+                               * count is its groups, each group a placeholder */
+    long *spans;              /* its groups' spans in the last match */
+    int gave_up;              /* searches PCRE2 gave up (a limit): past REGEX_GIVE_UPS, every line
+                               * is deferred, so that the reference path's time budget rules */
 } Pattern;
+
+#define REGEX_GIVE_UPS 10
 
 /* Answers of a Python callable remembered by value, in C memory: a value seen before costs a hash
  * and a comparison, without the GIL. Open addressing; emptied when half full. */
@@ -128,6 +137,8 @@ typedef struct {
     const char *p;
     Py_ssize_t n;             /* -1: null */
 } Span;
+
+static PyTypeObject PlanType;
 
 /* --- small helpers ---------------------------------------------------------------------------- */
 
@@ -306,8 +317,30 @@ static void trim(Span *span) {
 
 enum { MATCHED, NO_MATCH, DEFER };
 
+/* regex (engine/parsers/regex.py, as engine/parsers/pcre.py rewrites it): the leftmost match; a
+ * group that took no part captures "", as the reference's groups("") gives. */
+static int match_regex(Pattern *pat, const char *line, Py_ssize_t n, Span *caps) {
+    if (pat->gave_up >= REGEX_GIVE_UPS) {
+        return DEFER;
+    }
+    int found = regex_search(pat->regex, line, (size_t)n, pat->spans);
+    if (found <= 0) {
+        pat->gave_up += found < 0;
+        return found < 0 ? DEFER : NO_MATCH;
+    }
+    for (int i = 0; i < pat->count; i++) {
+        long start = pat->spans[2 * i];
+        caps[i].p = start < 0 ? line : line + start;
+        caps[i].n = start < 0 ? 0 : pat->spans[2 * i + 1] - start;
+    }
+    return MATCHED;
+}
+
 /* fastmatch (engine/parsers/fastmatch.py): first occurrence of each delimiter, no backtracking. */
-static int match(const Pattern *pat, const char *line, Py_ssize_t n, Span *caps) {
+static int match(Pattern *pat, const char *line, Py_ssize_t n, Span *caps) {
+    if (pat->regex != NULL) {
+        return match_regex(pat, line, n, caps);
+    }
     if (n < pat->prefix_len || memcmp(line, pat->prefix, pat->prefix_len) != 0) {
         return NO_MATCH;
     }
@@ -905,7 +938,10 @@ static int put_indicators(Plan *self, const Span *inds) {
 
 /* --- one line --------------------------------------------------------------------------------- */
 
-/* Write the event of one line; 1 when written, 0 to defer the line, -1 on error. */
+enum { NOT_TAKEN = 2 };
+
+/* Write the event of one line; 1 when written, 0 to defer the line, NOT_TAKEN when no pattern
+ * matches it (certainly: the reference path finds no match either), -1 on error. */
 static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line_bytes,
                  Span *caps, Span *inds, const char *parse_time, Py_ssize_t parse_time_len) {
     if (n == 0 || n > max_line_bytes || may_be_blank((unsigned char)line[0])) {
@@ -929,7 +965,7 @@ static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line
         }
     }
     if (k == self->npatterns) {
-        return 0;  /* the reference writes the no_match reject with its reason */
+        return NOT_TAKEN;
     }
     /* Room for everything of this event but its strings and Python-made fragments, which reserve
      * their own room (plus this much again) before they are written. */
@@ -1053,6 +1089,8 @@ static void plan_dealloc(Plan *self) {
         PyMem_Free(self->patterns[i].delims);
         PyMem_Free(self->patterns[i].delim_lens);
         PyMem_Free(self->patterns[i].quoted);
+        PyMem_Free(self->patterns[i].spans);
+        regex_free(self->patterns[i].regex);
     }
     PyMem_Free(self->patterns);
     for (int f = 0; f < self->nfields; f++) {
@@ -1076,8 +1114,38 @@ static int bad(const char *what) {
     return -1;
 }
 
+/* A regex pattern, (PCRE2 source, number of groups): engine/parsers/pcre.py wrote the source. */
+static int read_regex(Pattern *pat, PyObject *item, int *most) {
+    const char *source;
+    Py_ssize_t len;
+    int groups;
+    if (!PyArg_ParseTuple(item, "y#i", &source, &len, &groups) || groups < 0) {
+        PyErr_Clear();
+        return bad("a regex pattern is (PCRE2 source bytes, number of groups)");
+    }
+    char error[256];
+    pat->regex = regex_new(source, (size_t)len, groups, error, sizeof error);
+    if (pat->regex == NULL) {
+        PyErr_SetString(PyExc_ValueError, error);
+        return -1;
+    }
+    pat->count = groups;
+    pat->spans = PyMem_Calloc(groups ? 2 * groups : 1, sizeof(long));
+    if (pat->spans == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (groups > *most) {
+        *most = groups;
+    }
+    return 0;
+}
+
 static int read_pattern(Pattern *pat, PyObject *item, int *most) {
     PyObject *prefix, *delims, *quoted, *csv;
+    if (PyTuple_Check(item) && PyTuple_GET_SIZE(item) == 2) {
+        return read_regex(pat, item, most);
+    }
     if (!PyTuple_Check(item) ||
         !PyArg_ParseTuple(item, "O!O!O!O!", &PyBytes_Type, &prefix, &PyTuple_Type, &delims,
                           &PyTuple_Type, &quoted, &PyBytes_Type, &csv)) {
@@ -1428,31 +1496,80 @@ static int next_record(const char *data, Py_ssize_t n, int framed, Py_ssize_t *p
     return 1;
 }
 
-/* What run and run_frames share: the records of data through event(), the ones it cannot settle
- * through fallback, without the GIL but for those. */
-static PyObject *run_records(Plan *self, PyObject *args, int framed) {
+/* The output buffer and the GIL's state move from plan a to plan b (and back): while classifying,
+ * every plan writes its events into the first plan's buffer, in input order. */
+static void swap_output(Plan *a, Plan *b) {
+    char *out = a->out;
+    Py_ssize_t cap = a->cap, len = a->len;
+    PyThreadState *released = a->released;
+    int out_of_memory = a->out_of_memory;
+    a->out = b->out, a->cap = b->cap, a->len = b->len, a->released = b->released;
+    a->out_of_memory = b->out_of_memory;
+    b->out = out, b->cap = cap, b->len = len, b->released = released;
+    b->out_of_memory = out_of_memory;
+}
+
+/* One line through the plans in order (NULL: a schema without a plan), as the reference classifier
+ * tries schemas: the first that takes it writes its event (1, counted in taken[k]); 0 when a plan
+ * defers it, when a schema without a plan comes before one takes it, or when none takes it (the
+ * reference then writes the reject with every schema's reason); -1 on error. */
+static int classify(Plan **plans, int nplans, Py_ssize_t *taken, const char *line, Py_ssize_t n,
+                    Py_ssize_t max_line_bytes, Span *caps, Span *inds, const Py_buffer *parse_time) {
+    for (int k = 0; k < nplans && plans[k] != NULL; k++) {
+        if (k) {
+            swap_output(plans[0], plans[k]);
+        }
+        int written = event(plans[k], line, n, max_line_bytes, caps, inds, parse_time->buf, parse_time->len);
+        if (k) {
+            swap_output(plans[0], plans[k]);
+        }
+        if (written == 1) {
+            taken[k]++;
+        }
+        if (written != NOT_TAKEN) {
+            return written;
+        }
+    }
+    return 0;
+}
+
+/* What run, run_frames and classify share: the records of data through the plans (one, or several
+ * to classify), the ones they cannot settle through fallback, without the GIL but for those.
+ * Returns ndjson, then the events (written here and by fallback), or with `counts` the events each
+ * plan wrote, and with `framed` the bytes and frames used. */
+static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int framed, int counts) {
     Py_buffer data, parse_time;
     Py_ssize_t max_line_bytes;
     PyObject *fallback;
-    if (self->keep == NULL) {
-        PyErr_SetString(PyExc_TypeError, "Plan: not initialised");
-        return NULL;
+    Plan *self = plans[0];
+    int most_caps = 1, most_inds = 1, k = 0;
+    for (k = 0; k < nplans && plans[k] != NULL; k++) {
+        if (plans[k]->keep == NULL) {
+            PyErr_SetString(PyExc_TypeError, "Plan: not initialised");
+            return NULL;
+        }
+        most_caps = plans[k]->max_placeholders > most_caps ? plans[k]->max_placeholders : most_caps;
+        most_inds = plans[k]->nindicators > most_inds ? plans[k]->nindicators : most_inds;
     }
     if (!PyArg_ParseTuple(args, "y*y*nO", &data, &parse_time, &max_line_bytes, &fallback)) {
         return NULL;
     }
     PyObject *result = NULL;
-    Span *caps = PyMem_Calloc(self->max_placeholders, sizeof(Span));
-    Span *inds = PyMem_Calloc(self->nindicators ? self->nindicators : 1, sizeof(Span));
-    if (caps == NULL || inds == NULL) {
+    int busy = 0;
+    Span *caps = PyMem_Calloc(most_caps, sizeof(Span));
+    Span *inds = PyMem_Calloc(most_inds, sizeof(Span));
+    Py_ssize_t *taken = PyMem_Calloc(nplans, sizeof(Py_ssize_t));
+    if (caps == NULL || inds == NULL || taken == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    if (self->busy) {
-        PyErr_SetString(PyExc_RuntimeError, "Plan.run is not reentrant");
-        goto done;
+    for (busy = 0; busy < nplans && plans[busy] != NULL; busy++) {
+        if (plans[busy]->busy) {
+            PyErr_SetString(PyExc_RuntimeError, "Plan.run is not reentrant (nor is a plan given twice)");
+            goto done;
+        }
+        plans[busy]->busy = 1;
     }
-    self->busy = 1;
     self->len = 0;
     self->out_of_memory = 0;
     Py_ssize_t events = 0, index = 0, pos = 0, len, raw_len, used = 0;
@@ -1461,34 +1578,59 @@ static PyObject *run_records(Plan *self, PyObject *args, int framed) {
     release_gil(self);
     for (; next_record(base, data.len, framed, &pos, &len, &raw_len, &plain); index++) {
         const char *p = base + used;
-        int written = plain ? event(self, p, len, max_line_bytes, caps, inds, parse_time.buf, parse_time.len) : 0;
+        int written = 0;
+        if (plain && nplans == 1) {
+            written = event(self, p, len, max_line_bytes, caps, inds, parse_time.buf, parse_time.len);
+            written = written == NOT_TAKEN ? 0 : written;  /* the reference writes the no_match reject */
+        } else if (plain) {
+            written = classify(plans, nplans, taken, p, len, max_line_bytes, caps, inds, &parse_time);
+        }
         if (written < 0 || (written == 0 && defer(self, fallback, p, raw_len, index, &events) < 0)) {
             hold_gil(self);
             if (self->out_of_memory && !PyErr_Occurred()) {
                 PyErr_NoMemory();
             }
-            self->busy = 0;
             goto done;
         }
         events += written;
         used = pos;
     }
     hold_gil(self);
-    self->busy = 0;
     PyObject *ndjson = PyBytes_FromStringAndSize(self->out, self->len);
-    if (ndjson != NULL) {
+    if (ndjson == NULL) {
+        goto done;
+    }
+    if (counts) {
+        PyObject *each = PyTuple_New(nplans);
+        for (k = 0; each != NULL && k < nplans; k++) {
+            PyObject *count = PyLong_FromSsize_t(taken[k]);
+            if (count == NULL) {
+                Py_CLEAR(each);
+                break;
+            }
+            PyTuple_SET_ITEM(each, k, count);
+        }
+        result = each == NULL ? NULL : Py_BuildValue("(NnNnn)", ndjson, events, each, used, index);
+        if (each == NULL) {
+            Py_DECREF(ndjson);
+        }
+    } else {
         result = framed ? Py_BuildValue("(Nnnn)", ndjson, events, used, index)
                         : Py_BuildValue("(Nn)", ndjson, events);
     }
 done:
+    while (busy-- > 0) {
+        plans[busy]->busy = 0;
+    }
     PyMem_Free(caps);
     PyMem_Free(inds);
+    PyMem_Free(taken);
     PyBuffer_Release(&data);
     PyBuffer_Release(&parse_time);
     return result;
 }
 
-static PyObject *plan_run(Plan *self, PyObject *args) { return run_records(self, args, 0); }
+static PyObject *plan_run(Plan *self, PyObject *args) { return run_records(&self, 1, args, 0, 0); }
 
 PyDoc_STRVAR(run_frames_doc,
 "run_frames(data, parse_time, max_line_bytes, fallback) -> (ndjson, events, used, frames)\n\n"
@@ -1498,7 +1640,52 @@ PyDoc_STRVAR(run_frames_doc,
 "fallback(raw_frame, index). Stops at the first byte that does not start a frame taken whole;\n"
 "used is how many bytes the frames took, frames how many there were.");
 
-static PyObject *plan_run_frames(Plan *self, PyObject *args) { return run_records(self, args, 1); }
+static PyObject *plan_run_frames(Plan *self, PyObject *args) { return run_records(&self, 1, args, 1, 0); }
+
+PyDoc_STRVAR(classify_doc,
+"classify(plans, data, parse_time, max_line_bytes, fallback, framed=False)\n"
+"-> (ndjson, events, taken, used, records)\n\n"
+"Normalize lines (or, framed, octet-counted frames) as run and run_frames do, each through the\n"
+"plans in order (None: a schema without a plan): the first that takes a record writes its event,\n"
+"and the record is passed to fallback(raw, index) when a plan defers it, when a schema without a\n"
+"plan comes first, or when no plan takes it. events counts every event written, taken the events\n"
+"each plan wrote; used and records as in run_frames (for lines: the bytes and the lines).");
+
+static PyObject *module_classify(PyObject *module, PyObject *args, PyObject *kwds) {
+    PyObject *plans, *data, *parse_time, *max_line_bytes, *fallback;
+    int framed = 0;
+    static char *names[] = {"plans", "data", "parse_time", "max_line_bytes", "fallback", "framed", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!OOOO|p", names, &PyTuple_Type, &plans, &data,
+                                     &parse_time, &max_line_bytes, &fallback, &framed)) {
+        return NULL;
+    }
+    Py_ssize_t nplans = PyTuple_GET_SIZE(plans);
+    if (nplans == 0 || nplans > 1024) {
+        PyErr_SetString(PyExc_ValueError, "classify takes 1 to 1024 plans");
+        return NULL;
+    }
+    Plan **each = PyMem_Calloc(nplans, sizeof(Plan *));
+    if (each == NULL) {
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t k = 0; k < nplans; k++) {
+        PyObject *item = PyTuple_GET_ITEM(plans, k);
+        if (item == Py_None && k > 0) {
+            continue;
+        }
+        if (!PyObject_TypeCheck(item, &PlanType)) {
+            PyMem_Free(each);
+            PyErr_SetString(PyExc_TypeError, "classify takes a tuple of plans, the first not None");
+            return NULL;
+        }
+        each[k] = (Plan *)item;
+    }
+    PyObject *rest = Py_BuildValue("(OOOO)", data, parse_time, max_line_bytes, fallback);
+    PyObject *result = rest == NULL ? NULL : run_records(each, (int)nplans, rest, framed, 1);
+    Py_XDECREF(rest);
+    PyMem_Free(each);
+    return result;
+}
 
 static PyMethodDef plan_methods[] = {
     {"run", (PyCFunction)plan_run, METH_VARARGS, run_doc},
@@ -1789,7 +1976,52 @@ static PyObject *frames_end(PyObject *module, PyObject *args) {
     return Py_BuildValue("(nn)", pos, count);
 }
 
+PyDoc_STRVAR(regex_search_doc,
+"regex_search(source, groups, line) -> (found, spans): the search a regex pattern of a plan runs\n"
+"(PCRE2, compiled from source with its groups), on valid UTF-8 line: found 1 with each group's\n"
+"(start, end) in bytes or None, 0 for no match, -1 where PCRE2 gave up (a plan defers the line).");
+
+static PyObject *rule_regex_search(PyObject *module, PyObject *args) {
+    const char *source, *line;
+    Py_ssize_t source_len, n;
+    int groups;
+    if (!PyArg_ParseTuple(args, "y#iy#", &source, &source_len, &groups, &line, &n)) {
+        return NULL;
+    }
+    if (groups < 0 || !utf8_valid((const unsigned char *)line, n)) {
+        PyErr_SetString(PyExc_ValueError, "regex_search takes a group count and valid UTF-8");
+        return NULL;
+    }
+    char error[256];
+    Regex *regex = regex_new(source, (size_t)source_len, groups, error, sizeof error);
+    if (regex == NULL) {
+        PyErr_SetString(PyExc_ValueError, error);
+        return NULL;
+    }
+    long *spans = PyMem_Calloc(groups ? 2 * groups : 1, sizeof(long));
+    if (spans == NULL) {
+        regex_free(regex);
+        return PyErr_NoMemory();
+    }
+    int found = regex_search(regex, line, (size_t)n, spans);
+    regex_free(regex);
+    PyObject *list = PyTuple_New(found == 1 ? groups : 0);
+    for (int i = 0; list != NULL && found == 1 && i < groups; i++) {
+        PyObject *span = spans[2 * i] < 0 ? Py_NewRef(Py_None)
+                                          : Py_BuildValue("(ll)", spans[2 * i], spans[2 * i + 1]);
+        if (span == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyTuple_SET_ITEM(list, i, span);
+    }
+    PyMem_Free(spans);
+    return list == NULL ? NULL : Py_BuildValue("(iN)", found, list);
+}
+
 static PyMethodDef module_methods[] = {
+    {"classify", (PyCFunction)(void (*)(void))module_classify, METH_VARARGS | METH_KEYWORDS, classify_doc},
+    {"regex_search", rule_regex_search, METH_VARARGS, regex_search_doc},
     {"frames_end", frames_end, METH_VARARGS, frames_end_doc},
     {"rfc3339", rule_rfc3339, METH_O, rfc3339_doc},
     {"integer", rule_integer, METH_VARARGS, integer_doc},
@@ -1839,13 +2071,19 @@ static int add_tables(PyObject *m) {
         Py_DECREF(kinds);
         return -1;
     }
+    const char *version;
+    PyObject *pcre2 = regex_available(&version) ? PyUnicode_FromString(version) : Py_NewRef(Py_None);
+    if (pcre2 == NULL || PyModule_AddObject(m, "PCRE2_VERSION", pcre2) < 0) {
+        Py_XDECREF(pcre2);
+        return -1;
+    }
     return PyModule_AddIntConstant(m, "INT_DIGITS_MOST", INT_DIGITS_MOST);
 }
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "engine._fastpath",
-    .m_doc = "The C accelerator of fastmatch and CSV schemas: see engine/plan.py.",
+    .m_doc = "The C accelerator of fastmatch, regex and CSV schemas: see engine/plan.py.",
     .m_size = -1,
     .m_methods = module_methods,
 };

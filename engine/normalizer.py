@@ -114,8 +114,27 @@ class Normalizer:
             )
         self.plan: plan.Plan | None = None
         """With one schema the C accelerator can run: its plan (see ``encode_block``)."""
-        if fast_path and self.compiled is not None:
-            self.plan = plan.compile_plan(self.schema, source_id=source_id, source_label=source_label)
+        self.plans: tuple[plan.Plan | None, ...] = ()
+        """With several schemas, the first of which the C accelerator can run: each one's plan (or
+        ``None``), in the order lines try them."""
+        if fast_path:
+            self._make_plans()
+
+    def _make_plans(self) -> None:
+        """The accelerator's plans: one per thread (a plan's buffers and value caches are its own)."""
+        made = partial(
+            plan.compile_plan, source_id=self.options["source_id"], source_label=self.options["source_label"]
+        )
+        if self.compiled is not None:
+            self.plan = made(self.schema)
+        elif self.classifier:
+            plans = tuple(made(schema) for schema in self.schemas)
+            self.plans = plans if plans[0] is not None else ()
+
+    @property
+    def accelerated(self) -> bool:
+        """Whether ``encode_block`` runs on the C accelerator (threads then use every core)."""
+        return self.plan is not None or bool(self.plans)
 
     def for_worker(self, *, process: bool = False) -> Normalizer:
         """This normalizer for one more worker of the same run, compiling nothing again: the line
@@ -131,11 +150,8 @@ class Normalizer:
             for compiled in (self.compiled, *self.classifier, *self._by_header.values()):
                 if compiled is not None:
                     compiled.draw_row_ids(row_ids)
-        if self.plan is not None:
-            options = self.options
-            twin.plan = plan.compile_plan(
-                self.schema, source_id=options["source_id"], source_label=options["source_label"]
-            )
+        if self.accelerated:
+            twin._make_plans()
         return twin
 
     def normalize(
@@ -201,7 +217,7 @@ class Normalizer:
                 block, source=source, first_line=first_line, max_line_bytes=max_line_bytes
             )
         by_header = self.sequential and self.options["fast_path"]
-        if (self.plan is None and not by_header) or isinstance(block, Oversized):
+        if (not self.accelerated and not by_header) or isinstance(block, Oversized):
             return self._encode_lines(block, source, first_line, max_line_bytes)
         run, compiled = self.plan, self.compiled
         if not self._plain(source, first_line):
@@ -217,10 +233,15 @@ class Normalizer:
                 )
                 return before + after
             run, compiled = state.header_plan, state.compiled  # the plan of this file's header
-        assert run is not None
         batch, parse_time, settle = self._deferring(
             source, first_line, partial(decode_line, max_line_bytes=max_line_bytes), compiled
         )
+        if self.plans:
+            ndjson, events, taken, _, lines = plan.classify(
+                self.plans, block, parse_time, max_line_bytes, settle
+            )
+            return self._encoded(batch, ndjson, events, lines, taken)
+        assert run is not None
         ndjson, events = run.run(block, parse_time, max_line_bytes, settle)
         return self._encoded(batch, ndjson, events, block.count(b"\n") + 1)
 
@@ -233,24 +254,36 @@ class Normalizer:
     ) -> tuple[Batch, bytes, Callable[[bytes, int], bytes | None]]:
         """For a run of the plan: the batch its deferred records go into, the parse time, and the
         callback that takes each one (``as_line`` of its raw bytes, numbered from ``first_line``)
-        through the reference path (``compiled``, else the schema's): its event's JSON, or ``None``
-        when it became a reject or a skip."""
-        compiled = compiled or self.compiled
-        assert compiled is not None, "a plan exists only for a compiled schema"
+        through the reference path (``compiled``, else the schema's; the classifier, with several
+        schemas): its event's JSON, or ``None`` when it became a reject or a skip."""
+        if self.classifier:
+            run = self._classify
+        else:
+            compiled = compiled or self.compiled
+            assert compiled is not None, "a plan exists only for a compiled schema"
+            run = partial(self._loop, compiled=compiled)
         batch = Batch()
         parse_time = format_ns(time.time_ns())
 
         def settle(raw: bytes, index: int) -> bytes | None:
             numbered = iter(((first_line + index, as_line(raw)),))
-            self._loop(numbered, compiled, batch, parse_time=parse_time, source=source, before=0)
+            run(numbered, batch=batch, parse_time=parse_time, source=source, before=0)
             return encode_event(batch.events.pop()) if batch.events else None
 
         return batch, parse_time.encode(), settle
 
-    def _encoded(self, batch: Batch, ndjson: bytes, events: int, lines: int) -> Encoded:
-        """What a run of the plan wrote, with the rejects and skips of what it deferred."""
-        if events:
-            batch.log_types[self.schema.name] = events
+    def _encoded(
+        self, batch: Batch, ndjson: bytes, events: int, lines: int, taken: Sequence[int] | None = None
+    ) -> Encoded:
+        """What a run of the plan wrote, with the rejects and skips of what it deferred; ``taken``:
+        with several schemas, the events each schema's plan wrote (the classifier counted the rest)."""
+        if taken is None:
+            if events:
+                batch.log_types[self.schema.name] = events
+        else:
+            for schema, count in zip(self.schemas, taken, strict=True):
+                if count:
+                    batch.log_types[schema.name] += count
         reasons = Counter(r.reason for r in batch.rejects)
         rejects = encode_rejects(batch.rejects)
         return Encoded(ndjson, events, rejects, reasons, batch.skipped, lines, batch.log_types, batch.untried)
@@ -267,7 +300,7 @@ class Normalizer:
         records as ``split_frames`` and ``encode_frames``, but with a plan the accelerator reads the
         frames itself, and Python only the frames it defers and whatever follows the last frame it
         took whole (a framing error, worded by ``framing``)."""
-        if self.plan is None or not self._plain(source, first_line):
+        if not self.accelerated or not self._plain(source, first_line):
             return self.encode_frames(
                 _frames(data, 0, max_line_bytes),
                 source=source,
@@ -275,8 +308,15 @@ class Normalizer:
                 max_line_bytes=max_line_bytes,
             )
         batch, parse_time, settle = self._deferring(source, first_line, partial(_frame_line, max_line_bytes))
-        ndjson, events, used, count = self.plan.run_frames(data, parse_time, max_line_bytes, settle)
-        taken = self._encoded(batch, ndjson, events, count)
+        if self.plans:
+            ndjson, events, each, used, count = plan.classify(
+                self.plans, data, parse_time, max_line_bytes, settle, framed=True
+            )
+            taken = self._encoded(batch, ndjson, events, count, each)
+        else:
+            assert self.plan is not None
+            ndjson, events, used, count = self.plan.run_frames(data, parse_time, max_line_bytes, settle)
+            taken = self._encoded(batch, ndjson, events, count)
         if used == len(data):
             return taken
         rest = _frames(data[used:], used, max_line_bytes)
@@ -301,7 +341,7 @@ class Normalizer:
         """
         parts: list[Encoded] = []
         line = first_line
-        if self.plan is None:
+        if not self.accelerated:
             runs: Iterable[tuple[bool, Iterable[Frame]]] = [(False, block.frames)]
         else:
             runs = groupby(block.frames, _plain_frame)

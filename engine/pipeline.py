@@ -207,7 +207,7 @@ class Run:
         """Worker threads when the schema has a plan: the accelerator lets go of the GIL, so even one
         worker normalizes while this thread reads and writes. Else processes, or none for one."""
         normalizer = self.normalizer
-        if normalizer.plan is not None:
+        if normalizer.accelerated:
             return WorkerPool(normalizer, self.workers, threads=True)
         if self.workers > 1:
             return WorkerPool(normalizer, self.workers)

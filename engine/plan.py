@@ -1,18 +1,23 @@
-"""The fast path: a fastmatch or CSV schema reduced to a plan the C accelerator runs on whole blocks.
+"""The fast path: a fastmatch, regex or CSV schema reduced to a plan the C accelerator runs on whole
+blocks.
 
 The generated Python line function (``compiler.py``) is the reference: it knows the whole schema
 language and every reject. For the common shape of log line, its cost is nearly all CPython's own
 (a frame, a dict and a dozen string objects per line, then ``orjson``), so it cannot go much below
 ~5 µs a line. ``engine._fastpath`` (C, built when the package is installed) runs a *plan* instead:
-it finds the delimiters of each line in the block, converts the values it knows (strings, integers,
-RFC 3339 and plain-digit epoch times, IPv4 addresses for the ip and hostname indicators), and writes
-the event's JSON straight into one output buffer, at well under 1 µs a line. What other values
-become (their JSON, their ``p_any_*`` members) it asks the Python converters and scanners, and
-remembers per value in C memory, so a value seen before costs neither a call nor the GIL.
+it finds the delimiters of each line in the block (or runs a regex schema's pattern, rewritten for
+PCRE2 by ``parsers/pcre.py`` where PCRE2 finds exactly what the ``regex`` module finds), converts
+the values it knows (strings, integers, RFC 3339 and plain-digit epoch times, IPv4 addresses for the
+ip and hostname indicators), and writes the event's JSON straight into one output buffer, at well
+under 1 µs a line. What other values become (their JSON, their ``p_any_*`` members) it asks the
+Python converters and scanners, and remembers per value in C memory, so a value seen before costs
+neither a call nor the GIL.
 Everything it is not certain about goes back to the reference path, line by line:
 
 - lines that may be blank, start with ``skipPrefix``, are not valid UTF-8 or are over-long;
 - a quoted placeholder with a backslash ahead (Go escapes), a line no pattern matches;
+- a line on which PCRE2 gives up (its match limit: a few ms), and every line after ten of those,
+  so that the reference path's time budget rules a hostile pattern;
 - a CSV row with a quote (Go's lazy quotes) or with another number of columns;
 - an integer that is not plain digits in range, an RFC 3339 time outside the strict form;
 - a value a Python converter refuses (a bad ``float``, ``boolean`` or strftime time, a broken
@@ -20,9 +25,10 @@ Everything it is not certain about goes back to the reference path, line by line
 
 So each line ends exactly as the reference path would end it; ``tests/test_fastpath.py`` holds the
 two to the same bytes. A schema the plan cannot express (``expandFields``, transformations, masks,
-the regex and JSON parsers) simply has no plan and runs on the reference path. A CSV schema whose
-columns are named by each file's header line (``hasHeader: true``, no ``columns``) has a plan per
-header: the normalizer builds it from the names when it reads a file's header on the reference path.
+a regex PCRE2 would not run exactly, the JSON parser) simply has no plan and runs on the reference
+path. A CSV schema whose columns are named by each file's header line (``hasHeader: true``, no
+``columns``) has a plan per header: the normalizer builds it from the names when it reads a file's
+header on the reference path.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ import orjson
 
 from . import decisions, indicators
 from .errors import BadValue
-from .parsers import csv
+from .parsers import csv, pcre, regex
 from .parsers.fastmatch import Placeholder, split_pattern
 from .spec import Field, Schema, Value
 from .values import encode_event
@@ -69,57 +75,105 @@ def compile_plan(
     if _fastpath is None or not _expressible(schema, columns):
         return None
     options = schema.parser.options
-    patterns, csv_delimiter = _patterns(schema, columns)
+    patterns = _patterns(schema, columns)
+    if patterns is None:
+        return None
     scanned: list[Value] = []  # the values with indicators, in the order of their slots
-    fields = tuple(_field(f, patterns, scanned) for f in schema.fields)
+    names = [captures for _, captures in patterns]
+    fields = tuple(_field(f, names, scanned) for f in schema.fields)
     standard = b',"p_log_type":' + orjson.dumps(schema.name) + b',"p_row_id":"'
     source = b""
     if source_id:
         source += b',"p_source_id":' + orjson.dumps(source_id)
     if source_label:
         source += b',"p_source_label":' + orjson.dumps(source_label)
-    return _fastpath.Plan(
-        patterns=tuple(
+    try:
+        return _fastpath.Plan(
+            patterns=tuple(pattern for pattern, _ in patterns),
+            fields=fields,
+            empty_values=tuple(v.encode() for v in options.empty_values),
+            trim_space=options.trim_space,
+            skip_prefix=options.skip_prefix.encode(),
+            log_type=standard,
+            row_prefix=os.urandom(8).hex().encode(),
+            source=source,
+            ip_key=b"," + orjson.dumps(indicators.FIELD_OF["ip"][0]) + b":[",
+        )
+    except ValueError:  # PCRE2 would not compile the rewritten regex: the reference path runs it
+        return None
+
+
+def classify(
+    plans: tuple[Plan | None, ...],
+    data: bytes,
+    parse_time: bytes,
+    max_line_bytes: int,
+    fallback: Callable[[bytes, int], bytes | None],
+    *,
+    framed: bool = False,
+) -> tuple[bytes, int, tuple[int, ...], int, int]:
+    """Several schemas' plans on one feed (``_fastpath.classify``): each record through the plans in
+    order, the first that takes it writing its event; a record a plan defers, or that no plan takes,
+    or that reaches a schema without a plan (``None``), goes whole to ``fallback`` (the reference
+    classifier, which also words the reject of a record no schema takes). No pattern matching is
+    certain in C, so the rule "the first schema in order that takes the line" holds exactly.
+    Returns the NDJSON, the events, the events each plan wrote, the bytes and the records used."""
+    return _fastpath.classify(plans, data, parse_time, max_line_bytes, fallback, framed=framed)
+
+
+PlanPattern = tuple[tuple[Any, ...], tuple[str, ...]]
+"""A pattern as the accelerator reads it, and the name of each of its captures."""
+
+
+def _patterns(schema: Schema, columns: Sequence[str] | None) -> list[PlanPattern] | None:
+    """The schema's patterns, or ``None`` when a regex cannot run exactly on PCRE2 (``pcre.py``).
+
+    A fastmatch pattern is its prefix, then per placeholder its delimiter and whether it is quoted;
+    a CSV row of n columns is the pattern of n placeholders split by the delimiter, where a row with
+    a quote or with more columns is left to the reference path; a regex is its PCRE2 rewrite and
+    its number of groups, each group a capture.
+    """
+    config = schema.parser.config
+    if schema.parser.kind == "regex":
+        compiled = regex.compile_regex(config)
+        source = pcre.translate(compiled.pattern)
+        if source is None:
+            return None
+        names = [""] * compiled.groups
+        for name, index in compiled.groupindex.items():
+            names[index - 1] = name
+        return [((source.encode(), compiled.groups), tuple(names))]
+    if schema.parser.kind == "fastmatch":
+        patterns = [split_pattern(source) for source in config["match"]]
+        delimiter = ""
+    else:
+        names = csv.column_names(config, columns)
+        delimiter = csv.delimiter_of(config)
+        ends = [delimiter] * (len(names) - 1) + [""]
+        patterns = [("", tuple(Placeholder(c, end, "") for c, end in zip(names, ends, strict=True)))]
+    return [
+        (
             (
                 prefix.encode(),
                 tuple(p.delimiter.encode() for p in placeholders),
                 tuple(bool(p.quote) for p in placeholders),
-                csv_delimiter.encode(),
-            )
-            for prefix, placeholders in patterns
-        ),
-        fields=fields,
-        empty_values=tuple(v.encode() for v in options.empty_values),
-        trim_space=options.trim_space,
-        skip_prefix=options.skip_prefix.encode(),
-        log_type=standard,
-        row_prefix=os.urandom(8).hex().encode(),
-        source=source,
-        ip_key=b"," + orjson.dumps(indicators.FIELD_OF["ip"][0]) + b":[",
-    )
-
-
-def _patterns(
-    schema: Schema, columns: Sequence[str] | None
-) -> tuple[list[tuple[str, tuple[Placeholder, ...]]], str]:
-    """The schema's patterns as prefixes and placeholders, and a CSV schema's delimiter ("" for
-    fastmatch). A CSV row of n columns is the pattern of n placeholders split by the delimiter,
-    where a row with a quote or with more columns is left to the reference path.
-    """
-    config = schema.parser.config
-    if schema.parser.kind == "fastmatch":
-        return [split_pattern(source) for source in config["match"]], ""
-    names = csv.column_names(config, columns)
-    delimiter = csv.delimiter_of(config)
-    ends = [delimiter] * (len(names) - 1) + [""]
-    return [("", tuple(Placeholder(name, end, "") for name, end in zip(names, ends, strict=True)))], delimiter
+                delimiter.encode(),
+            ),
+            tuple(p.name for p in placeholders),
+        )
+        for prefix, placeholders in patterns
+    ]
 
 
 def _expressible(schema: Schema, columns: Sequence[str] | None) -> bool:
     """Whether a plan can say everything this schema does (a CSV schema: with these header names)."""
     kind, config = schema.parser.kind, schema.parser.config
     return (
-        (kind == "fastmatch" or (kind == "csv" and bool(columns or config.get("columns"))))
+        (
+            kind == "fastmatch"
+            or (kind == "csv" and bool(columns or config.get("columns")))
+            or (kind == "regex" and _fastpath.PCRE2_VERSION is not None)
+        )
         and not schema.parser.options.expand_fields
         and all(
             f.join is None
@@ -164,7 +218,7 @@ class PlanField:
     ``IP_IN_PYTHON``."""
 
 
-def _field(f: Field, patterns: list[tuple[str, tuple[Placeholder, ...]]], scanned: list[Value]) -> PlanField:
+def _field(f: Field, patterns: list[tuple[str, ...]], scanned: list[Value]) -> PlanField:
     """One field of the plan, from its decision."""
     value = f.value
     name = ".".join(f.paths[0])
@@ -179,8 +233,7 @@ def _field(f: Field, patterns: list[tuple[str, tuple[Placeholder, ...]]], scanne
         key=b"," + orjson.dumps(f.name) + b":",
         kind=decision.kind,
         captures=tuple(
-            max((i for i, p in enumerate(placeholders) if p.name == name), default=-1)
-            for _, placeholders in patterns
+            max((i for i, capture in enumerate(names) if capture == name), default=-1) for names in patterns
         ),
         keeps_empty=decision.keeps_empty,
         required=value.required,
@@ -233,4 +286,4 @@ def _members_of(scan: indicators.Scanner) -> Callable[[bytes], tuple[tuple[bytes
     return members
 
 
-__all__ = ["AVAILABLE", "Plan", "PlanField", "compile_plan"]
+__all__ = ["AVAILABLE", "Plan", "PlanField", "classify", "compile_plan"]

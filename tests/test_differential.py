@@ -11,6 +11,7 @@ import importlib.machinery
 import importlib.util
 import io
 import json
+import random
 import re
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from typing import Any
 import pytest
 
 from engine import Normalizer, Registry, plan, search_path
-from engine.batch import Batch, Reject
+from engine.batch import DEFAULT_MAX_LINE_BYTES, Batch, Reject
 
 TOOL = Path(__file__).resolve().parent.parent / "tools" / "fuzz_paths"
 
@@ -39,8 +40,14 @@ def _load() -> Any:
 
 fuzz_paths = _load()
 
-WITH_PLAN = ["AWS.VPCFlow", "Apache.AccessCombined", "Heroku.Runtime", "Nginx.Access"]
-WITHOUT_PLAN = ["AWS.CloudTrail", "Syslog.RFC3164", "Syslog.RFC5424"]
+WITH_PLAN = [
+    "AWS.VPCFlow",
+    "Apache.AccessCombined",
+    "Heroku.Runtime",
+    "Nginx.Access",
+    *(["Syslog.RFC3164", "Syslog.RFC5424"] if plan.AVAILABLE and plan._fastpath.PCRE2_VERSION else []),
+]
+WITHOUT_PLAN = ["AWS.CloudTrail"]
 
 
 def _normalize_command() -> str:
@@ -55,7 +62,7 @@ def test_accelerated_schemas_in_process_and_through_the_cli() -> None:
     """Blocks of mutated lines through both paths, then one file each through the CLI (-w 2)."""
     out = io.StringIO()
     stats = fuzz_paths.fuzz(
-        lines=4 * 800,
+        lines=len(WITH_PLAN) * 800,
         seed=20261207,
         schemas=WITH_PLAN,
         cli_every=800,
@@ -72,7 +79,7 @@ def test_accelerated_schemas_in_process_and_through_the_cli() -> None:
 
 
 def test_schemas_without_a_plan_through_the_cli() -> None:
-    """Regex and JSON-lines schemas have no plan: the CLI with -w 2 (processes) against -w 1."""
+    """JSON-lines schemas have no plan: the CLI with -w 2 (processes) against -w 1."""
     out = io.StringIO()
     stats = fuzz_paths.fuzz(
         lines=3 * 300,
@@ -85,6 +92,55 @@ def test_schemas_without_a_plan_through_the_cli() -> None:
     )
     assert sum(stats.divergences.values()) == 0, out.getvalue()
     assert all(stats.cli_lines[name] == stats.lines[name] >= 300 for name in WITHOUT_PLAN)
+
+
+FEEDS = [
+    ["Heroku.Runtime", "Apache.AccessCombined", "Syslog.RFC5424"],
+    ["Syslog.RFC3164", "Nginx.Access", "Heroku.Runtime"],  # RFC 3164's pattern takes most <N> lines
+    ["Apache.AccessCombined", "AWS.CloudTrail", "Heroku.Runtime"],  # a schema without a plan between
+]
+
+
+@needs_accelerator
+@pytest.mark.parametrize("names", FEEDS, ids="+".join)
+def test_mixed_feeds(names: list[str]) -> None:
+    """Several schemas on one feed: the plans tried in order in C (``plan.classify``) against the
+    reference classifier, on mutated lines of all of them, as lines and as octet-counted frames."""
+    registry = Registry(search_path())
+    schemas = [registry.load(name) for name in names]
+    rng = random.Random(f"mixed:{names}")
+    seeds = [line for schema in schemas for line in fuzz_paths.seed_lines(schema, generated=40)]
+    mutator = fuzz_paths.Mutator(rng, seeds, [])
+    fast, reference = (Normalizer(schemas, fast_path=f) for f in (True, False))
+    assert fast.plans and not reference.plans
+    first = 1
+    for _ in range(250):
+        lines = [mutator.line() for _ in range(rng.randint(1, 8))]
+        block = b"\n".join(lines)
+        found = fuzz_paths.run_block(
+            (fast, reference), block, source="mixed", first_line=first, max_line_bytes=DEFAULT_MAX_LINE_BYTES
+        )
+        assert not found, (block, found)
+        body = b"".join(b"%d %s" % (len(line), line) for line in lines)
+        # (a frame must start with "<" for the next one to be found: a line that does not ends the
+        # framing with a bad_framing reject, on both paths alike)
+        framed = [n.encode_body(body, source="drain", first_line=first) for n in (fast, reference)]
+        assert not fuzz_paths.differences(*(fuzz_paths.outcome(e, framed[1].lines) for e in framed)), body
+        first += len(lines)
+    # the plans wrote most events of the unmutated lines themselves, for every schema with a plan
+    # that no schema without one comes before
+    deferred: list[int] = []
+    _, events, taken, _, lines_used = plan.classify(
+        fast.plans,
+        b"\n".join(seeds),
+        b"2026-01-01 00:00:00.000000000",
+        DEFAULT_MAX_LINE_BYTES,
+        lambda raw, index: deferred.append(index),
+    )
+    assert lines_used == len(seeds) and events == sum(taken)
+    reached = [None not in fast.plans[: k + 1] for k in range(len(fast.plans))]  # C stops at a None
+    assert [count > 0 for count in taken] == reached, taken
+    assert len(deferred) + sum(taken) == len(seeds)  # each line written by a plan or deferred
 
 
 def test_seeds_cover_every_bundled_schema() -> None:

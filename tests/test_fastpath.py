@@ -333,7 +333,17 @@ def test_source_fields_and_row_ids(schemas: dict[str, object]) -> None:
     assert int(second["p_row_id"], 16) == int(first["p_row_id"], 16) + 1
 
 
-@pytest.mark.parametrize("name", ["Heroku.Runtime", "Apache.AccessCombined", "Nginx.Access", "AWS.VPCFlow"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Heroku.Runtime",
+        "Apache.AccessCombined",
+        "Nginx.Access",
+        "AWS.VPCFlow",
+        "Syslog.RFC5424",
+        "Syslog.RFC3164",
+    ],
+)
 def test_bundled_samples(schemas: dict[str, object], name: str) -> None:
     """The bundled schemas with a plan: their samples, edge lines and rejects included, through both
     paths. VPC Flow's sample starts with a header line, which the reference path skips in the block
@@ -363,7 +373,12 @@ def test_bundled_samples(schemas: dict[str, object], name: str) -> None:
     [
         ("fastmatch: {match: ['%{a} %{b}']}", True),
         ("fastmatch: {match: ['%{a} %{b}'], expandFields: {c: '%{a}'}}", False),
-        ("regex: {match: ['(?P<a>\\S+) (?P<b>\\S+)']}", False),
+        (
+            "regex: {match: ['(?P<a>\\S+) (?P<b>\\S+)']}",
+            plan.AVAILABLE and plan._fastpath.PCRE2_VERSION is not None,
+        ),
+        ("regex: {match: ['(?P<a>\\S+) (?=(?P<b>\\S+))']}", False),  # lookahead: not rewritten for PCRE2
+        ("regex: {match: ['(?i)(?P<a>\\S+) (?P<b>\\S+)']}", False),  # case folding beyond ASCII differs
         ("csv: {delimiter: ',', columns: [a, b]}", True),
         ("csv: {delimiter: ',', hasHeader: true}", False),
     ],
@@ -385,6 +400,29 @@ def test_a_plan_per_header(tmp_path: Path) -> None:
     schema = load_schema_file(path)
     assert plan.compile_plan(schema) is None
     assert plan.compile_plan(schema, columns=("b", "a")) is not None
+
+
+@needs_accelerator
+def test_a_regex_pcre2_gives_up_on_leaves_the_lines_to_the_reference(tmp_path: Path) -> None:
+    """A hostile pattern: PCRE2 gives up on a line at its match limit (a few ms) and defers it; the
+    reference's time budget then rejects it (regex_timeout). After 10 give-ups the plan stops
+    searching and defers every line, so the reference's budget alone bounds the run."""
+    path = tmp_path / "s.yml"
+    path.write_text(
+        "schema: T.Hostile\nparser:\n  regex: {match: ['^(?P<a>(?:a|aa)+)$']}\n"
+        "fields: [{name: a, type: string}]\n",
+        encoding="utf-8",
+    )
+    schema = load_schema_file(path)
+    if Normalizer(schema).plan is None:
+        pytest.skip("PCRE2 is not available")
+    hostile = b"a" * 28 + b"!"
+    block = b"\n".join([b"aaaa", *[hostile] * 12, b"aa"])
+    fast, reference = both(schema, block, regex_timeout=0.005)
+    assert comparable(fast) == comparable(reference)
+    # the reference's budget is spent too: the last line is rejected untried on both paths
+    assert fast.events == 1 and dict(fast.reasons) == {"regex_timeout": 13}
+    assert deferred_lines(schema, block) == list(range(1, 14))  # after 10 give-ups: "aa" too
 
 
 @needs_accelerator
