@@ -870,10 +870,10 @@ static int gather(Plan *self, const Entry *e, Py_ssize_t *count) {
     return 0;
 }
 
-/* The p_any_* lists of a line, as the reference path writes them: keys sorted, each list's values
- * sorted by their bytes (Go's sort.Strings), duplicates once. 0, or -1 on error. */
-static int put_indicators(Plan *self, const Span *inds) {
-    Py_ssize_t count = 0;
+/* The p_any_* members of a line's indicator fields (inds: their values by slot) into self->members,
+ * *count of them. 0, or -1 on error. */
+static int gather_indicators(Plan *self, const Span *inds, Py_ssize_t *count_out) {
+    Py_ssize_t count = *count_out;
     for (int f = 0; f < self->nfields; f++) {
         Field *field = &self->fields[f];
         if (field->indicator < 0 || inds[field->indicator].n < 0) {
@@ -892,6 +892,14 @@ static int put_indicators(Plan *self, const Span *inds) {
             return -1;
         }
     }
+    *count_out = count;
+    return 0;
+}
+
+/* The p_any_* lists of a line from its `count` members, as the reference path writes them: keys
+ * sorted, each list's values sorted by their bytes (Go's sort.Strings), duplicates once. 0, or -1
+ * on error. */
+static int put_members(Plan *self, Py_ssize_t count) {
     Member *m = self->members;
     Py_ssize_t size = 2;
     for (Py_ssize_t i = 1; i < count; i++) {  /* insertion sort: a line has a few members */
@@ -939,6 +947,9 @@ static int put_indicators(Plan *self, const Span *inds) {
 /* --- one line --------------------------------------------------------------------------------- */
 
 enum { NOT_TAKEN = 2 };
+
+static int finish_event(Plan *self, Py_ssize_t start, Py_ssize_t event_time, Py_ssize_t event_time_len,
+                        const char *parse_time, Py_ssize_t parse_time_len, Py_ssize_t members);
 
 /* Write the event of one line; 1 when written, 0 to defer the line, NOT_TAKEN when no pattern
  * matches it (certainly: the reference path finds no match either), -1 on error. */
@@ -1048,6 +1059,22 @@ static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line
             inds[field->indicator] = v;
         }
     }
+    Py_ssize_t members = 0;
+    if (self->nindicators && gather_indicators(self, inds, &members) < 0) {
+        return -1;
+    }
+    return finish_event(self, start, event_time, event_time_len, parse_time, parse_time_len, members);
+defer:
+    self->len = start;
+    return 0;
+}
+
+/* The end of an event begun at `start` (its fields written, each starting with ','): the p_ fields,
+ * p_event_time copied from [event_time, + event_time_len) of the output (-1: the parse time), the
+ * p_any_* lists of its `members`, then '}' and '\n'. Room for all but the lists is reserved. 1, or
+ * -1 on error. */
+static int finish_event(Plan *self, Py_ssize_t start, Py_ssize_t event_time, Py_ssize_t event_time_len,
+                        const char *parse_time, Py_ssize_t parse_time_len, Py_ssize_t members) {
     put(self, self->log_type, self->log_type_len);
     put(self, self->row_prefix, 16);
     uint64_t id = ++self->counter;
@@ -1070,16 +1097,13 @@ static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line
     put(self, parse_time, parse_time_len);
     put_char(self, '"');
     put(self, self->source, self->source_len);
-    if (self->nindicators && put_indicators(self, inds) < 0) {
+    if (members > 0 && put_members(self, members) < 0) {
         return -1;
     }
     self->out[start] = '{';  /* every fragment starts with ','; the first opens the object */
     put_char(self, '}');
     put_char(self, '\n');
     return 1;
-defer:
-    self->len = start;
-    return 0;
 }
 
 /* --- the Plan type ---------------------------------------------------------------------------- */
