@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "_pcre2.h"
+#include "vendor/yyjson/yyjson.h"
 
 enum { K_STRING = 0, K_INT = 1, K_RFC3339 = 2, K_EPOCH = 3, K_CALL = 4 };  /* as KIND_NAMES */
 
@@ -91,6 +92,16 @@ typedef struct {
                                * address is recognised here, without asking scan */
     Cache converted;          /* K_CALL's answers, by value */
     Cache scanned;            /* scan's answers, by value */
+    /* JSON plans only (the section "JSON lines" below) */
+    int shape;                /* SHAPE_SCALAR, SHAPE_OBJECT, SHAPE_ARRAY or SHAPE_JSON */
+    const char *name;         /* the key it is found under in its object (decoded) */
+    Py_ssize_t name_len;
+    int *children;            /* an object's fields, an array's element: indices in Plan.fields */
+    int nchildren;
+    PyObject *native;         /* a native number or boolean (tagged bytes) -> JSON bytes, or None */
+    Cache natives;            /* native's answers, by value */
+    uint64_t gathered_line;   /* the line whose p_any_* members it last gave, and whether the */
+    int gathered_spare;       /* scanned cache's spare entry holds one of them */
 } Field;
 
 typedef struct {
@@ -131,6 +142,12 @@ typedef struct {
     char ts_head[20];
     int64_t epoch_second;     /* the last epoch second written and its output head */
     char epoch_head[20];
+    /* JSON plans only (the section "JSON lines" below) */
+    int json;                 /* lines are JSON objects; fields[0] is the event (an object) */
+    yyjson_val **json_found;      /* per field: its value in the object being written */
+    char *json_pool;          /* yyjson's memory for one line (PyMem_Raw) */
+    size_t json_pool_cap;
+    uint64_t json_line;       /* lines parsed: tells the members gathered on this line */
 } Plan;
 
 typedef struct {
@@ -950,11 +967,16 @@ enum { NOT_TAKEN = 2 };
 
 static int finish_event(Plan *self, Py_ssize_t start, Py_ssize_t event_time, Py_ssize_t event_time_len,
                         const char *parse_time, Py_ssize_t parse_time_len, Py_ssize_t members);
+static int json_event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line_bytes,
+                      const char *parse_time, Py_ssize_t parse_time_len);
 
 /* Write the event of one line; 1 when written, 0 to defer the line, NOT_TAKEN when no pattern
  * matches it (certainly: the reference path finds no match either), -1 on error. */
 static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line_bytes,
                  Span *caps, Span *inds, const char *parse_time, Py_ssize_t parse_time_len) {
+    if (self->json) {
+        return json_event(self, line, n, max_line_bytes, parse_time, parse_time_len);
+    }
     if (n == 0 || n > max_line_bytes || may_be_blank((unsigned char)line[0])) {
         return 0;
     }
@@ -1106,6 +1128,551 @@ static int finish_event(Plan *self, Py_ssize_t start, Py_ssize_t event_time, Py_
     return 1;
 }
 
+/* === JSON lines ===================================================================================
+ *
+ * A JSON plan (engine/plan.py, for a schema without a parser block) has no patterns: each line is
+ * parsed by yyjson (vendor/yyjson: strict RFC 8259, which rejects what orjson rejects on the lines it
+ * is given here: bad UTF-8, lone surrogates, infinities) and its fields are found by key, as the
+ * generated line function finds them in orjson's dict: members in order, a later duplicate key
+ * replacing an earlier one, unknown keys ignored. Fields are written in schema order: an object as
+ * {...} of its own fields (an empty one kept), an array element by element (null kept, an empty
+ * array left out), a json field as orjson.dumps writes the decoded value (compact, key order kept).
+ * Everything else is deferred whole: a line that does not start with '{' or is not exactly one
+ * JSON value, one of more than JSON_VALUES_MOST values (which could nest deeper than orjson reads),
+ * a missing required field, a value of the wrong JSON type, a float or an object with a duplicate
+ * key in a json field, a native number or boolean in a string field with indicators, ... */
+
+enum { SHAPE_SCALAR = 0, SHAPE_OBJECT = 1, SHAPE_ARRAY = 2, SHAPE_JSON = 3 };
+static const char *const SHAPE_NAMES[] = {"scalar", "object", "array", "json"};
+
+#define JSON_VALUES_MOST 1000  /* values in a line: so few cannot nest past orjson's 1024 levels */
+
+typedef struct {
+    Py_ssize_t members;        /* p_any_* members gathered so far */
+    Py_ssize_t event_time;     /* where the first event time written is in the output, or -1 */
+    Py_ssize_t event_time_len;
+} JsonLine;
+
+static int json_value(Plan *self, const Field *field, yyjson_val *v, JsonLine *st);
+static int bad(const char *what);
+static PyObject *attr(PyObject *item, const char *name);
+
+static void put_u64(Plan *self, uint64_t value) {
+    char digits[20];
+    int k = 20;
+    do {
+        digits[--k] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value);
+    put(self, digits + k, 20 - k);
+}
+
+static void put_i64(Plan *self, int64_t value) {
+    if (value < 0) {
+        put_char(self, '-');
+        put_u64(self, (uint64_t)0 - (uint64_t)value);
+    } else {
+        put_u64(self, (uint64_t)value);
+    }
+}
+
+/* Whether object v has a key twice (before position i of the key k, n bytes). */
+static int json_key_before(yyjson_val *obj, size_t i, const char *k, size_t n) {
+    size_t j, max;
+    yyjson_val *key, *item;
+    yyjson_obj_foreach(obj, j, max, key, item) {
+        if (j >= i) {
+            break;
+        }
+        if (yyjson_get_len(key) == n && memcmp(yyjson_get_str(key), k, n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A json field's value as orjson.dumps writes what orjson.loads makes of it: 1; 0 to defer (a float,
+ * whose repr is orjson's, or an object with a duplicate key, whose first place orjson keeps); -1 out
+ * of memory. */
+static int json_tree(Plan *self, yyjson_val *v) {
+    if (reserve(self, 32) < 0) {
+        return -1;
+    }
+    switch (yyjson_get_type(v)) {
+    case YYJSON_TYPE_NULL:
+        put(self, "null", 4);
+        return 1;
+    case YYJSON_TYPE_BOOL:
+        if (yyjson_get_bool(v)) {
+            put(self, "true", 4);
+        } else {
+            put(self, "false", 5);
+        }
+        return 1;
+    case YYJSON_TYPE_NUM:
+        if (yyjson_is_uint(v)) {
+            put_u64(self, yyjson_get_uint(v));
+            return 1;
+        }
+        if (yyjson_is_sint(v)) {
+            put_i64(self, yyjson_get_sint(v));
+            return 1;
+        }
+        return 0;
+    case YYJSON_TYPE_STR: {
+        size_t n = yyjson_get_len(v);
+        if (reserve(self, 6 * (Py_ssize_t)n + 2) < 0) {
+            return -1;
+        }
+        put_json_string(self, yyjson_get_str(v), (Py_ssize_t)n);
+        return 1;
+    }
+    case YYJSON_TYPE_ARR: {
+        size_t i, max;
+        yyjson_val *item;
+        put_char(self, '[');
+        yyjson_arr_foreach(v, i, max, item) {
+            if (i > 0) {
+                put_char(self, ',');  /* json_tree and the ']' below leave room for one */
+            }
+            int r = json_tree(self, item);
+            if (r <= 0) {
+                return r;
+            }
+            if (reserve(self, 1) < 0) {
+                return -1;
+            }
+        }
+        put_char(self, ']');
+        return 1;
+    }
+    case YYJSON_TYPE_OBJ: {
+        size_t i, max;
+        yyjson_val *key, *item;
+        put_char(self, '{');
+        yyjson_obj_foreach(v, i, max, key, item) {
+            const char *k = yyjson_get_str(key);
+            size_t n = yyjson_get_len(key);
+            if (json_key_before(v, i, k, n)) {
+                return 0;
+            }
+            if (reserve(self, 6 * (Py_ssize_t)n + 4) < 0) {
+                return -1;
+            }
+            if (i > 0) {
+                put_char(self, ',');
+            }
+            put_json_string(self, k, (Py_ssize_t)n);
+            put_char(self, ':');
+            int r = json_tree(self, item);
+            if (r <= 0) {
+                return r;
+            }
+            if (reserve(self, 1) < 0) {
+                return -1;
+            }
+        }
+        put_char(self, '}');
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* The p_any_* members of one value of an indicator field. A field may give several in a line (array
+ * elements): the entries of its scanned cache gathered before must then outlive this remembering, so
+ * a line on which it would empty that cache, or reuse its spare entry, is deferred. 1, 0 to defer,
+ * -1 on error. */
+static int json_gather(Plan *self, Field *field, const char *p, Py_ssize_t n, JsonLine *st) {
+    Span v = {p, n};
+    int native = ip_member(self, field, &v, &st->members);
+    if (native == -2) {
+        return -1;
+    }
+    if (native >= 0) {
+        return 1;
+    }
+    int again = field->gathered_line == self->json_line;
+    if (!again) {
+        field->gathered_line = self->json_line;
+        field->gathered_spare = 0;
+    }
+    if (n > CACHE_KEY_MOST) {
+        if (again && field->gathered_spare) {
+            return 0;
+        }
+        field->gathered_spare = 1;
+    } else if (again && field->scanned.used >= CACHE_MOST &&
+               cache_find(&field->scanned, p, n, hash_bytes(p, n)) == NULL) {
+        return 0;
+    }
+    Entry *e = remember(self, &field->scanned, field->scan, 1, p, n);
+    if (e == NULL || gather(self, e, &st->members) < 0) {
+        return -1;
+    }
+    return 1;
+}
+
+/* A scalar field's value: a JSON string by the field's text rule (as for text parsers), a native
+ * integer of an integer field in range as its digits, another native number or a boolean through the
+ * field's native callable (tag and 8 bytes, remembered). 1, 0 to defer, -1 on error. */
+static int json_scalar(Plan *self, const Field *field, yyjson_val *v, JsonLine *st) {
+    Field *mutable = (Field *)field;
+    Py_ssize_t value_at = self->len;
+    if (yyjson_is_str(v)) {
+        const char *p = yyjson_get_str(v);
+        Py_ssize_t n = (Py_ssize_t)yyjson_get_len(v);
+        if (reserve(self, 6 * n + 64) < 0) {
+            return -1;
+        }
+        switch (field->kind) {
+        case K_STRING:
+            put_json_string(self, p, n);
+            break;
+        case K_INT:
+            if (!put_int(self, p, n, field->int_max)) {
+                return 0;
+            }
+            break;
+        case K_RFC3339:
+            if (!put_rfc3339(self, p, n)) {
+                return 0;
+            }
+            break;
+        case K_EPOCH:
+            if (!put_epoch(self, p, n, field->unit_ns)) {
+                return 0;
+            }
+            break;
+        default: {
+            Entry *e = remember(self, &mutable->converted, field->call, 0, p, n);
+            if (e == NULL) {
+                return -1;
+            }
+            if (e->refused) {
+                return 0;
+            }
+            if (reserve(self, e->answer_len) < 0) {
+                return -1;
+            }
+            put(self, e->data + e->key_len, e->answer_len);
+        }
+        }
+        if (field->indicator >= 0) {
+            int r = json_gather(self, mutable, p, n, st);
+            if (r <= 0) {
+                return r;
+            }
+        }
+    } else if (field->kind == K_INT && (yyjson_is_uint(v) || yyjson_is_sint(v))) {
+        if (reserve(self, 32) < 0) {
+            return -1;
+        }
+        if (yyjson_is_uint(v)) {
+            uint64_t u = yyjson_get_uint(v);
+            if (u > (uint64_t)field->int_max) {
+                return 0;
+            }
+            put_u64(self, u);
+        } else {
+            int64_t i = yyjson_get_sint(v);
+            if (i < -field->int_max - 1 || i > field->int_max) {
+                return 0;
+            }
+            put_i64(self, i);
+        }
+    } else if ((yyjson_is_num(v) || yyjson_is_bool(v)) && field->native != NULL && field->indicator < 0) {
+        char key[9];
+        if (yyjson_is_bool(v)) {
+            key[0] = yyjson_get_bool(v) ? 'T' : 'F';
+            memset(key + 1, 0, 8);
+        } else if (yyjson_is_uint(v)) {
+            uint64_t u = yyjson_get_uint(v);
+            key[0] = 'u';
+            memcpy(key + 1, &u, 8);
+        } else if (yyjson_is_sint(v)) {
+            int64_t i = yyjson_get_sint(v);
+            key[0] = 's';
+            memcpy(key + 1, &i, 8);
+        } else {
+            double d = yyjson_get_real(v);
+            key[0] = 'd';
+            memcpy(key + 1, &d, 8);
+        }
+        Entry *e = remember(self, &mutable->natives, field->native, 0, key, 9);
+        if (e == NULL) {
+            return -1;
+        }
+        if (e->refused) {
+            return 0;
+        }
+        if (reserve(self, e->answer_len) < 0) {
+            return -1;
+        }
+        put(self, e->data + e->key_len, e->answer_len);
+    } else {
+        return 0;
+    }
+    if (field->event_time && st->event_time < 0) {
+        st->event_time = value_at;
+        st->event_time_len = self->len - value_at;
+    }
+    return 1;
+}
+
+/* Whether v stands for no value in `field`: null, or "" where "" is null (scalars but string and json). */
+static inline int json_null(const Field *field, yyjson_val *v) {
+    return yyjson_is_null(v) ||
+           (field->shape == SHAPE_SCALAR && !field->keeps_empty && yyjson_is_str(v) && yyjson_get_len(v) == 0);
+}
+
+/* An array field's elements (v is a non-empty array): each element's value, null for no value. An
+ * element that is itself an empty array would be left out by the reference: deferred. */
+static int json_array(Plan *self, const Field *field, yyjson_val *v, JsonLine *st) {
+    const Field *element = &self->fields[field->children[0]];
+    size_t i, max;
+    yyjson_val *item;
+    if (reserve(self, 1) < 0) {
+        return -1;
+    }
+    put_char(self, '[');
+    yyjson_arr_foreach(v, i, max, item) {
+        if (reserve(self, 8) < 0) {
+            return -1;
+        }
+        if (i > 0) {
+            put_char(self, ',');
+        }
+        if (json_null(element, item)) {
+            put(self, "null", 4);
+            continue;
+        }
+        if (element->shape == SHAPE_ARRAY && (!yyjson_is_arr(item) || yyjson_arr_size(item) == 0)) {
+            return 0;
+        }
+        int r = json_value(self, element, item, st);
+        if (r <= 0) {
+            return r;
+        }
+    }
+    if (reserve(self, 1) < 0) {
+        return -1;
+    }
+    put_char(self, ']');
+    return 1;
+}
+
+/* An object field's fields (nested: between braces, the first without its comma; else the event's,
+ * each with its comma), in schema order, each found by key among obj's members, the last of a key. */
+static int json_object(Plan *self, const Field *field, yyjson_val *obj, JsonLine *st, int nested) {
+    yyjson_val **found = self->json_found;
+    for (int c = 0; c < field->nchildren; c++) {
+        found[field->children[c]] = NULL;
+    }
+    size_t i, max;
+    yyjson_val *key, *item;
+    yyjson_obj_foreach(obj, i, max, key, item) {
+        const char *k = yyjson_get_str(key);
+        size_t n = yyjson_get_len(key);
+        for (int c = 0; c < field->nchildren; c++) {
+            const Field *child = &self->fields[field->children[c]];
+            if ((size_t)child->name_len == n && memcmp(child->name, k, n) == 0) {
+                found[field->children[c]] = item;
+            }
+        }
+    }
+    if (reserve(self, 2) < 0) {
+        return -1;
+    }
+    if (nested) {
+        put_char(self, '{');
+    }
+    int skip = nested;  /* the first field's comma */
+    for (int c = 0; c < field->nchildren; c++) {
+        const Field *child = &self->fields[field->children[c]];
+        yyjson_val *v = found[field->children[c]];
+        if (v == NULL || json_null(child, v)) {
+            if (child->required) {
+                return 0;
+            }
+            continue;
+        }
+        if (child->shape == SHAPE_ARRAY) {
+            if (!yyjson_is_arr(v)) {
+                return 0;
+            }
+            if (yyjson_arr_size(v) == 0) {
+                continue;  /* an empty array is left out (required or not) */
+            }
+        }
+        if (reserve(self, child->key_len) < 0) {
+            return -1;
+        }
+        put(self, child->key + skip, child->key_len - skip);
+        skip = 0;
+        int r = json_value(self, child, v, st);
+        if (r <= 0) {
+            return r;
+        }
+    }
+    if (nested) {
+        if (reserve(self, 1) < 0) {
+            return -1;
+        }
+        put_char(self, '}');
+    }
+    return 1;
+}
+
+/* A field's value, v neither null nor missing. */
+static int json_value(Plan *self, const Field *field, yyjson_val *v, JsonLine *st) {
+    switch (field->shape) {
+    case SHAPE_JSON:
+        return json_tree(self, v);
+    case SHAPE_OBJECT:
+        return yyjson_is_obj(v) ? json_object(self, field, v, st, 1) : 0;
+    case SHAPE_ARRAY:
+        return yyjson_is_arr(v) ? json_array(self, field, v, st) : 0;
+    default:
+        return json_scalar(self, field, v, st);
+    }
+}
+
+/* The event of one JSON line (Plan.run on a JSON plan): 1 written, 0 deferred, -1 on error. */
+static int json_event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line_bytes,
+                      const char *parse_time, Py_ssize_t parse_time_len) {
+    if (n == 0 || n > max_line_bytes || line[0] != '{') {  /* blank lines, other top-level values */
+        return 0;
+    }
+    if (!utf8_valid((const unsigned char *)line, n)) {
+        return 0;
+    }
+    size_t need = yyjson_read_max_memory_usage((size_t)n, 0);
+    if (need > self->json_pool_cap) {
+        char *pool = PyMem_RawRealloc(self->json_pool, need);
+        if (pool == NULL) {
+            self->out_of_memory = 1;
+            return -1;
+        }
+        self->json_pool = pool;
+        self->json_pool_cap = need;
+    }
+    yyjson_alc alc;
+    if (!yyjson_alc_pool_init(&alc, self->json_pool, self->json_pool_cap)) {
+        return 0;
+    }
+    yyjson_doc *doc = yyjson_read_opts((char *)line, (size_t)n, 0, &alc, NULL);
+    if (doc == NULL || yyjson_doc_get_val_count(doc) > JSON_VALUES_MOST) {
+        return 0;
+    }
+    yyjson_val *root = yyjson_doc_get_root(doc);
+    if (!yyjson_is_obj(root)) {
+        return 0;
+    }
+    Py_ssize_t fixed = 512 + self->log_type_len + self->source_len + 2 * parse_time_len;
+    if (reserve(self, fixed) < 0) {
+        return -1;
+    }
+    Py_ssize_t start = self->len;
+    self->json_line++;
+    JsonLine st = {0, -1, 0};
+    int r = json_object(self, &self->fields[0], root, &st, 0);
+    if (r <= 0) {
+        self->len = start;
+        return r;
+    }
+    if (reserve(self, fixed + st.event_time_len) < 0) {
+        return -1;
+    }
+    return finish_event(self, start, st.event_time, st.event_time_len, parse_time, parse_time_len,
+                        st.members);
+}
+
+/* The JSON attributes of a plan field (engine.plan.PlanField, by name): shape, name, children (an
+ * object's fields, an array's element: indices of later fields, so that a walk ends) and native. */
+static int read_json_field(Field *field, PyObject *item, int index, int nfields) {
+    PyObject *shape = attr(item, "shape");
+    if (shape == NULL) {
+        return -1;
+    }
+    field->shape = -1;
+    for (int k = 0; k < (int)(sizeof SHAPE_NAMES / sizeof *SHAPE_NAMES); k++) {
+        if (PyUnicode_Check(shape) && PyUnicode_CompareWithASCIIString(shape, SHAPE_NAMES[k]) == 0) {
+            field->shape = k;
+        }
+    }
+    Py_DECREF(shape);
+    /* borrowed from here on: the field object holds them, and the plan holds the field */
+    PyObject *name = attr(item, "name"), *children = attr(item, "children"), *native = attr(item, "native");
+    Py_XDECREF(name);
+    Py_XDECREF(children);
+    Py_XDECREF(native);
+    if (name == NULL || children == NULL || native == NULL) {
+        return -1;
+    }
+    if (field->shape < 0 || !PyBytes_Check(name) || !PyTuple_Check(children) ||
+        (native != Py_None && !PyCallable_Check(native))) {
+        return bad("a JSON field has a known shape, a name (bytes), children (a tuple), native");
+    }
+    Py_ssize_t count = PyTuple_GET_SIZE(children);
+    if ((field->shape == SHAPE_ARRAY && count != 1) ||
+        ((field->shape == SHAPE_SCALAR || field->shape == SHAPE_JSON) && count != 0)) {
+        return bad("an array has one element, a scalar or json field none");
+    }
+    field->name = PyBytes_AS_STRING(name);
+    field->name_len = PyBytes_GET_SIZE(name);
+    field->nchildren = (int)count;
+    field->children = PyMem_Calloc(count ? count : 1, sizeof(int));
+    if (field->children == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t c = 0; c < count; c++) {
+        long at = PyLong_AsLong(PyTuple_GET_ITEM(children, c));
+        if (at == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+        if (at <= index || at >= nfields) {
+            return bad("a JSON field's children are later fields of the plan");
+        }
+        field->children[c] = (int)at;
+    }
+    field->native = native == Py_None ? NULL : Py_NewRef(native);
+    return 0;
+}
+
+/* A JSON plan's fields (the first the event itself, an object) and its per-line state. */
+static int json_init(Plan *self, PyObject *fields) {
+    for (int f = 0; f < self->nfields; f++) {
+        if (read_json_field(&self->fields[f], PyTuple_GET_ITEM(fields, f), f, self->nfields) < 0) {
+            return -1;
+        }
+    }
+    if (self->nfields == 0 || self->fields[0].shape != SHAPE_OBJECT) {
+        return bad("a JSON plan's first field is the event, an object");
+    }
+    self->json_found = PyMem_Calloc(self->nfields, sizeof(yyjson_val *));
+    if (self->json_found == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->json = 1;
+    return 0;
+}
+
+static void json_free(Plan *self) {
+    for (int f = 0; f < self->nfields; f++) {
+        PyMem_Free(self->fields[f].children);
+        Py_XDECREF(self->fields[f].native);
+        cache_free(&self->fields[f].natives);
+    }
+    PyMem_Free(self->json_found);
+    PyMem_RawFree(self->json_pool);
+}
+
+/* === end of JSON lines ============================================================================ */
+
 /* --- the Plan type ---------------------------------------------------------------------------- */
 
 static void plan_dealloc(Plan *self) {
@@ -1117,6 +1684,7 @@ static void plan_dealloc(Plan *self) {
         regex_free(self->patterns[i].regex);
     }
     PyMem_Free(self->patterns);
+    json_free(self);
     for (int f = 0; f < self->nfields; f++) {
         PyMem_Free(self->fields[f].captures);
         Py_XDECREF(self->fields[f].call);
@@ -1318,18 +1886,18 @@ static int read_field(Field *field, PyObject *item, int npatterns, const int *co
 
 static int plan_init(Plan *self, PyObject *args, PyObject *kwds) {
     PyObject *patterns, *fields, *empties, *skip_prefix, *log_type, *row_prefix, *source, *ip_key;
-    int trim_space;
+    int trim_space, json = 0;
     static char *names[] = {"patterns", "fields", "empty_values", "trim_space", "skip_prefix",
-                            "log_type", "row_prefix", "source", "ip_key", NULL};
+                            "log_type", "row_prefix", "source", "ip_key", "json", NULL};
     if (self->keep != NULL) {
         PyErr_SetString(PyExc_TypeError, "Plan: already initialised");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!pO!O!O!O!O!", names, &PyTuple_Type,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!pO!O!O!O!O!|p", names, &PyTuple_Type,
                                      &patterns, &PyTuple_Type, &fields, &PyTuple_Type, &empties,
                                      &trim_space, &PyBytes_Type, &skip_prefix,
                                      &PyBytes_Type, &log_type, &PyBytes_Type, &row_prefix,
-                                     &PyBytes_Type, &source, &PyBytes_Type, &ip_key)) {
+                                     &PyBytes_Type, &source, &PyBytes_Type, &ip_key, &json)) {
         return -1;
     }
     if (PyBytes_GET_SIZE(row_prefix) != 16) {
@@ -1341,8 +1909,8 @@ static int plan_init(Plan *self, PyObject *args, PyObject *kwds) {
         return -1;
     }
     self->npatterns = (int)PyTuple_GET_SIZE(patterns);
-    if (self->npatterns == 0) {
-        return bad("a plan needs a pattern");
+    if ((self->npatterns == 0) != json) {
+        return bad("a plan needs a pattern (a JSON plan none)");
     }
     self->patterns = PyMem_Calloc(self->npatterns, sizeof(Pattern));
     int *counts = PyMem_Calloc(self->npatterns, sizeof(int));
@@ -1375,6 +1943,9 @@ static int plan_init(Plan *self, PyObject *args, PyObject *kwds) {
         self->keys_len += self->fields[f].key_len;
     }
     PyMem_Free(counts);
+    if (json && json_init(self, fields) < 0) {
+        return -1;
+    }
     self->nempties = (int)PyTuple_GET_SIZE(empties);
     self->empties = PyMem_Calloc(self->nempties ? self->nempties : 1, sizeof(char *));
     self->empty_lens = PyMem_Calloc(self->nempties ? self->nempties : 1, sizeof(Py_ssize_t));

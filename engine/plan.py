@@ -34,8 +34,10 @@ header on the reference path.
 from __future__ import annotations
 
 import os
+import struct
+import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import orjson
@@ -75,12 +77,16 @@ def compile_plan(
     if _fastpath is None or not _expressible(schema, columns):
         return None
     options = schema.parser.options
-    patterns = _patterns(schema, columns)
-    if patterns is None:
-        return None
     scanned: list[Value] = []  # the values with indicators, in the order of their slots
-    names = [captures for _, captures in patterns]
-    fields = tuple(_field(f, names, scanned) for f in schema.fields)
+    if schema.parser.kind == "json":
+        patterns: list[PlanPattern] | None = []
+        fields = _json_fields(schema, scanned)
+    else:
+        patterns = _patterns(schema, columns)
+        if patterns is None:
+            return None
+        names = [captures for _, captures in patterns]
+        fields = tuple(_field(f, names, scanned) for f in schema.fields)
     standard = b',"p_log_type":' + orjson.dumps(schema.name) + b',"p_row_id":"'
     source = b""
     if source_id:
@@ -98,6 +104,7 @@ def compile_plan(
             row_prefix=os.urandom(8).hex().encode(),
             source=source,
             ip_key=b"," + orjson.dumps(indicators.FIELD_OF["ip"][0]) + b":[",
+            json=schema.parser.kind == "json",
         )
     except ValueError:  # PCRE2 would not compile the rewritten regex: the reference path runs it
         return None
@@ -168,6 +175,8 @@ def _patterns(schema: Schema, columns: Sequence[str] | None) -> list[PlanPattern
 def _expressible(schema: Schema, columns: Sequence[str] | None) -> bool:
     """Whether a plan can say everything this schema does (a CSV schema: with these header names)."""
     kind, config = schema.parser.kind, schema.parser.config
+    if kind == "json":
+        return not schema.parser.options.expand_fields and _json_expressible(schema.fields)
     return (
         (
             kind == "fastmatch"
@@ -185,6 +194,26 @@ def _expressible(schema: Schema, columns: Sequence[str] | None) -> bool:
             for f in schema.fields
         )
     )
+
+
+def _json_expressible(fields: Sequence[Field]) -> bool:
+    """Whether a JSON plan can read these fields: each by its own key, without transformations."""
+    return all(
+        f.join is None
+        and f.split is None
+        and f.mask is None
+        and f.paths == ((f.name,),)
+        and _json_value_expressible(f.value)
+        for f in fields
+    )
+
+
+def _json_value_expressible(value: Value) -> bool:
+    if value.type == "object":
+        return not value.indicators and _json_expressible(value.fields)
+    if value.type == "array":
+        return not value.indicators and value.element is not None and _json_value_expressible(value.element)
+    return value.type in _SCALARS and (not value.indicators or value.type == "string")
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +245,16 @@ class PlanField:
     ip: int
     """``IP_ONLY``, ``IP_OR_HOST``: the accelerator recognises IPv4 addresses itself; else
     ``IP_IN_PYTHON``."""
+    # JSON plans only (read by ``read_json_field``):
+    shape: str = "scalar"
+    """``scalar`` (``kind`` says how a JSON string is read), ``object``, ``array`` or ``json``."""
+    name: bytes = b""
+    """The key the field is found under in its object."""
+    children: tuple[int, ...] = ()
+    """An object's fields, an array's element: their indices among the plan's fields (later ones)."""
+    native: Callable[[bytes], bytes | None] | None = None
+    """A scalar's native JSON number or boolean (a tag, ``T``, ``F``, ``u``, ``s`` or ``d``, and 8
+    bytes in machine order) → the JSON of the converted value, or ``None`` to defer the line."""
 
 
 def _field(f: Field, patterns: list[tuple[str, ...]], scanned: list[Value]) -> PlanField:
@@ -245,6 +284,77 @@ def _field(f: Field, patterns: list[tuple[str, ...]], scanned: list[Value]) -> P
         scan=scan,
         ip=ip,
     )
+
+
+def _json_fields(schema: Schema, scanned: list[Value]) -> tuple[PlanField, ...]:
+    """A JSON plan's fields, depth first: the event itself (an object) first, then its fields, each
+    object's and array's own after it."""
+    made: list[PlanField] = []
+    root = Value(type="object", fields=schema.fields)
+    _json_field(Field(name="", value=root), made, scanned, in_array=False)
+    return tuple(made)
+
+
+def _json_field(f: Field, made: list[PlanField], scanned: list[Value], *, in_array: bool) -> int:
+    """Add field ``f`` (and what it holds) to ``made``; its index. An event time in an array is none
+    (spec c.5)."""
+    value = f.value
+    index = len(made)
+    if value.type in ("object", "array"):
+        made.append(PlanField(b"", decisions.TEXT, (), True, value.required, False, 0, 0, None, -1, None, 0))
+        if value.type == "object":
+            children = tuple(_json_field(g, made, scanned, in_array=in_array) for g in value.fields)
+        else:
+            assert value.element is not None
+            children = (_json_field(Field(name="", value=value.element), made, scanned, in_array=True),)
+        made[index] = replace(
+            made[index],
+            key=b"," + orjson.dumps(f.name) + b":",
+            shape=value.type,
+            name=f.name.encode("utf-8"),
+            children=children,
+        )
+        return index
+    scalar = _field(f, [], scanned)
+    made.append(
+        replace(
+            scalar,
+            event_time=value.is_event_time and not in_array,
+            shape="json" if value.type == "json" else "scalar",
+            name=f.name.encode("utf-8"),
+            native=None if value.type == "json" else _native_of(decisions.decide(value, json=True)),
+        )
+    )
+    return index
+
+
+_NATIVE_TAGS: Final = {b"T": True, b"F": False}
+
+
+def _native_of(decision: decisions.Decision) -> Callable[[bytes], bytes | None]:
+    """A native JSON value, as the accelerator tags it, → the JSON of what the reference's JSON
+    converter makes of the value orjson decodes, or ``None`` to defer the line (a refused value)."""
+    convert, check = decision.convert, decision.check
+
+    def native(tagged: bytes) -> bytes | None:
+        tag, raw = tagged[:1], tagged[1:]
+        value: object
+        if tag in _NATIVE_TAGS:
+            value = _NATIVE_TAGS[tag]
+        elif tag == b"d":
+            value = struct.unpack("=d", raw)[0]
+        else:
+            value = int.from_bytes(raw, sys.byteorder, signed=tag == b"s")
+        try:
+            if convert is not None:
+                value = convert(value)
+            if check is not None:
+                check(value)
+            return encode_event(value)
+        except Exception:  # whatever the reference makes of the value, it is its to say
+            return None
+
+    return native
 
 
 def _json_of(
