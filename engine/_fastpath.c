@@ -1539,14 +1539,19 @@ static int json_value(Plan *self, const Field *field, yyjson_val *v, JsonLine *s
     }
 }
 
-/* The event of one JSON line (Plan.run on a JSON plan): 1 written, 0 deferred, -1 on error. */
+/* The event of one JSON line (Plan.run on a JSON plan): 1 written, 0 deferred, -1 on error, and
+ * NOT_TAKEN for a valid UTF-8 line that is certainly no JSON object nor null (its first byte is
+ * none of '{', 'n' and what may be blank), which the reference refuses as invalid_json. */
 static int json_event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line_bytes,
                       const char *parse_time, Py_ssize_t parse_time_len) {
-    if (n == 0 || n > max_line_bytes || line[0] != '{') {  /* blank lines, other top-level values */
+    if (n == 0 || n > max_line_bytes || may_be_blank((unsigned char)line[0])) {
         return 0;
     }
     if (!utf8_valid((const unsigned char *)line, n)) {
         return 0;
+    }
+    if (line[0] != '{') {
+        return line[0] == 'n' ? 0 : NOT_TAKEN;
     }
     size_t need = yyjson_read_max_memory_usage((size_t)n, 0);
     if (need > self->json_pool_cap) {

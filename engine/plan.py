@@ -197,12 +197,14 @@ def _expressible(schema: Schema, columns: Sequence[str] | None) -> bool:
 
 
 def _json_expressible(fields: Sequence[Field]) -> bool:
-    """Whether a JSON plan can read these fields: each by its own key, without transformations."""
+    """Whether a JSON plan can read these fields: each by one key (its name, or the one it is renamed
+    or copied from), without concat, split or mask."""
     return all(
         f.join is None
         and f.split is None
         and f.mask is None
-        and f.paths == ((f.name,),)
+        and len(f.paths) == 1
+        and len(f.paths[0]) == 1
         and _json_value_expressible(f.value)
         for f in fields
     )
@@ -311,7 +313,7 @@ def _json_field(f: Field, made: list[PlanField], scanned: list[Value], *, in_arr
             made[index],
             key=b"," + orjson.dumps(f.name) + b":",
             shape=value.type,
-            name=f.name.encode("utf-8"),
+            name=f.paths[0][0].encode("utf-8"),
             children=children,
         )
         return index
@@ -321,7 +323,7 @@ def _json_field(f: Field, made: list[PlanField], scanned: list[Value], *, in_arr
             scalar,
             event_time=value.is_event_time and not in_array,
             shape="json" if value.type == "json" else "scalar",
-            name=f.name.encode("utf-8"),
+            name=f.paths[0][0].encode("utf-8"),
             native=None if value.type == "json" else _native_of(decisions.decide(value, json=True)),
         )
     )

@@ -41,13 +41,14 @@ def _load() -> Any:
 fuzz_paths = _load()
 
 WITH_PLAN = [
+    "AWS.CloudTrail",
     "AWS.VPCFlow",
     "Apache.AccessCombined",
     "Heroku.Runtime",
     "Nginx.Access",
     *(["Syslog.RFC3164", "Syslog.RFC5424"] if plan.AVAILABLE and plan._fastpath.PCRE2_VERSION else []),
 ]
-WITHOUT_PLAN = ["AWS.CloudTrail"]
+WITHOUT_PLAN: list[str] = []  # JSON lines have a plan too, since the yyjson walk
 
 
 def _normalize_command() -> str:
@@ -78,8 +79,9 @@ def test_accelerated_schemas_in_process_and_through_the_cli() -> None:
     assert all(stats.by_plan[name] > 100 for name in WITH_PLAN)  # the accelerator wrote events itself
 
 
+@pytest.mark.skipif(not WITHOUT_PLAN, reason="every bundled schema has a plan")
 def test_schemas_without_a_plan_through_the_cli() -> None:
-    """JSON-lines schemas have no plan: the CLI with -w 2 (processes) against -w 1."""
+    """Schemas without a plan: the CLI with -w 2 (processes) against -w 1."""
     out = io.StringIO()
     stats = fuzz_paths.fuzz(
         lines=3 * 300,
@@ -97,7 +99,7 @@ def test_schemas_without_a_plan_through_the_cli() -> None:
 FEEDS = [
     ["Heroku.Runtime", "Apache.AccessCombined", "Syslog.RFC5424"],
     ["Syslog.RFC3164", "Nginx.Access", "Heroku.Runtime"],  # RFC 3164's pattern takes most <N> lines
-    ["Apache.AccessCombined", "AWS.CloudTrail", "Heroku.Runtime"],  # a schema without a plan between
+    ["Apache.AccessCombined", "AWS.CloudTrail", "Heroku.Runtime"],  # a JSON plan between text plans
 ]
 
 
