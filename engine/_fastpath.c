@@ -98,10 +98,16 @@ typedef struct {
     Py_ssize_t name_len;
     int *children;            /* an object's fields, an array's element: indices in Plan.fields */
     int nchildren;
+    int *keys;                /* an object's fields by key_hash of their names (positions in
+                               * children, -1 free; open addressing), keys_mask + 1 slots */
+    uint32_t keys_mask;
     PyObject *native;         /* a native number or boolean (tagged bytes) -> JSON bytes, or None */
     Cache natives;            /* native's answers, by value */
     uint64_t gathered_line;   /* the line whose p_any_* members it last gave, and whether the */
     int gathered_spare;       /* scanned cache's spare entry holds one of them */
+    int aws;                  /* AWS_ARN, AWS_ACCOUNT_ID: its indicator is read here, else AWS_IN_PYTHON */
+    const char *aws_keys[3];  /* ',"p_any_aws_account_ids":[', arns, instance ids */
+    Py_ssize_t aws_key_lens[3];
 } Field;
 
 typedef struct {
@@ -1145,6 +1151,12 @@ static int finish_event(Plan *self, Py_ssize_t start, Py_ssize_t event_time, Py_
 enum { SHAPE_SCALAR = 0, SHAPE_OBJECT = 1, SHAPE_ARRAY = 2, SHAPE_JSON = 3 };
 static const char *const SHAPE_NAMES[] = {"scalar", "object", "array", "json"};
 
+/* A string field whose only indicator is aws_arn or aws_account_id: read here, as
+ * indicators._scan_aws_arn and _scan_aws_account_id do (ASCII rules, so bytes will do). */
+enum { AWS_IN_PYTHON = 0, AWS_ARN = 1, AWS_ACCOUNT_ID = 2 };
+static const char *const AWS_NAMES[] = {"", "aws_arn", "aws_account_id"};
+enum { AWS_KEY_ACCOUNT = 0, AWS_KEY_ARN = 1, AWS_KEY_INSTANCE = 2 };
+
 #define JSON_VALUES_MOST 1000  /* values in a line: so few cannot nest past orjson's 1024 levels */
 
 typedef struct {
@@ -1280,6 +1292,90 @@ static int json_tree(Plan *self, yyjson_val *v) {
     }
 }
 
+/* Exactly 12 ASCII digits. */
+static int is_account_id(const char *p, Py_ssize_t n) {
+    if (n != 12) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < 12; i++) {
+        if ((unsigned)((unsigned char)p[i] - '0') > 9) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int aws_add(Plan *self, const Field *field, int which, const char *p, Py_ssize_t n, Py_ssize_t *count) {
+    Member *m = new_member(self, count);
+    if (m == NULL) {
+        return -1;
+    }
+    m->key = field->aws_keys[which];
+    m->key_len = (uint32_t)field->aws_key_lens[which];
+    m->raw = p;
+    m->raw_len = (uint32_t)n;
+    m->json = NULL;  /* the value between quotes: aws_member took none that JSON escapes */
+    m->json_len = (uint32_t)n + 2;
+    return 0;
+}
+
+/* What the aws_arn or aws_account_id indicator of `field` makes of a value, when it is read here: 1
+ * (its members added), 0 (none), -2 out of memory; -1 ask scan (another indicator, or a value JSON
+ * would escape). aws_arn: "arn:" then five ':'-separated parts at least (str.split(":", 5)): the
+ * value; the fifth part if an account id; after the last '/' of an "instance/" resource if "i-". */
+static int aws_member(Plan *self, const Field *field, const char *p, Py_ssize_t n, Py_ssize_t *count) {
+    if (field->aws == AWS_IN_PYTHON || n > UINT32_MAX - 2) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (ESCAPE[(unsigned char)p[i]]) {
+            return -1;
+        }
+    }
+    if (field->aws == AWS_ACCOUNT_ID) {
+        if (!is_account_id(p, n)) {
+            return 0;
+        }
+        return aws_add(self, field, AWS_KEY_ACCOUNT, p, n, count) < 0 ? -2 : 1;
+    }
+    if (n < 4 || memcmp(p, "arn:", 4) != 0) {
+        return 0;
+    }
+    Py_ssize_t colons[5];
+    int k = 0;
+    for (Py_ssize_t i = 3; i < n && k < 5; i++) {
+        if (p[i] == ':') {
+            colons[k++] = i;
+        }
+    }
+    if (k < 5) {
+        return 0;
+    }
+    if (aws_add(self, field, AWS_KEY_ARN, p, n, count) < 0) {
+        return -2;
+    }
+    const char *account = p + colons[3] + 1;
+    Py_ssize_t account_len = colons[4] - colons[3] - 1;
+    if (is_account_id(account, account_len) && aws_add(self, field, AWS_KEY_ACCOUNT, account, account_len, count) < 0) {
+        return -2;
+    }
+    const char *resource = p + colons[4] + 1;
+    Py_ssize_t resource_len = n - colons[4] - 1;
+    if (resource_len >= 9 && memcmp(resource, "instance/", 9) == 0) {
+        Py_ssize_t slash = resource_len - 1;
+        while (resource[slash] != '/') {
+            slash--;
+        }
+        const char *instance = resource + slash + 1;
+        Py_ssize_t instance_len = resource_len - slash - 1;
+        if (instance_len >= 2 && instance[0] == 'i' && instance[1] == '-' &&
+            aws_add(self, field, AWS_KEY_INSTANCE, instance, instance_len, count) < 0) {
+            return -2;
+        }
+    }
+    return 1;
+}
+
 /* The p_any_* members of one value of an indicator field. A field may give several in a line (array
  * elements): the entries of its scanned cache gathered before must then outlive this remembering, so
  * a line on which it would empty that cache, or reuse its spare entry, is deferred. 1, 0 to defer,
@@ -1288,6 +1384,14 @@ static int json_gather(Plan *self, Field *field, const char *p, Py_ssize_t n, Js
     Span v = {p, n};
     int native = ip_member(self, field, &v, &st->members);
     if (native == -2) {
+        return -1;
+    }
+    if (native >= 0) {
+        return 1;
+    }
+    native = aws_member(self, field, p, n, &st->members);
+    if (native == -2) {
+        self->out_of_memory = 1;
         return -1;
     }
     if (native >= 0) {
@@ -1463,6 +1567,16 @@ static int json_array(Plan *self, const Field *field, yyjson_val *v, JsonLine *s
     return 1;
 }
 
+/* A cheap hash of a key, to find an object's fields by it (a few bytes and the length). */
+static inline uint32_t key_hash(const char *k, size_t n) {
+    if (n == 0) {
+        return 0;
+    }
+    const unsigned char *u = (const unsigned char *)k;
+    return (uint32_t)n * 2654435761u ^ (uint32_t)u[0] * 40503u ^ (uint32_t)u[n - 1] * 97u ^
+           (uint32_t)u[n / 2] * 7919u;
+}
+
 /* An object field's fields (nested: between braces, the first without its comma; else the event's,
  * each with its comma), in schema order, each found by key among obj's members, the last of a key. */
 static int json_object(Plan *self, const Field *field, yyjson_val *obj, JsonLine *st, int nested) {
@@ -1475,10 +1589,14 @@ static int json_object(Plan *self, const Field *field, yyjson_val *obj, JsonLine
     yyjson_obj_foreach(obj, i, max, key, item) {
         const char *k = yyjson_get_str(key);
         size_t n = yyjson_get_len(key);
-        for (int c = 0; c < field->nchildren; c++) {
+        for (uint32_t h = key_hash(k, n) & field->keys_mask;; h = (h + 1) & field->keys_mask) {
+            int c = field->keys[h];
+            if (c < 0) {
+                break;
+            }
             const Field *child = &self->fields[field->children[c]];
             if ((size_t)child->name_len == n && memcmp(child->name, k, n) == 0) {
-                found[field->children[c]] = item;
+                found[field->children[c]] = item;  /* (a schema may read one key twice: no break) */
             }
         }
     }
@@ -1644,6 +1762,54 @@ static int read_json_field(Field *field, PyObject *item, int index, int nfields)
         field->children[c] = (int)at;
     }
     field->native = native == Py_None ? NULL : Py_NewRef(native);
+    PyObject *aws = attr(item, "aws"), *aws_keys = attr(item, "aws_keys");
+    Py_XDECREF(aws);
+    Py_XDECREF(aws_keys);
+    if (aws == NULL || aws_keys == NULL) {
+        return -1;
+    }
+    field->aws = -1;
+    for (int k = 0; k < (int)(sizeof AWS_NAMES / sizeof *AWS_NAMES); k++) {
+        if (PyUnicode_Check(aws) && PyUnicode_CompareWithASCIIString(aws, AWS_NAMES[k]) == 0) {
+            field->aws = k;
+        }
+    }
+    if (field->aws < 0 || (field->aws != AWS_IN_PYTHON && field->indicator < 0) ||
+        !PyTuple_Check(aws_keys) || PyTuple_GET_SIZE(aws_keys) != 3) {
+        return bad("aws is '', 'aws_arn' or 'aws_account_id' (on a field with indicators), aws_keys 3 keys");
+    }
+    for (int k = 0; k < 3; k++) {
+        PyObject *key = PyTuple_GET_ITEM(aws_keys, k);
+        if (!PyBytes_Check(key)) {
+            return bad("aws_keys are bytes");
+        }
+        field->aws_keys[k] = PyBytes_AS_STRING(key);
+        field->aws_key_lens[k] = PyBytes_GET_SIZE(key);
+    }
+    return 0;
+}
+
+/* An object field's key table (Field.keys), once its children are read. */
+static int json_keys(Plan *self, Field *field) {
+    uint32_t size = 8;
+    while (size < 2 * (uint32_t)field->nchildren) {
+        size *= 2;
+    }
+    field->keys = PyMem_Malloc(size * sizeof(int));
+    if (field->keys == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(field->keys, 0xff, size * sizeof(int));  /* -1: free */
+    field->keys_mask = size - 1;
+    for (int c = 0; c < field->nchildren; c++) {
+        const Field *child = &self->fields[field->children[c]];
+        uint32_t h = key_hash(child->name, (size_t)child->name_len) & field->keys_mask;
+        while (field->keys[h] >= 0) {
+            h = (h + 1) & field->keys_mask;
+        }
+        field->keys[h] = c;
+    }
     return 0;
 }
 
@@ -1657,6 +1823,11 @@ static int json_init(Plan *self, PyObject *fields) {
     if (self->nfields == 0 || self->fields[0].shape != SHAPE_OBJECT) {
         return bad("a JSON plan's first field is the event, an object");
     }
+    for (int f = 0; f < self->nfields; f++) {
+        if (self->fields[f].shape == SHAPE_OBJECT && json_keys(self, &self->fields[f]) < 0) {
+            return -1;
+        }
+    }
     self->json_found = PyMem_Calloc(self->nfields, sizeof(yyjson_val *));
     if (self->json_found == NULL) {
         PyErr_NoMemory();
@@ -1669,6 +1840,7 @@ static int json_init(Plan *self, PyObject *fields) {
 static void json_free(Plan *self) {
     for (int f = 0; f < self->nfields; f++) {
         PyMem_Free(self->fields[f].children);
+        PyMem_Free(self->fields[f].keys);
         Py_XDECREF(self->fields[f].native);
         cache_free(&self->fields[f].natives);
     }

@@ -257,6 +257,11 @@ class PlanField:
     native: Callable[[bytes], bytes | None] | None = None
     """A scalar's native JSON number or boolean (a tag, ``T``, ``F``, ``u``, ``s`` or ``d``, and 8
     bytes in machine order) → the JSON of the converted value, or ``None`` to defer the line."""
+    aws: str = ""
+    """``aws_arn`` or ``aws_account_id``: the field's one indicator, which the accelerator reads
+    itself (``aws_member``); ``""``: ``scan`` reads it."""
+    aws_keys: tuple[bytes, bytes, bytes] = (b"", b"", b"")
+    """``,"p_any_aws_account_ids":[``, then the ARNs' and the instance ids' keys."""
 
 
 def _field(f: Field, patterns: list[tuple[str, ...]], scanned: list[Value]) -> PlanField:
@@ -318,9 +323,12 @@ def _json_field(f: Field, made: list[PlanField], scanned: list[Value], *, in_arr
         )
         return index
     scalar = _field(f, [], scanned)
+    aws = tuple(dict.fromkeys(value.indicators))
     made.append(
         replace(
             scalar,
+            aws=aws[0] if aws in _AWS_IN_C else "",
+            aws_keys=_AWS_KEYS,
             event_time=value.is_event_time and not in_array,
             shape="json" if value.type == "json" else "scalar",
             name=f.paths[0][0].encode("utf-8"),
@@ -331,6 +339,11 @@ def _json_field(f: Field, made: list[PlanField], scanned: list[Value], *, in_arr
 
 
 _NATIVE_TAGS: Final = {b"T": True, b"F": False}
+_AWS_IN_C: Final = {("aws_arn",), ("aws_account_id",)}
+"""Indicator lists a JSON plan reads itself (the other fields' values go to ``scan``)."""
+_AWS_KEYS: Final = tuple(
+    b"," + orjson.dumps(key) + b":[" for key in indicators.FIELD_OF["aws_arn"]
+)  # account ids, ARNs, instance ids: the order of aws_member's AWS_KEY_*
 
 
 def _native_of(decision: decisions.Decision) -> Callable[[bytes], bytes | None]:

@@ -63,6 +63,7 @@ SCHEMA = """
           fields:
             - {name: arn, type: string, indicators: [aws_arn]}
             - {name: n, type: int}
+            - {name: dom, type: string, indicators: [domain]}
       - name: ints
         type: array
         element: {type: int}
@@ -78,6 +79,7 @@ SCHEMA = """
 
 R = '"req":"r"'
 LONG_ARN = "arn:aws:s3:::bucket/" + "k" * 300
+LONG_DOMAIN = ".".join(c * 60 for c in "abcde") + ".example"  # over 256 bytes
 
 CASES: list[tuple[str | bytes, str]] = [
     # whole lines
@@ -204,7 +206,43 @@ CASES: list[tuple[str | bytes, str]] = [
     ),
     ("{" + R + ',"arr":[{"arn":"arn:aws:s3:::b/k"},{"arn":"arn:aws:s3:::b/k"}]}', "native"),
     ("{" + R + ',"arr":[{"arn":"' + LONG_ARN + '"}]}', "native"),
-    ("{" + R + ',"arr":[{"arn":"' + LONG_ARN + '"},{"arn":"' + LONG_ARN + 'x"}]}', "deferred"),
+    ("{" + R + ',"arr":[{"arn":"' + LONG_ARN + '"},{"arn":"' + LONG_ARN + 'x"}]}', "native"),
+    # a field scanned in Python with two values of over 256 bytes on a line (its cache's one spare
+    # entry would be needed twice): deferred; one such value, or two short ones: written
+    ("{" + R + ',"arr":[{"dom":"' + LONG_DOMAIN + '"},{"dom":"x.' + LONG_DOMAIN + '"}]}', "deferred"),
+    ("{" + R + ',"arr":[{"dom":"' + LONG_DOMAIN + '"},{"dom":"example.com"}]}', "native"),
+    ("{" + R + ',"arr":[{"dom":"a.example"},{"dom":"b.example"},{"dom":"a.example"}]}', "native"),
+    # aws_arn and aws_account_id, read in C: every branch of indicators._scan_aws_arn
+    *(
+        ("{" + R + ',"arr":[{"arn":' + orjson.dumps(arn).decode() + "}]}", "native")
+        for arn in (
+            "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc",
+            "arn:aws:ec2:us-east-1:123456789012:instance/a/b/i-0abc",
+            "arn:aws:ec2:us-east-1:123456789012:instance/a/i-",
+            "arn:aws:ec2:us-east-1:123456789012:instance/",
+            "arn:aws:ec2:us-east-1:123456789012:instance/x",
+            "arn:aws:ec2:us-east-1:123456789012:instance/ix",
+            "arn:aws:ec2:us-east-1:123456789012:instance/i",
+            "arn:aws:ec2:us-east-1:123456789012:instance/-i",
+            "arn:aws:ec2:us-east-1:123456789012:Instance/i-1",
+            "arn:aws:ec2::12345678901:instance/i-1",
+            "arn:aws:ec2::1234567890123:r",
+            "arn:aws:ec2::１２３４５６７８９０１２:r",
+            "arn:aws:ec2::123456789012:a:b:c",
+            "arn:::::",
+            "arn::::",
+            "arn:",
+            "ARN:aws:s3:::b",
+            " arn:aws:s3:::b",
+            "arn:aws:s3:::b/é👩",
+            'arn:aws:s3:::b/"quoted"',  # escaped in JSON: scanned in Python
+            "arn:aws:s3:::b/back\\slash\n",
+        )
+    ),
+    *(
+        ("{" + R + ',"o":{"x":' + orjson.dumps(account).decode() + "}}", "native")
+        for account in ("123456789012", "12345678901", "1234567890123", "12345678901a", "", " 123456789012")
+    ),
     ("{" + R + ',"arr":[""]}', "deferred"),
     ("{" + R + ',"arr":{}}', "deferred"),
     ("{" + R + ',"arr":[{"n":1.5}]}', "deferred"),
@@ -349,3 +387,25 @@ def test_which_json_schemas_have_a_plan(tmp_path: Path) -> None:
         path = tmp_path / "s.yml"
         path.write_text(f"schema: T.T\nfields: {fields}\n", encoding="utf-8")
         assert (Normalizer(load_schema_file(path)).plan is not None) is expected, fields
+
+
+def test_random_aws_values(schema: object) -> None:
+    """aws_arn and aws_account_id values read in C against the Python scanners, on random values
+    made of the pieces their rules look at."""
+    rng = random.Random(20261207)
+    pieces = ["arn", "arn:", ":", "/", "instance/", "i-", "i", "-", "1", "123456789012", "a", "é"]
+    pieces += ['"', "\\", " "]
+    values = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(2000)]
+    parts = ["", "aws", "1", "123456789012", "instance/", "instance/i-1", "x/i-2", "/", ":", "é"]
+    values += [
+        "arn:" + ":".join("".join(rng.choices(parts, k=rng.randint(0, 3))) for _ in range(rng.randint(3, 6)))
+        for _ in range(2000)
+    ]
+    lines = [
+        orjson.dumps({"req": "r", "arr": [{"arn": value}, {"arn": values[i - 1]}], "o": {"x": value}})
+        for i, value in enumerate(values)
+    ]
+    block = b"\n".join(lines)
+    fast, reference = both(schema, block)
+    assert same_bytes(fast) == same_bytes(reference)
+    assert deferred_lines(schema, block) == []
