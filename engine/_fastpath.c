@@ -222,12 +222,30 @@ static void init_escape(void) {
     ESCAPE['\\'] = '\\';
 }
 
+/* Whether none of the 8 bytes at p is one ESCAPE escapes (below 0x20, '"', '\\'): exact, so that
+ * put_json_string may skip them at once. */
+static inline int word_plain(const char *p) {
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t w, quote, backslash;
+    memcpy(&w, p, 8);
+    quote = w ^ (ones * '"');
+    backslash = w ^ (ones * '\\');
+    uint64_t found = ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash);
+    return (found & highs) == 0;
+}
+
 /* A JSON string, escaped as orjson escapes it; the caller reserved 6 bytes per input byte + 2. */
 static void put_json_string(Plan *self, const char *p, Py_ssize_t n) {
     char *o = self->out + self->len;
     *o++ = '"';
     Py_ssize_t start = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        while (i + 8 <= n && word_plain(p + i)) {
+            i += 8;
+        }
+        if (i >= n) {
+            break;
+        }
         unsigned char c = (unsigned char)p[i];
         unsigned char e = ESCAPE[c];
         if (e == 0) {
@@ -1567,6 +1585,16 @@ static int json_array(Plan *self, const Field *field, yyjson_val *v, JsonLine *s
     return 1;
 }
 
+/* memcmp(a, b, n) == 0 for keys of a few bytes, without a call. */
+static inline int same_bytes(const char *a, const char *b, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] != b[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* A cheap hash of a key, to find an object's fields by it (a few bytes and the length). */
 static inline uint32_t key_hash(const char *k, size_t n) {
     if (n == 0) {
@@ -1595,7 +1623,7 @@ static int json_object(Plan *self, const Field *field, yyjson_val *obj, JsonLine
                 break;
             }
             const Field *child = &self->fields[field->children[c]];
-            if ((size_t)child->name_len == n && memcmp(child->name, k, n) == 0) {
+            if ((size_t)child->name_len == n && same_bytes(child->name, k, n)) {
                 found[field->children[c]] = item;  /* (a schema may read one key twice: no break) */
             }
         }

@@ -409,3 +409,16 @@ def test_random_aws_values(schema: object) -> None:
     fast, reference = both(schema, block)
     assert same_bytes(fast) == same_bytes(reference)
     assert deferred_lines(schema, block) == []
+
+
+def test_json_string_every_byte_in_every_lane() -> None:
+    """put_json_string skips 8 plain bytes at a time: each escaped byte, at each place of a word and
+    of the tail, and every other ASCII byte, must still be written as orjson writes it."""
+    json_string = plan._fastpath.json_string
+    for byte in range(128):
+        for at in range(19):
+            raw = bytearray(b"abcdefghijklmnopqrs")
+            raw[at] = byte
+            assert json_string(bytes(raw)) == orjson.dumps(raw.decode()), (byte, at)
+    text = "é👩\u2028x" * 5 + '"'
+    assert json_string(text.encode()) == orjson.dumps(text)
