@@ -1,4 +1,5 @@
-/* engine._fastpath: the C accelerator of fastmatch, regex and CSV schemas.
+/* engine._fastpath: the C accelerator of fastmatch, regex, CSV and JSON-lines schemas (the last
+ * parsed by the vendored yyjson: see the section "JSON lines").
  *
  * A Plan is a fastmatch, regex or CSV schema reduced to data by engine/plan.py: its patterns (prefix,
  * delimiters; or a regex rewritten for PCRE2, run through _pcre2.c), its fields (where each comes from, how it is converted, the JSON key it is written

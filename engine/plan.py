@@ -1,5 +1,5 @@
-"""The fast path: a fastmatch, regex or CSV schema reduced to a plan the C accelerator runs on whole
-blocks.
+"""The fast path: a fastmatch, regex, CSV or JSON-lines schema reduced to a plan the C accelerator
+runs on whole blocks.
 
 The generated Python line function (``compiler.py``) is the reference: it knows the whole schema
 language and every reject. For the common shape of log line, its cost is nearly all CPython's own
@@ -23,12 +23,22 @@ Everything it is not certain about goes back to the reference path, line by line
 - a value a Python converter refuses (a bad ``float``, ``boolean`` or strftime time, a broken
   ``validate`` rule).
 
-So each line ends exactly as the reference path would end it; ``tests/test_fastpath.py`` holds the
-two to the same bytes. A schema the plan cannot express (``expandFields``, transformations, masks,
-a regex PCRE2 would not run exactly, the JSON parser) simply has no plan and runs on the reference
-path. A CSV schema whose columns are named by each file's header line (``hasHeader: true``, no
-``columns``) has a plan per header: the normalizer builds it from the names when it reads a file's
-header on the reference path.
+A JSON-lines schema's plan has no patterns: C parses each line with yyjson (vendored in
+``engine/vendor/yyjson``) and finds each field by its key, nested objects and array elements
+included, as the line function finds them in ``orjson``'s dict (the last of a duplicate key). It
+writes strings, integers, times, objects, arrays and ``json`` values (as ``orjson.dumps`` writes
+them) itself, IPv4, ``aws_arn`` and ``aws_account_id`` indicators too, and asks Python for other
+native numbers and booleans (remembered per value). It defers, besides what is listed above for all
+plans: a line that is not exactly one JSON object, one of over 1000 values, a missing required
+field, a value of another JSON type than its field takes, a float or a duplicate key inside a
+``json`` value, a native number in a string field with indicators.
+
+So each line ends exactly as the reference path would end it; ``tests/test_fastpath.py`` and
+``tests/test_fastpath_json.py`` hold the two to the same bytes. A schema the plan cannot express
+(``expandFields``, transformations but a renamed key, masks, a regex PCRE2 would not run exactly)
+simply has no plan and runs on the reference path. A CSV schema whose columns are named by each
+file's header line (``hasHeader: true``, no ``columns``) has a plan per header: the normalizer
+builds it from the names when it reads a file's header on the reference path.
 """
 
 from __future__ import annotations
