@@ -25,6 +25,26 @@
 enum { K_STRING = 0, K_INT = 1, K_RFC3339 = 2, K_EPOCH = 3, K_CALL = 4 };  /* as KIND_NAMES */
 
 typedef struct {
+    const char *p;
+    Py_ssize_t n;
+} Text;
+
+enum { WHY_NONE = 0, WHY_FASTMATCH = 1, WHY_CSV = 2, WHY_REGEX = 3 };
+
+/* How a pattern words why a line does not match it, as the reference path words it (the parsers'
+ * no_prefix, no_delimiter, wrong_count, matched_up_to, no_prefix_matches), so that the plan can
+ * write a no_match reject itself. WHY_NONE: it cannot; the line is deferred. */
+typedef struct {
+    int kind;
+    Text first;               /* fastmatch: no prefix; csv: before the count; regex: no prefix matches */
+    Text *before;             /* fastmatch: per placeholder, before the column; regex: per prefix */
+    Text *after;              /* regex: per prefix, after the column */
+    Text one, many;           /* csv: after a count of 1, of more */
+    Regex **prefixes;         /* regex: per prefix, tried in order (NULL: no whole regex, skipped) */
+    int count;                /* of before, after, prefixes */
+} Why;
+
+typedef struct {
     const char *prefix;
     Py_ssize_t prefix_len;
     int count;                /* placeholders */
@@ -38,6 +58,10 @@ typedef struct {
     long *spans;              /* its groups' spans in the last match */
     int gave_up;              /* searches PCRE2 gave up (a limit): past REGEX_GIVE_UPS, every line
                                * is deferred, so that the reference path's time budget rules */
+    Why why;
+    int fail_at;              /* after NO_MATCH: the placeholder whose delimiter was missing (-1: the
+                               * prefix) */
+    Py_ssize_t fail_pos;      /* and the offset its search started from */
 } Pattern;
 
 #define REGEX_GIVE_UPS 10
@@ -119,6 +143,13 @@ typedef struct {
     uint64_t counter;
     const char *source;       /* ',"p_source_id":"..."' and/or label, or empty */
     Py_ssize_t source_len;
+    int explains;             /* every pattern words its no_match reason (Why): run writes the rejects */
+    char *rejects;            /* the no_match rejects written by the last run, and their line indices */
+    Py_ssize_t rejects_cap;
+    Py_ssize_t rejects_len;
+    int64_t *reject_lines;
+    Py_ssize_t reject_count;
+    Py_ssize_t reject_lines_cap;
     char *out;                /* the output buffer, kept between runs (PyMem_Raw: no GIL needed) */
     Py_ssize_t cap;
     Py_ssize_t len;
@@ -200,9 +231,9 @@ static void init_escape(void) {
 }
 
 /* A JSON string, escaped as orjson escapes it; the caller reserved 6 bytes per input byte + 2. */
-static void put_json_string(Plan *self, const char *p, Py_ssize_t n) {
+/* [p, p + n) escaped as orjson escapes a string's characters, without the quotes. */
+static void put_escaped(Plan *self, const char *p, Py_ssize_t n) {
     char *o = self->out + self->len;
-    *o++ = '"';
     Py_ssize_t start = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
@@ -226,8 +257,13 @@ static void put_json_string(Plan *self, const char *p, Py_ssize_t n) {
     }
     memcpy(o, p + start, n - start);
     o += n - start;
-    *o++ = '"';
     self->len = o - self->out;
+}
+
+static void put_json_string(Plan *self, const char *p, Py_ssize_t n) {
+    put_char(self, '"');
+    put_escaped(self, p, n);
+    put_char(self, '"');
 }
 
 /* Strict UTF-8, as Python's decoder: no overlongs, no surrogates, nothing above U+10FFFF. */
@@ -342,6 +378,7 @@ static int match(Pattern *pat, const char *line, Py_ssize_t n, Span *caps) {
         return match_regex(pat, line, n, caps);
     }
     if (n < pat->prefix_len || memcmp(line, pat->prefix, pat->prefix_len) != 0) {
+        pat->fail_at = -1;
         return NO_MATCH;
     }
     if (pat->csv_len && memchr(line, '"', n) != NULL) {
@@ -364,6 +401,8 @@ static int match(Pattern *pat, const char *line, Py_ssize_t n, Span *caps) {
         const char *found = dlen == 1 ? memchr(pos, pat->delims[i][0], end - pos)
                                       : memmem(pos, end - pos, pat->delims[i], dlen);
         if (found == NULL) {
+            pat->fail_at = i;
+            pat->fail_pos = pos - line;
             return NO_MATCH;
         }
         caps[i].p = pos;
@@ -1082,6 +1121,132 @@ defer:
     return 0;
 }
 
+/* --- the no_match rejects a plan writes itself ----------------------------------------------- */
+
+/* The characters of valid UTF-8 before byte `at`: a column as Python counts it, less one. */
+static Py_ssize_t chars_before(const char *line, Py_ssize_t at) {
+    Py_ssize_t chars = 0;
+    for (Py_ssize_t i = 0; i < at; i++) {
+        chars += ((unsigned char)line[i] & 0xC0) != 0x80;
+    }
+    return chars;
+}
+
+static int put_text(Plan *self, Text t) {
+    if (reserve(self, 6 * t.n + 32) < 0) {
+        return -1;
+    }
+    put_escaped(self, t.p, t.n);
+    return 0;
+}
+
+static int put_number(Plan *self, int64_t value) {
+    char digits[24];
+    int len = snprintf(digits, sizeof digits, "%lld", (long long)value);
+    return put_text(self, (Text){digits, len});
+}
+
+/* Why the line does not match pattern `pat` (after NO_MATCH), escaped for a JSON string: 1, or 0
+ * when a regex search gave up (the reference path then words it, with its time budget), -1 on
+ * running out of memory. */
+static int put_why(Plan *self, Pattern *pat, const char *line, Py_ssize_t n) {
+    const Why *why = &pat->why;
+    if (why->kind == WHY_FASTMATCH) {
+        if (pat->fail_at < 0) {
+            return put_text(self, why->first) < 0 ? -1 : 1;
+        }
+        if (put_text(self, why->before[pat->fail_at]) < 0 ||
+            put_number(self, chars_before(line, pat->fail_pos) + 1) < 0) {
+            return -1;
+        }
+        return 1;
+    }
+    if (why->kind == WHY_CSV) {
+        int columns = pat->fail_at + 1;
+        if (put_text(self, why->first) < 0 || put_number(self, columns) < 0 ||
+            put_text(self, columns == 1 ? why->one : why->many) < 0) {
+            return -1;
+        }
+        return 1;
+    }
+    for (int i = 0; i < why->count; i++) {
+        if (why->prefixes[i] == NULL) {
+            continue;
+        }
+        long end;
+        int found = regex_match_end(why->prefixes[i], line, (size_t)n, &end);
+        if (found < 0) {
+            return 0;
+        }
+        if (found) {
+            if (put_text(self, why->before[i]) < 0 || put_number(self, chars_before(line, end) + 1) < 0 ||
+                put_text(self, why->after[i]) < 0) {
+                return -1;
+            }
+            return 1;
+        }
+    }
+    return put_text(self, why->first) < 0 ? -1 : 1;
+}
+
+static void swap_rejects(Plan *self) {
+    char *out = self->out;
+    Py_ssize_t cap = self->cap, len = self->len;
+    self->out = self->rejects, self->cap = self->rejects_cap, self->len = self->rejects_len;
+    self->rejects = out, self->rejects_cap = cap, self->rejects_len = len;
+}
+
+/* The no_match reject of a line no pattern takes, as Reject.to_dict and orjson write it: `head` is
+ * everything before the reason, `tail` everything from the end of the message to the line number
+ * (the schema, the source); 1 when written, 0 to defer the line, -1 on running out of memory. */
+static int put_reject(Plan *self, const char *line, Py_ssize_t n, const Text *head, const Text *tail,
+                      int64_t number, Py_ssize_t index) {
+    if (self->reject_count == self->reject_lines_cap) {
+        Py_ssize_t cap = self->reject_lines_cap ? 2 * self->reject_lines_cap : 1024;
+        int64_t *lines = PyMem_RawRealloc(self->reject_lines, cap * sizeof(int64_t));
+        if (lines == NULL) {
+            self->out_of_memory = 1;
+            return -1;
+        }
+        self->reject_lines = lines;
+        self->reject_lines_cap = cap;
+    }
+    swap_rejects(self);
+    Py_ssize_t start = self->len;
+    int written = 1;
+    if (reserve(self, head->n + tail->n + 64 + 6 * n) < 0) {
+        written = -1;
+        goto done;
+    }
+    put(self, head->p, head->n);
+    for (int k = 0; k < self->npatterns && written == 1; k++) {
+        if (self->npatterns > 1) {
+            char label[32];
+            int len = snprintf(label, sizeof label, "%smatch[%d]: ", k ? "; " : "", k);
+            written = put_text(self, (Text){label, len}) < 0 ? -1 : 1;
+        }
+        if (written == 1) {
+            written = put_why(self, &self->patterns[k], line, n);
+        }
+    }
+    if (written == 1 && reserve(self, tail->n + 64 + 6 * n) < 0) {
+        written = -1;
+    }
+    if (written == 1) {
+        put(self, tail->p, tail->n);
+        self->len += snprintf(self->out + self->len, 24, "%lld", (long long)number);
+        put(self, ",\"raw\":", 7);
+        put_json_string(self, line, n);
+        put(self, "}\n", 2);
+        self->reject_lines[self->reject_count++] = index;
+    } else {
+        self->len = start;
+    }
+done:
+    swap_rejects(self);
+    return written;
+}
+
 /* --- the Plan type ---------------------------------------------------------------------------- */
 
 static void plan_dealloc(Plan *self) {
@@ -1091,6 +1256,13 @@ static void plan_dealloc(Plan *self) {
         PyMem_Free(self->patterns[i].quoted);
         PyMem_Free(self->patterns[i].spans);
         regex_free(self->patterns[i].regex);
+        Why *why = &self->patterns[i].why;
+        for (int j = 0; why->prefixes != NULL && j < why->count; j++) {
+            regex_free(why->prefixes[j]);
+        }
+        PyMem_Free(why->prefixes);
+        PyMem_Free(why->before);
+        PyMem_Free(why->after);
     }
     PyMem_Free(self->patterns);
     for (int f = 0; f < self->nfields; f++) {
@@ -1105,6 +1277,8 @@ static void plan_dealloc(Plan *self) {
     PyMem_Free(self->empty_lens);
     PyMem_RawFree(self->members);
     PyMem_RawFree(self->out);
+    PyMem_RawFree(self->rejects);
+    PyMem_RawFree(self->reject_lines);
     Py_XDECREF(self->keep);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -1179,6 +1353,79 @@ static int read_pattern(Pattern *pat, PyObject *item, int *most) {
     if (count > *most) {
         *most = (int)count;
     }
+    return 0;
+}
+
+static int read_text(PyObject *item, Text *text) {
+    if (!PyBytes_Check(item)) {
+        return bad("why: texts are bytes");
+    }
+    text->p = PyBytes_AS_STRING(item);
+    text->n = PyBytes_GET_SIZE(item);
+    return 0;
+}
+
+/* A pattern's Why (see engine/plan.py, _why): (WHY_FASTMATCH, first, (before per placeholder, ...)),
+ * (WHY_CSV, first, one, many) or (WHY_REGEX, first, ((source or None, groups, before, after), ...)). */
+static int read_why(Pattern *pat, PyObject *item) {
+    Why *why = &pat->why;
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 3) {
+        return bad("why: (kind, first, ...)");
+    }
+    long kind = PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
+    if (read_text(PyTuple_GET_ITEM(item, 1), &why->first) < 0) {
+        return -1;
+    }
+    if (kind == WHY_CSV && PyTuple_GET_SIZE(item) == 4 && pat->regex == NULL && pat->csv_len) {
+        why->kind = WHY_CSV;
+        return read_text(PyTuple_GET_ITEM(item, 2), &why->one) < 0 ? -1 : read_text(PyTuple_GET_ITEM(item, 3), &why->many);
+    }
+    PyObject *list = PyTuple_GET_ITEM(item, 2);
+    if (PyTuple_GET_SIZE(item) != 3 || !PyTuple_Check(list) ||
+        !((kind == WHY_FASTMATCH && pat->regex == NULL && !pat->csv_len && PyTuple_GET_SIZE(list) == pat->count) ||
+          kind == WHY_REGEX)) {
+        return bad("why: a fastmatch pattern's texts per placeholder, or a regex's prefixes");
+    }
+    why->count = (int)PyTuple_GET_SIZE(list);
+    why->before = PyMem_Calloc(why->count ? why->count : 1, sizeof(Text));
+    why->after = PyMem_Calloc(why->count ? why->count : 1, sizeof(Text));
+    why->prefixes = PyMem_Calloc(why->count ? why->count : 1, sizeof(Regex *));
+    if (why->before == NULL || why->after == NULL || why->prefixes == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int i = 0; i < why->count; i++) {
+        PyObject *entry = PyTuple_GET_ITEM(list, i);
+        if (kind == WHY_FASTMATCH) {
+            if (read_text(entry, &why->before[i]) < 0) {
+                return -1;
+            }
+            continue;
+        }
+        PyObject *source;
+        int groups;
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 4 ||
+            read_text(PyTuple_GET_ITEM(entry, 2), &why->before[i]) < 0 ||
+            read_text(PyTuple_GET_ITEM(entry, 3), &why->after[i]) < 0) {
+            return bad("why: a regex prefix is (source or None, groups, before, after)");
+        }
+        source = PyTuple_GET_ITEM(entry, 0);
+        groups = (int)PyLong_AsLong(PyTuple_GET_ITEM(entry, 1));
+        if (source == Py_None) {
+            continue;
+        }
+        if (!PyBytes_Check(source) || groups < 0) {
+            return bad("why: a regex prefix's source is bytes, its groups a count");
+        }
+        char error[256];
+        why->prefixes[i] = regex_new(PyBytes_AS_STRING(source), PyBytes_GET_SIZE(source), groups, error,
+                                     sizeof error);
+        if (why->prefixes[i] == NULL) {
+            PyErr_SetString(PyExc_ValueError, error);
+            return -1;
+        }
+    }
+    why->kind = (int)kind;
     return 0;
 }
 
@@ -1294,25 +1541,26 @@ static int read_field(Field *field, PyObject *item, int npatterns, const int *co
 
 static int plan_init(Plan *self, PyObject *args, PyObject *kwds) {
     PyObject *patterns, *fields, *empties, *skip_prefix, *log_type, *row_prefix, *source, *ip_key;
+    PyObject *why = Py_None;
     int trim_space;
     static char *names[] = {"patterns", "fields", "empty_values", "trim_space", "skip_prefix",
-                            "log_type", "row_prefix", "source", "ip_key", NULL};
+                            "log_type", "row_prefix", "source", "ip_key", "why", NULL};
     if (self->keep != NULL) {
         PyErr_SetString(PyExc_TypeError, "Plan: already initialised");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!pO!O!O!O!O!", names, &PyTuple_Type,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!pO!O!O!O!O!|O", names, &PyTuple_Type,
                                      &patterns, &PyTuple_Type, &fields, &PyTuple_Type, &empties,
                                      &trim_space, &PyBytes_Type, &skip_prefix,
                                      &PyBytes_Type, &log_type, &PyBytes_Type, &row_prefix,
-                                     &PyBytes_Type, &source, &PyBytes_Type, &ip_key)) {
+                                     &PyBytes_Type, &source, &PyBytes_Type, &ip_key, &why)) {
         return -1;
     }
     if (PyBytes_GET_SIZE(row_prefix) != 16) {
         return bad("row_prefix is 16 hex characters");
     }
-    self->keep = Py_BuildValue("(OOOOOOOO)", patterns, fields, empties, skip_prefix, log_type,
-                               row_prefix, source, ip_key);
+    self->keep = Py_BuildValue("(OOOOOOOOO)", patterns, fields, empties, skip_prefix, log_type,
+                               row_prefix, source, ip_key, why);
     if (self->keep == NULL) {
         return -1;
     }
@@ -1334,6 +1582,19 @@ static int plan_init(Plan *self, PyObject *args, PyObject *kwds) {
             return -1;
         }
         counts[k] = self->patterns[k].count;
+    }
+    if (why != Py_None) {
+        if (!PyTuple_Check(why) || PyTuple_GET_SIZE(why) != self->npatterns) {
+            PyMem_Free(counts);
+            return bad("why: None, or one per pattern");
+        }
+        for (int k = 0; k < self->npatterns; k++) {
+            if (read_why(&self->patterns[k], PyTuple_GET_ITEM(why, k)) < 0) {
+                PyMem_Free(counts);
+                return -1;
+            }
+        }
+        self->explains = 1;
     }
     self->nfields = (int)PyTuple_GET_SIZE(fields);
     self->fields = PyMem_Calloc(self->nfields ? self->nfields : 1, sizeof(Field));
@@ -1551,9 +1812,13 @@ static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int frame
         most_caps = plans[k]->max_placeholders > most_caps ? plans[k]->max_placeholders : most_caps;
         most_inds = plans[k]->nindicators > most_inds ? plans[k]->nindicators : most_inds;
     }
-    if (!PyArg_ParseTuple(args, "y*y*nO", &data, &parse_time, &max_line_bytes, &fallback)) {
+    Text head = {NULL, 0}, tail = {NULL, 0};
+    long long first_line = 1;
+    if (!PyArg_ParseTuple(args, "y*y*nO|y#y#L", &data, &parse_time, &max_line_bytes, &fallback, &head.p,
+                          &head.n, &tail.p, &tail.n, &first_line)) {
         return NULL;
     }
+    int write_rejects = head.p != NULL && tail.p != NULL && nplans == 1 && self->explains;
     PyObject *result = NULL;
     int busy = 0;
     Span *caps = PyMem_Calloc(most_caps, sizeof(Span));
@@ -1572,20 +1837,27 @@ static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int frame
     }
     self->len = 0;
     self->out_of_memory = 0;
+    self->rejects_len = 0;
+    self->reject_count = 0;
     Py_ssize_t events = 0, index = 0, pos = 0, len, raw_len, used = 0;
     int plain;
     const char *base = data.buf;
     release_gil(self);
     for (; next_record(base, data.len, framed, &pos, &len, &raw_len, &plain); index++) {
         const char *p = base + used;
-        int written = 0;
+        int written = 0, rejected = 0;
         if (plain && nplans == 1) {
             written = event(self, p, len, max_line_bytes, caps, inds, parse_time.buf, parse_time.len);
-            written = written == NOT_TAKEN ? 0 : written;  /* the reference writes the no_match reject */
+            if (written == NOT_TAKEN) {  /* the no_match reject: here, or by the reference path */
+                written = write_rejects ? put_reject(self, p, len, &head, &tail, first_line + index, index) : 0;
+                rejected = written == 1;
+                written = written < 0 ? -1 : 0;
+            }
         } else if (plain) {
             written = classify(plans, nplans, taken, p, len, max_line_bytes, caps, inds, &parse_time);
         }
-        if (written < 0 || (written == 0 && defer(self, fallback, p, raw_len, index, &events) < 0)) {
+        if (written < 0 ||
+            (written == 0 && !rejected && defer(self, fallback, p, raw_len, index, &events) < 0)) {
             hold_gil(self);
             if (self->out_of_memory && !PyErr_Occurred()) {
                 PyErr_NoMemory();
@@ -1687,7 +1959,26 @@ static PyObject *module_classify(PyObject *module, PyObject *args, PyObject *kwd
     return result;
 }
 
+PyDoc_STRVAR(take_rejects_doc,
+"take_rejects() -> (ndjson, indices)\n\n"
+"The no_match rejects the last run wrote itself (given reject_head and reject_tail, with a Why for\n"
+"every pattern), as NDJSON, and the index of each one's record in that run, as native int64s.");
+
+static PyObject *plan_take_rejects(Plan *self, PyObject *unused) {
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "Plan.take_rejects during a run");
+        return NULL;
+    }
+    PyObject *result = Py_BuildValue("(y#y#)", self->rejects ? self->rejects : "", self->rejects_len,
+                                     self->reject_lines ? (const char *)self->reject_lines : "",
+                                     self->reject_count * (Py_ssize_t)sizeof(int64_t));
+    self->rejects_len = 0;
+    self->reject_count = 0;
+    return result;
+}
+
 static PyMethodDef plan_methods[] = {
+    {"take_rejects", (PyCFunction)plan_take_rejects, METH_NOARGS, take_rejects_doc},
     {"run", (PyCFunction)plan_run, METH_VARARGS, run_doc},
     {"run_frames", (PyCFunction)plan_run_frames, METH_VARARGS, run_frames_doc},
     {NULL, NULL, 0, NULL},

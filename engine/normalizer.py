@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import copy
 import gc
+import heapq
 import operator
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial, reduce
 from itertools import groupby
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -240,10 +242,12 @@ class Normalizer:
             ndjson, events, taken, _, lines = plan.classify(
                 self.plans, block, parse_time, max_line_bytes, settle
             )
-            return self._encoded(batch, ndjson, events, lines, taken)
+            return self._encoded(batch, ndjson, events, lines, taken=taken)
         assert run is not None
-        ndjson, events = run.run(block, parse_time, max_line_bytes, settle)
-        return self._encoded(batch, ndjson, events, block.count(b"\n") + 1)
+        head, tail = self._no_match_frame(source)
+        ndjson, events = run.run(block, parse_time, max_line_bytes, settle, head, tail, first_line)
+        written = _Written(*run.take_rejects(), first_line)
+        return self._encoded(batch, ndjson, events, block.count(b"\n") + 1, written=written)
 
     def _deferring(
         self,
@@ -272,11 +276,29 @@ class Normalizer:
 
         return batch, parse_time.encode(), settle
 
+    def _no_match_frame(self, source: str) -> tuple[bytes, bytes]:
+        """What the accelerator writes around the reason of a no_match reject it words itself: the
+        record up to the reason, and from its end to the line number (``Reject.to_dict``'s keys,
+        encoded by orjson as ``encode_rejects`` does)."""
+        probe = orjson.dumps(Reject(errors.NO_MATCH, "M", "", source, 0, self.schema.name).to_dict())
+        marker = b'"message":"M"'
+        at = probe.index(marker)
+        head = probe[:at] + b'"message":' + orjson.dumps(NO_MATCH_PREFIX)[:-1]
+        return head, b'"' + probe[at + len(marker) : probe.rindex(b'0,"raw":""}')]
+
     def _encoded(
-        self, batch: Batch, ndjson: bytes, events: int, lines: int, taken: Sequence[int] | None = None
+        self,
+        batch: Batch,
+        ndjson: bytes,
+        events: int,
+        lines: int,
+        *,
+        taken: Sequence[int] | None = None,
+        written: _Written | None = None,
     ) -> Encoded:
         """What a run of the plan wrote, with the rejects and skips of what it deferred; ``taken``:
-        with several schemas, the events each schema's plan wrote (the classifier counted the rest)."""
+        with several schemas, the events each schema's plan wrote (the classifier counted the rest);
+        ``written``: the no_match rejects the plan wrote itself."""
         if taken is None:
             if events:
                 batch.log_types[self.schema.name] = events
@@ -285,7 +307,11 @@ class Normalizer:
                 if count:
                     batch.log_types[schema.name] += count
         reasons = Counter(r.reason for r in batch.rejects)
-        rejects = encode_rejects(batch.rejects)
+        if written is None or not written.ndjson:
+            rejects = encode_rejects(batch.rejects)
+        else:
+            rejects = written.merged(batch.rejects)
+            reasons[errors.NO_MATCH] += len(written.indices)
         return Encoded(ndjson, events, rejects, reasons, batch.skipped, lines, batch.log_types, batch.untried)
 
     def encode_body(
@@ -312,11 +338,15 @@ class Normalizer:
             ndjson, events, each, used, count = plan.classify(
                 self.plans, data, parse_time, max_line_bytes, settle, framed=True
             )
-            taken = self._encoded(batch, ndjson, events, count, each)
+            taken = self._encoded(batch, ndjson, events, count, taken=each)
         else:
             assert self.plan is not None
-            ndjson, events, used, count = self.plan.run_frames(data, parse_time, max_line_bytes, settle)
-            taken = self._encoded(batch, ndjson, events, count)
+            head, tail = self._no_match_frame(source)
+            ndjson, events, used, count = self.plan.run_frames(
+                data, parse_time, max_line_bytes, settle, head, tail, first_line
+            )
+            written = _Written(*self.plan.take_rejects(), first_line)
+            taken = self._encoded(batch, ndjson, events, count, written=written)
         if used == len(data):
             return taken
         rest = _frames(data[used:], used, max_line_bytes)
@@ -617,13 +647,17 @@ class Normalizer:
         return number
 
 
+NO_MATCH_PREFIX: Final = "no match: "
+"""The start of a no_match reject's message; the parser's reason follows."""
+
+
 def refusal(compiled: CompiledSchema, exc: Exception | None, line: str, source: str, number: int) -> Reject:
     """The reject for a line ``compiled`` did not take: ``exc`` raised, or ``None`` for no match."""
     name = compiled.schema.name
     if exc is None:
         assert compiled.parser is not None, "only text parsers find no match"
         return Reject(
-            errors.NO_MATCH, f"no match: {compiled.parser.why_not(line)}", line, source, number, name
+            errors.NO_MATCH, NO_MATCH_PREFIX + compiled.parser.why_not(line), line, source, number, name
         )
     if isinstance(exc, RegexTimeout):
         return Reject(errors.REGEX_TIMEOUT, str(exc), line, source, number, name)
@@ -642,6 +676,28 @@ def refusal(compiled: CompiledSchema, exc: Exception | None, line: str, source: 
     if exc.detail:
         message += f" ({exc.detail})"
     return Reject(errors.BAD_VALUE, message, line, source, number, name, field_name, value, exc.expected)
+
+
+class _Written:
+    """The no_match rejects a run of the plan wrote itself (``Plan.take_rejects``): NDJSON, and the
+    line number of each, from the index of its line in the run."""
+
+    __slots__ = ("first_line", "indices", "ndjson")
+
+    def __init__(self, ndjson: bytes, indices: bytes, first_line: int) -> None:
+        self.ndjson = ndjson
+        self.indices = array("q")
+        self.indices.frombytes(indices)
+        self.first_line = first_line
+
+    def merged(self, rejects: list[Reject]) -> bytes:
+        """These rejects and the reference path's ``rejects``, in line order, as NDJSON."""
+        if not rejects:
+            return self.ndjson
+        first = self.first_line
+        mine = zip((first + i for i in self.indices), self.ndjson.splitlines(keepends=True), strict=True)
+        theirs = ((r.line, orjson.dumps(r.to_dict()) + b"\n") for r in rejects)
+        return b"".join(record for _, record in heapq.merge(mine, theirs, key=operator.itemgetter(0)))
 
 
 @dataclass(slots=True)

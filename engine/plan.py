@@ -36,13 +36,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 import orjson
 
 from . import decisions, indicators
 from .errors import BadValue
-from .parsers import csv, pcre, regex
+from .parsers import csv, fastmatch, pcre, regex
 from .parsers.fastmatch import Placeholder, split_pattern
 from .spec import Field, Schema, Value
 from .values import encode_event
@@ -87,20 +88,24 @@ def compile_plan(
         source += b',"p_source_id":' + orjson.dumps(source_id)
     if source_label:
         source += b',"p_source_label":' + orjson.dumps(source_label)
-    try:
-        return _fastpath.Plan(
-            patterns=tuple(pattern for pattern, _ in patterns),
-            fields=fields,
-            empty_values=tuple(v.encode() for v in options.empty_values),
-            trim_space=options.trim_space,
-            skip_prefix=options.skip_prefix.encode(),
-            log_type=standard,
-            row_prefix=os.urandom(8).hex().encode(),
-            source=source,
-            ip_key=b"," + orjson.dumps(indicators.FIELD_OF["ip"][0]) + b":[",
-        )
-    except ValueError:  # PCRE2 would not compile the rewritten regex: the reference path runs it
-        return None
+    made = partial(
+        _fastpath.Plan,
+        patterns=tuple(pattern for pattern, _ in patterns),
+        fields=fields,
+        empty_values=tuple(v.encode() for v in options.empty_values),
+        trim_space=options.trim_space,
+        skip_prefix=options.skip_prefix.encode(),
+        log_type=standard,
+        row_prefix=os.urandom(8).hex().encode(),
+        source=source,
+        ip_key=b"," + orjson.dumps(indicators.FIELD_OF["ip"][0]) + b":[",
+    )
+    for why in (_why(schema, columns), None):
+        try:
+            return made(why=why)
+        except ValueError:  # PCRE2 would not compile a rewritten regex: the reference path runs it
+            continue
+    return None
 
 
 def classify(
@@ -119,6 +124,41 @@ def classify(
     certain in C, so the rule "the first schema in order that takes the line" holds exactly.
     Returns the NDJSON, the events, the events each plan wrote, the bytes and the records used."""
     return _fastpath.classify(plans, data, parse_time, max_line_bytes, fallback, framed=framed)
+
+
+WHY_FASTMATCH, WHY_CSV, WHY_REGEX = 1, 2, 3
+
+
+def _why(schema: Schema, columns: Sequence[str] | None) -> tuple[tuple[Any, ...], ...] | None:
+    """How each pattern words why a line does not match it, in the parsers' own words, so that the
+    accelerator writes the no_match rejects itself (``Plan.take_rejects``); ``None`` where it cannot
+    (a regex prefix PCRE2 would not run exactly): the reference path words them."""
+    config = schema.parser.config
+    if schema.parser.kind == "fastmatch":
+        return tuple(
+            (
+                WHY_FASTMATCH,
+                fastmatch.no_prefix(prefix).encode(),
+                tuple(fastmatch.no_delimiter(p).encode() if p.delimiter else b"" for p in placeholders),
+            )
+            for prefix, placeholders in (split_pattern(source) for source in config["match"])
+        )
+    if schema.parser.kind == "csv":
+        count = len(csv.column_names(config, columns))
+        before, one = csv.wrong_count(1, count).split("1", 1)
+        before_many, many = csv.wrong_count(2, count).split("2", 1)
+        assert before == before_many, "the count comes first"
+        return ((WHY_CSV, before.encode(), one.encode(), many.encode()),)
+    prefixes = []
+    for count, compiled in regex.prefix_patterns(config):
+        translated = None if compiled is None else pcre.translate(compiled.pattern)
+        if compiled is not None and translated is None:
+            return None
+        before, after = regex.matched_up_to(count, "\0").split("\0")
+        groups = 0 if compiled is None else compiled.groups
+        source = None if translated is None else translated.encode()
+        prefixes.append((source, groups, before.encode(), after.encode()))
+    return ((WHY_REGEX, regex.no_prefix_matches(len(config["match"])).encode(), tuple(prefixes)),)
 
 
 PlanPattern = tuple[tuple[Any, ...], tuple[str, ...]]

@@ -138,21 +138,20 @@ def _matcher(pattern: regex.Pattern[str], budget: TimeoutBudget) -> Callable[[st
     return match
 
 
-def prefix_patterns(config: Mapping[str, Any]) -> list[tuple[int, str | None]]:
+def prefix_patterns(config: Mapping[str, Any]) -> list[tuple[int, regex.Pattern[str] | None]]:
     """The patterns ``why_not`` tries, in its order: for each count of ``match`` entries, from all
-    but one down to one, the expanded pattern of the first ``count`` entries, or ``None`` when they
+    but one down to one, the compiled pattern of the first ``count`` entries, or ``None`` when they
     are no whole regex (an open group): those are skipped."""
     entries = list(config["match"])
     definitions = config.get("patternDefinitions", {})
-    prefixes: list[tuple[int, str | None]] = []
+    prefixes: list[tuple[int, regex.Pattern[str] | None]] = []
     for count in range(len(entries) - 1, 0, -1):
-        source = expand("".join(entries[:count]), definitions)
         try:
-            regex.compile(source, regex.ASCII)
+            prefixes.append(
+                (count, regex.compile(expand("".join(entries[:count]), definitions), regex.ASCII))
+            )
         except (regex.error, RecursionError):
             prefixes.append((count, None))
-        else:
-            prefixes.append((count, source))
     return prefixes
 
 
@@ -174,10 +173,7 @@ def _explainer(
     Its searches draw on the parser's time budget too: once that is used up, lines are not explained.
     The accelerator words the same reasons from the same ``prefix_patterns``.
     """
-    prefixes = [
-        (count, None if source is None else regex.compile(source, regex.ASCII))
-        for count, source in prefix_patterns(config)
-    ]
+    prefixes = prefix_patterns(config)
     timeout = budget.timeout
 
     def why_not(line: str) -> str:
