@@ -113,6 +113,9 @@ typedef struct {
     PyObject *scan;           /* indicators: bytes -> ((key, raw, json), ...) for p_any_* lists */
     int ip;                   /* IP_ONLY (the ip indicator) or IP_OR_HOST (hostname): an IPv4
                                * address is recognised here, without asking scan */
+    PyObject *refuse;         /* a value the plan would not write -> the start of the reference's
+                               * reject of it (bytes), or None where the reference takes it */
+    Cache refusals;           /* refuse's answers, by value */
     Cache converted;          /* K_CALL's answers, by value */
     Cache scanned;            /* scan's answers, by value */
 } Field;
@@ -144,6 +147,8 @@ typedef struct {
     const char *source;       /* ',"p_source_id":"..."' and/or label, or empty */
     Py_ssize_t source_len;
     int explains;             /* every pattern words its no_match reason (Why): run writes the rejects */
+    int refusing;             /* this run writes the rejects of refused values (refuse) */
+    Entry *refusal;           /* after REFUSED: the answer of refuse */
     char *rejects;            /* the no_match rejects written by the last run, and their line indices */
     Py_ssize_t rejects_cap;
     Py_ssize_t rejects_len;
@@ -977,6 +982,28 @@ static int put_indicators(Plan *self, const Span *inds) {
 
 /* --- one line --------------------------------------------------------------------------------- */
 
+enum { REFUSED = 3 };
+
+/* A value of field f the plan would not write, in the event begun at `start`: REFUSED when the run
+ * writes rejects and the reference path refuses the value too (the field's `refuse`, remembered
+ * per value: self->refusal holds the start of the reject it gives), else 0 to defer the line. */
+static int refuse(Plan *self, int f, Span v, Py_ssize_t start) {
+    self->len = start;
+    Field *field = &self->fields[f];
+    if (!self->refusing || field->refuse == NULL) {
+        return 0;
+    }
+    Entry *e = remember(self, &field->refusals, field->refuse, 0, v.p, v.n);
+    if (e == NULL) {
+        return -1;
+    }
+    if (e->refused) {
+        return 0;
+    }
+    self->refusal = e;
+    return REFUSED;
+}
+
 enum { NOT_TAKEN = 2 };
 
 /* Write the event of one line; 1 when written, 0 to defer the line, NOT_TAKEN when no pattern
@@ -1051,17 +1078,17 @@ static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line
             break;
         case K_INT:
             if (!put_int(self, v.p, v.n, field->int_max)) {
-                goto defer;
+                return refuse(self, f, v, start);
             }
             break;
         case K_RFC3339:
             if (!put_rfc3339(self, v.p, v.n)) {
-                goto defer;
+                return refuse(self, f, v, start);
             }
             break;
         case K_EPOCH:
             if (!put_epoch(self, v.p, v.n, field->unit_ns)) {
-                goto defer;
+                return refuse(self, f, v, start);
             }
             break;
         default: {
@@ -1071,7 +1098,7 @@ static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line
                 return -1;
             }
             if (e->refused) {
-                goto defer;
+                return refuse(self, f, v, start);
             }
             if (reserve(self, e->answer_len + fixed) < 0) {
                 return -1;
@@ -1196,11 +1223,14 @@ static void swap_rejects(Plan *self) {
     self->rejects = out, self->rejects_cap = cap, self->rejects_len = len;
 }
 
-/* The no_match reject of a line no pattern takes, as Reject.to_dict and orjson write it: `head` is
- * everything before the reason, `tail` everything from the end of the message to the line number
- * (the schema, the source); 1 when written, 0 to defer the line, -1 on running out of memory. */
-static int put_reject(Plan *self, const char *line, Py_ssize_t n, const Text *head, const Text *tail,
-                      int64_t number, Py_ssize_t index) {
+/* A reject record of the line at [line, line + n), as Reject.to_dict and orjson write it: `head`
+ * (for no_match: up to the reason, which the patterns word; for a refused value: the converter's
+ * answer, the record up to its details), then `tail` (the schema and source, up to the line number;
+ * from its second byte for a refused value, whose answer closes its own message), the line number
+ * and the raw line. 1 when written, 0 to defer the line (a regex search gave up), -1 on running out
+ * of memory. */
+static int put_reject(Plan *self, const char *line, Py_ssize_t n, const Text *head, int no_match,
+                      const Text *tail, int64_t number, Py_ssize_t index) {
     if (self->reject_count == self->reject_lines_cap) {
         Py_ssize_t cap = self->reject_lines_cap ? 2 * self->reject_lines_cap : 1024;
         int64_t *lines = PyMem_RawRealloc(self->reject_lines, cap * sizeof(int64_t));
@@ -1219,7 +1249,7 @@ static int put_reject(Plan *self, const char *line, Py_ssize_t n, const Text *he
         goto done;
     }
     put(self, head->p, head->n);
-    for (int k = 0; k < self->npatterns && written == 1; k++) {
+    for (int k = 0; no_match && k < self->npatterns && written == 1; k++) {
         if (self->npatterns > 1) {
             char label[32];
             int len = snprintf(label, sizeof label, "%smatch[%d]: ", k ? "; " : "", k);
@@ -1233,7 +1263,7 @@ static int put_reject(Plan *self, const char *line, Py_ssize_t n, const Text *he
         written = -1;
     }
     if (written == 1) {
-        put(self, tail->p, tail->n);
+        put(self, tail->p + !no_match, tail->n - !no_match);
         self->len += snprintf(self->out + self->len, 24, "%lld", (long long)number);
         put(self, ",\"raw\":", 7);
         put_json_string(self, line, n);
@@ -1269,6 +1299,8 @@ static void plan_dealloc(Plan *self) {
         PyMem_Free(self->fields[f].captures);
         Py_XDECREF(self->fields[f].call);
         Py_XDECREF(self->fields[f].scan);
+        Py_XDECREF(self->fields[f].refuse);
+        cache_free(&self->fields[f].refusals);
         cache_free(&self->fields[f].converted);
         cache_free(&self->fields[f].scanned);
     }
@@ -1480,13 +1512,17 @@ static int read_field(Field *field, PyObject *item, int npatterns, const int *co
     Py_DECREF(name);
     /* borrowed from here on: the field object holds them, and the plan holds the field */
     PyObject *key = attr(item, "key"), *captures = attr(item, "captures");
-    PyObject *convert = attr(item, "convert"), *scan = attr(item, "scan");
+    PyObject *convert = attr(item, "convert"), *scan = attr(item, "scan"), *refuse = attr(item, "refuse");
     Py_XDECREF(key);
     Py_XDECREF(captures);
     Py_XDECREF(convert);
     Py_XDECREF(scan);
-    if (key == NULL || captures == NULL || convert == NULL || scan == NULL) {
+    Py_XDECREF(refuse);
+    if (key == NULL || captures == NULL || convert == NULL || scan == NULL || refuse == NULL) {
         return -1;
+    }
+    if (refuse != Py_None && !PyCallable_Check(refuse)) {
+        return bad("a field's refuse is callable or None");
     }
     if (!PyBytes_Check(key) || !PyTuple_Check(captures)) {
         return bad("a field's key is bytes and its captures a tuple");
@@ -1520,6 +1556,7 @@ static int read_field(Field *field, PyObject *item, int npatterns, const int *co
     }
     field->call = kind == K_CALL ? Py_NewRef(convert) : NULL;
     field->scan = indicator >= 0 ? Py_NewRef(scan) : NULL;
+    field->refuse = refuse != Py_None ? Py_NewRef(refuse) : NULL;
     field->ip = ip;
     field->captures = PyMem_Calloc(npatterns, sizeof(int));
     if (field->captures == NULL) {
@@ -1818,7 +1855,7 @@ static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int frame
                           &head.n, &tail.p, &tail.n, &first_line)) {
         return NULL;
     }
-    int write_rejects = head.p != NULL && tail.p != NULL && nplans == 1 && self->explains;
+    int write_rejects = head.p != NULL && tail.p != NULL && nplans == 1;
     PyObject *result = NULL;
     int busy = 0;
     Span *caps = PyMem_Calloc(most_caps, sizeof(Span));
@@ -1839,6 +1876,7 @@ static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int frame
     self->out_of_memory = 0;
     self->rejects_len = 0;
     self->reject_count = 0;
+    self->refusing = write_rejects;
     Py_ssize_t events = 0, index = 0, pos = 0, len, raw_len, used = 0;
     int plain;
     const char *base = data.buf;
@@ -1848,8 +1886,16 @@ static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int frame
         int written = 0, rejected = 0;
         if (plain && nplans == 1) {
             written = event(self, p, len, max_line_bytes, caps, inds, parse_time.buf, parse_time.len);
-            if (written == NOT_TAKEN) {  /* the no_match reject: here, or by the reference path */
-                written = write_rejects ? put_reject(self, p, len, &head, &tail, first_line + index, index) : 0;
+            if (written == NOT_TAKEN || written == REFUSED) {  /* the reject: here, or by the reference */
+                Text answer = {NULL, 0};
+                if (written == REFUSED) {
+                    answer.p = self->refusal->data + self->refusal->key_len;
+                    answer.n = self->refusal->answer_len;
+                }
+                int no_match = written == NOT_TAKEN;
+                written = write_rejects && (self->explains || !no_match) ? put_reject(self, p, len, no_match ? &head : &answer, no_match, &tail,
+                                                     first_line + index, index)
+                                        : 0;
                 rejected = written == 1;
                 written = written < 0 ? -1 : 0;
             }
@@ -1891,6 +1937,7 @@ static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int frame
                         : Py_BuildValue("(Nn)", ndjson, events);
     }
 done:
+    self->refusing = 0;
     while (busy-- > 0) {
         plans[busy]->busy = 0;
     }

@@ -39,6 +39,7 @@ from .batch import (
     oversized,
 )
 from .compiler import DEFAULT_REGEX_TIMEOUT, SKIP, CompiledSchema, compile_schema, make_row_ids
+from .decisions import Decision
 from .errors import BadValue, InvalidJSON, NormalizeError, RegexTimeout
 from .framing import Broken, Frame, Frames, RawFrames, split_frames
 from .parsers.csv import read_header
@@ -128,7 +129,7 @@ class Normalizer:
             plan.compile_plan, source_id=self.options["source_id"], source_label=self.options["source_label"]
         )
         if self.compiled is not None:
-            self.plan = made(self.schema)
+            self.plan = made(self.schema, refuser=_refuser(self.compiled))
         elif self.classifier:
             plans = tuple(made(schema) for schema in self.schemas)
             self.plans = plans if plans[0] is not None else ()
@@ -311,7 +312,7 @@ class Normalizer:
             rejects = encode_rejects(batch.rejects)
         else:
             rejects = written.merged(batch.rejects)
-            reasons[errors.NO_MATCH] += len(written.indices)
+            reasons.update(written.reasons())
         return Encoded(ndjson, events, rejects, reasons, batch.skipped, lines, batch.log_types, batch.untried)
 
     def encode_body(
@@ -500,6 +501,7 @@ class Normalizer:
                     columns=names,
                     source_id=options["source_id"],
                     source_label=options["source_label"],
+                    refuser=_refuser(self._by_header[names]),
                 )
                 if options["fast_path"]
                 else None
@@ -678,6 +680,31 @@ def refusal(compiled: CompiledSchema, exc: Exception | None, line: str, source: 
     return Reject(errors.BAD_VALUE, message, line, source, number, name, field_name, value, exc.expected)
 
 
+def _refuser(compiled: CompiledSchema) -> plan.Refuser:
+    """Each field's ``PlanField.refuse``: the reference path's converter and check of the field on
+    a value, and, where they refuse it, the start of the reject ``refusal`` makes of that (the record
+    up to its ``schema``, which the plan follows with the rest)."""
+
+    def refuser(name: str, decision: Decision) -> Callable[[bytes], bytes | None]:
+        convert, check = decision.convert, decision.check
+
+        def refuse(raw: bytes) -> bytes | None:
+            text = raw.decode("utf-8")
+            try:
+                value = text if convert is None else convert(text)
+                if check is not None:
+                    check(value)
+            except BadValue as exc:
+                exc.field, exc.value = name, text  # type: ignore[attr-defined]
+                record = orjson.dumps(refusal(compiled, exc, "", "", 0).to_dict())
+                return record[: record.index(b',"schema":')]
+            return None
+
+        return refuse
+
+    return refuser
+
+
 class _Written:
     """The no_match rejects a run of the plan wrote itself (``Plan.take_rejects``): NDJSON, and the
     line number of each, from the index of its line in the run."""
@@ -689,6 +716,13 @@ class _Written:
         self.indices = array("q")
         self.indices.frombytes(indices)
         self.first_line = first_line
+
+    def reasons(self) -> Counter[str]:
+        """The reason of each of these rejects (each record starts ``{"reason":"``)."""
+        start = len(b'{"reason":"')
+        return Counter(
+            record[start : record.index(b'"', start)].decode() for record in self.ndjson.splitlines()
+        )
 
     def merged(self, rejects: list[Reject]) -> bytes:
         """These rejects and the reference path's ``rejects``, in line order, as NDJSON."""

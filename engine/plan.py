@@ -65,13 +65,24 @@ _IP_IN_C: Final = (
 """Indicator lists whose IPv4 addresses the accelerator recognises itself (anything else: Python)."""
 
 
+Refuser = Callable[[str, decisions.Decision], Callable[[bytes], bytes | None]]
+"""A field's name and decision → its ``PlanField.refuse``."""
+
+
 def compile_plan(
-    schema: Schema, *, columns: Sequence[str] | None = None, source_id: str = "", source_label: str = ""
+    schema: Schema,
+    *,
+    columns: Sequence[str] | None = None,
+    source_id: str = "",
+    source_label: str = "",
+    refuser: Refuser | None = None,
 ) -> Plan | None:
     """The accelerator's plan for ``schema``, or ``None`` when it has none (see the module doc).
 
     ``columns`` are a CSV header's names, as for ``compiler.compile_schema``: a schema with
-    ``hasHeader: true`` and no ``columns`` has a plan per header it reads.
+    ``hasHeader: true`` and no ``columns`` has a plan per header it reads. ``refuser`` gives each
+    field the function that words the reference path's reject of a value the plan would not write,
+    so that the plan writes those rejects itself.
     """
     if _fastpath is None or not _expressible(schema, columns):
         return None
@@ -81,7 +92,7 @@ def compile_plan(
         return None
     scanned: list[Value] = []  # the values with indicators, in the order of their slots
     names = [captures for _, captures in patterns]
-    fields = tuple(_field(f, names, scanned) for f in schema.fields)
+    fields = tuple(_field(f, names, scanned, refuser) for f in schema.fields)
     standard = b',"p_log_type":' + orjson.dumps(schema.name) + b',"p_row_id":"'
     source = b""
     if source_id:
@@ -250,6 +261,10 @@ class PlanField:
     unit_ns: int
     convert: Callable[[bytes], bytes | None] | None
     """For ``converted``: captured bytes → the value's JSON, or ``None`` to defer the line."""
+    refuse: Callable[[bytes], bytes | None] | None
+    """A value the plan would not write → the start of the reference path's reject of the line (its
+    record up to the details of the field), or ``None`` where the reference takes the value (the
+    line is deferred). The accelerator remembers answers."""
     indicator: int
     """The field's slot among the fields with indicators, or -1."""
     scan: Callable[[bytes], tuple[tuple[bytes, bytes, bytes], ...]] | None
@@ -258,7 +273,9 @@ class PlanField:
     ``IP_IN_PYTHON``."""
 
 
-def _field(f: Field, patterns: list[tuple[str, ...]], scanned: list[Value]) -> PlanField:
+def _field(
+    f: Field, patterns: list[tuple[str, ...]], scanned: list[Value], refuser: Refuser | None
+) -> PlanField:
     """One field of the plan, from its decision."""
     value = f.value
     name = ".".join(f.paths[0])
@@ -281,6 +298,7 @@ def _field(f: Field, patterns: list[tuple[str, ...]], scanned: list[Value]) -> P
         int_max=decision.int_max,
         unit_ns=decision.unit_ns,
         convert=_json_of(decision.convert, decision.check) if decision.kind == decisions.CONVERTED else None,
+        refuse=None if refuser is None else refuser(f.name, decision),
         indicator=indicator,
         scan=scan,
         ip=ip,
