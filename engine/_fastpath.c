@@ -1010,7 +1010,7 @@ enum { NOT_TAKEN = 2 };
  * matches it (certainly: the reference path finds no match either), -1 on error. */
 static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line_bytes,
                  Span *caps, Span *inds, const char *parse_time, Py_ssize_t parse_time_len) {
-    if (n == 0 || n > max_line_bytes || may_be_blank((unsigned char)line[0])) {
+    if (n == 0 || n > max_line_bytes) {
         return 0;
     }
     if (self->skip_prefix_len && n >= self->skip_prefix_len &&
@@ -1019,6 +1019,13 @@ static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line
     }
     if (!utf8_valid((const unsigned char *)line, n)) {
         return 0;
+    }
+    if (may_be_blank((unsigned char)line[0])) {  /* a blank line is a skip: the reference counts it */
+        Span all = {line, n};
+        trim(&all);
+        if (all.n == 0) {
+            return 0;
+        }
     }
     int k = 0;
     for (; k < self->npatterns; k++) {
@@ -1216,6 +1223,23 @@ static int put_why(Plan *self, Pattern *pat, const char *line, Py_ssize_t n) {
     return put_text(self, why->first) < 0 ? -1 : 1;
 }
 
+/* Why no pattern of plan `of` matches the line, written by `out` (escaped): each pattern's reason,
+ * labelled match[k] when there are several, as the fastmatch parser's why_not joins them. */
+static int put_whys(Plan *out, Plan *of, const char *line, Py_ssize_t n) {
+    int written = 1;
+    for (int k = 0; k < of->npatterns && written == 1; k++) {
+        if (of->npatterns > 1) {
+            char label[32];
+            int len = snprintf(label, sizeof label, "%smatch[%d]: ", k ? "; " : "", k);
+            written = put_text(out, (Text){label, len}) < 0 ? -1 : 1;
+        }
+        if (written == 1) {
+            written = put_why(out, &of->patterns[k], line, n);
+        }
+    }
+    return written;
+}
+
 static void swap_rejects(Plan *self) {
     char *out = self->out;
     Py_ssize_t cap = self->cap, len = self->len;
@@ -1249,15 +1273,8 @@ static int put_reject(Plan *self, const char *line, Py_ssize_t n, const Text *he
         goto done;
     }
     put(self, head->p, head->n);
-    for (int k = 0; no_match && k < self->npatterns && written == 1; k++) {
-        if (self->npatterns > 1) {
-            char label[32];
-            int len = snprintf(label, sizeof label, "%smatch[%d]: ", k ? "; " : "", k);
-            written = put_text(self, (Text){label, len}) < 0 ? -1 : 1;
-        }
-        if (written == 1) {
-            written = put_why(self, &self->patterns[k], line, n);
-        }
+    if (no_match) {
+        written = put_whys(self, self, line, n);
     }
     if (written == 1 && reserve(self, tail->n + 64 + 6 * n) < 0) {
         written = -1;
@@ -1811,9 +1828,13 @@ static void swap_output(Plan *a, Plan *b) {
  * tries schemas: the first that takes it writes its event (1, counted in taken[k]); 0 when a plan
  * defers it, when a schema without a plan comes before one takes it, or when none takes it (the
  * reference then writes the reject with every schema's reason); -1 on error. */
-static int classify(Plan **plans, int nplans, Py_ssize_t *taken, const char *line, Py_ssize_t n,
-                    Py_ssize_t max_line_bytes, Span *caps, Span *inds, const Py_buffer *parse_time) {
-    for (int k = 0; k < nplans && plans[k] != NULL; k++) {
+static int classify(Plan **plans, int nplans, Py_ssize_t *taken, int *outcomes, const char *line,
+                    Py_ssize_t n, Py_ssize_t max_line_bytes, Span *caps, Span *inds,
+                    const Py_buffer *parse_time) {
+    for (int k = 0; k < nplans; k++) {
+        if (plans[k] == NULL) {
+            return 0;
+        }
         if (k) {
             swap_output(plans[0], plans[k]);
         }
@@ -1824,18 +1845,131 @@ static int classify(Plan **plans, int nplans, Py_ssize_t *taken, const char *lin
         if (written == 1) {
             taken[k]++;
         }
-        if (written != NOT_TAKEN) {
+        if (written != NOT_TAKEN && written != REFUSED) {
             return written;
         }
+        outcomes[k] = written;
     }
-    return 0;
+    return NOT_TAKEN;  /* every schema refused it, certainly: outcomes say how */
+}
+
+/* The message of a reject record's start that a refuse answer gives ('{"reason":"...","message":"'
+ * then the escaped message): where it starts and how long it is. */
+static Text message_of(const Entry *e) {
+    const char *answer = e->data + e->key_len, *end = answer + e->answer_len;
+    const char *p = memmem(answer, e->answer_len, "\"message\":\"", 11);
+    Text message = {NULL, 0};
+    if (p == NULL) {
+        return message;
+    }
+    p += 11;
+    const char *q = p;
+    while (q < end && *q != '"') {
+        q += *q == '\\' ? 2 : 1;
+    }
+    message.p = p;
+    message.n = q < end ? q - p : 0;
+    return message;
+}
+
+/* The texts of the reject of a line no schema takes, from Python (engine/normalizer.py,
+ * _classified_frame), around what each plan says: head, up to the message's content and its
+ * opening words; per plan, its name as the message names it and the end of its refusal record;
+ * a no_match refusal's message start, and its record's start; what comes between the message and the refusals; and the tail,
+ * from the end of the refusals to the line number. */
+typedef struct {
+    Text head, no_match_message, no_match_entry, between, tail;
+    Text *names, *ends;
+} Classified;
+
+/* That reject, written by plans[0]: as put_reject, 1, 0 to defer the line, or -1. */
+static int put_classified(Plan **plans, int nplans, const int *outcomes, const Classified *texts,
+                          const char *line, Py_ssize_t n, int64_t number, Py_ssize_t index) {
+    Plan *self = plans[0];
+    for (int k = 0; k < nplans; k++) {
+        if (outcomes[k] == NOT_TAKEN ? !plans[k]->explains : message_of(plans[k]->refusal).p == NULL) {
+            return 0;
+        }
+    }
+    if (self->reject_count == self->reject_lines_cap) {
+        Py_ssize_t cap = self->reject_lines_cap ? 2 * self->reject_lines_cap : 1024;
+        int64_t *lines = PyMem_RawRealloc(self->reject_lines, cap * sizeof(int64_t));
+        if (lines == NULL) {
+            self->out_of_memory = 1;
+            return -1;
+        }
+        self->reject_lines = lines;
+        self->reject_lines_cap = cap;
+    }
+    swap_rejects(self);
+    Py_ssize_t start = self->len;
+    int written = reserve(self, texts->head.n + texts->between.n + 64) < 0 ? -1 : 1;
+    if (written == 1) {
+        put(self, texts->head.p, texts->head.n);
+    }
+    for (int pass = 0; pass < 2 && written == 1; pass++) {  /* the message, then the refusals */
+        for (int k = 0; k < nplans && written == 1; k++) {
+            const Entry *e = plans[k]->refusal;
+            Py_ssize_t more = texts->names[k].n + texts->ends[k].n + texts->no_match_entry.n +
+                              (outcomes[k] == REFUSED ? e->answer_len : 0) + 16;
+            if (reserve(self, more) < 0) {
+                written = -1;
+                break;
+            }
+            if (pass == 0) {
+                if (k) {
+                    put(self, "; ", 2);
+                }
+                put(self, texts->names[k].p, texts->names[k].n);
+            } else if (k) {
+                put_char(self, ',');
+            }
+            if (outcomes[k] == REFUSED) {
+                Text message = message_of(e);
+                if (pass == 0) {
+                    put(self, message.p, message.n);
+                } else {
+                    put(self, e->data + e->key_len, e->answer_len);
+                }
+            } else {
+                const Text *opening = pass == 0 ? &texts->no_match_message : &texts->no_match_entry;
+                put(self, opening->p, opening->n);
+                written = put_whys(self, plans[k], line, n);
+                if (written == 1 && pass == 1 && reserve(self, 2) == 0) {
+                    put_char(self, '"');
+                }
+            }
+            if (written == 1 && pass == 1) {
+                put(self, texts->ends[k].p, texts->ends[k].n);
+            }
+        }
+        if (written == 1 && pass == 0) {
+            put(self, texts->between.p, texts->between.n);
+        }
+    }
+    if (written == 1 && reserve(self, texts->tail.n + 64 + 6 * n) < 0) {
+        written = -1;
+    }
+    if (written == 1) {
+        put(self, texts->tail.p, texts->tail.n);
+        self->len += snprintf(self->out + self->len, 24, "%lld", (long long)number);
+        put(self, ",\"raw\":", 7);
+        put_json_string(self, line, n);
+        put(self, "}\n", 2);
+        self->reject_lines[self->reject_count++] = index;
+    } else {
+        self->len = start;
+    }
+    swap_rejects(self);
+    return written;
 }
 
 /* What run, run_frames and classify share: the records of data through the plans (one, or several
  * to classify), the ones they cannot settle through fallback, without the GIL but for those.
  * Returns ndjson, then the events (written here and by fallback), or with `counts` the events each
  * plan wrote, and with `framed` the bytes and frames used. */
-static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int framed, int counts) {
+static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int framed, int counts,
+                             const Classified *classified) {
     Py_buffer data, parse_time;
     Py_ssize_t max_line_bytes;
     PyObject *fallback;
@@ -1861,7 +1995,8 @@ static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int frame
     Span *caps = PyMem_Calloc(most_caps, sizeof(Span));
     Span *inds = PyMem_Calloc(most_inds, sizeof(Span));
     Py_ssize_t *taken = PyMem_Calloc(nplans, sizeof(Py_ssize_t));
-    if (caps == NULL || inds == NULL || taken == NULL) {
+    int *outcomes = PyMem_Calloc(nplans, sizeof(int));
+    if (caps == NULL || inds == NULL || taken == NULL || outcomes == NULL) {
         PyErr_NoMemory();
         goto done;
     }
@@ -1876,7 +2011,9 @@ static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int frame
     self->out_of_memory = 0;
     self->rejects_len = 0;
     self->reject_count = 0;
-    self->refusing = write_rejects;
+    for (k = 0; k < nplans && plans[k] != NULL; k++) {
+        plans[k]->refusing = nplans == 1 ? write_rejects : classified != NULL;
+    }
     Py_ssize_t events = 0, index = 0, pos = 0, len, raw_len, used = 0;
     int plain;
     const char *base = data.buf;
@@ -1900,7 +2037,14 @@ static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int frame
                 written = written < 0 ? -1 : 0;
             }
         } else if (plain) {
-            written = classify(plans, nplans, taken, p, len, max_line_bytes, caps, inds, &parse_time);
+            written = classify(plans, nplans, taken, outcomes, p, len, max_line_bytes, caps, inds, &parse_time);
+            if (written == NOT_TAKEN) {  /* no schema takes it: the reject here, or by the reference */
+                written = classified != NULL ? put_classified(plans, nplans, outcomes, classified, p, len,
+                                                              first_line + index, index)
+                                             : 0;
+                rejected = written == 1;
+                written = written < 0 ? -1 : 0;
+            }
         }
         if (written < 0 ||
             (written == 0 && !rejected && defer(self, fallback, p, raw_len, index, &events) < 0)) {
@@ -1937,19 +2081,20 @@ static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int frame
                         : Py_BuildValue("(Nn)", ndjson, events);
     }
 done:
-    self->refusing = 0;
     while (busy-- > 0) {
         plans[busy]->busy = 0;
+        plans[busy]->refusing = 0;
     }
     PyMem_Free(caps);
     PyMem_Free(inds);
     PyMem_Free(taken);
+    PyMem_Free(outcomes);
     PyBuffer_Release(&data);
     PyBuffer_Release(&parse_time);
     return result;
 }
 
-static PyObject *plan_run(Plan *self, PyObject *args) { return run_records(&self, 1, args, 0, 0); }
+static PyObject *plan_run(Plan *self, PyObject *args) { return run_records(&self, 1, args, 0, 0, NULL); }
 
 PyDoc_STRVAR(run_frames_doc,
 "run_frames(data, parse_time, max_line_bytes, fallback) -> (ndjson, events, used, frames)\n\n"
@@ -1959,7 +2104,7 @@ PyDoc_STRVAR(run_frames_doc,
 "fallback(raw_frame, index). Stops at the first byte that does not start a frame taken whole;\n"
 "used is how many bytes the frames took, frames how many there were.");
 
-static PyObject *plan_run_frames(Plan *self, PyObject *args) { return run_records(&self, 1, args, 1, 0); }
+static PyObject *plan_run_frames(Plan *self, PyObject *args) { return run_records(&self, 1, args, 1, 0, NULL); }
 
 PyDoc_STRVAR(classify_doc,
 "classify(plans, data, parse_time, max_line_bytes, fallback, framed=False)\n"
@@ -1971,11 +2116,14 @@ PyDoc_STRVAR(classify_doc,
 "each plan wrote; used and records as in run_frames (for lines: the bytes and the lines).");
 
 static PyObject *module_classify(PyObject *module, PyObject *args, PyObject *kwds) {
-    PyObject *plans, *data, *parse_time, *max_line_bytes, *fallback;
+    PyObject *plans, *data, *parse_time, *max_line_bytes, *fallback, *rejects = Py_None;
     int framed = 0;
-    static char *names[] = {"plans", "data", "parse_time", "max_line_bytes", "fallback", "framed", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!OOOO|p", names, &PyTuple_Type, &plans, &data,
-                                     &parse_time, &max_line_bytes, &fallback, &framed)) {
+    long long first_line = 1;
+    static char *names[] = {"plans", "data", "parse_time", "max_line_bytes", "fallback", "framed",
+                            "rejects", "first_line", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!OOOO|$pOL", names, &PyTuple_Type, &plans, &data,
+                                     &parse_time, &max_line_bytes, &fallback, &framed, &rejects,
+                                     &first_line)) {
         return NULL;
     }
     Py_ssize_t nplans = PyTuple_GET_SIZE(plans);
@@ -1999,10 +2147,46 @@ static PyObject *module_classify(PyObject *module, PyObject *args, PyObject *kwd
         }
         each[k] = (Plan *)item;
     }
-    PyObject *rest = Py_BuildValue("(OOOO)", data, parse_time, max_line_bytes, fallback);
-    PyObject *result = rest == NULL ? NULL : run_records(each, (int)nplans, rest, framed, 1);
+    Classified texts = {0};
+    Text *lists = NULL;
+    if (rejects != Py_None) {
+        PyObject *head, *message, *entry, *between, *tail, *plan_names, *ends;
+        if (!PyArg_ParseTuple(rejects, "SSSSSO!O!", &head, &message, &entry, &between, &tail, &PyTuple_Type,
+                              &plan_names, &PyTuple_Type, &ends) ||
+            PyTuple_GET_SIZE(plan_names) != nplans || PyTuple_GET_SIZE(ends) != nplans) {
+            PyMem_Free(each);
+            PyErr_Clear();
+            PyErr_SetString(PyExc_TypeError, "classify: rejects is (head, no_match_message, no_match_entry, "
+                                             "between, tail, names, ends), a name and an end per plan");
+            return NULL;
+        }
+        lists = PyMem_Calloc(2 * nplans, sizeof(Text));
+        if (lists == NULL) {
+            PyMem_Free(each);
+            return PyErr_NoMemory();
+        }
+        texts.names = lists;
+        texts.ends = lists + nplans;
+        int failed = read_text(head, &texts.head) < 0 || read_text(message, &texts.no_match_message) < 0 ||
+                     read_text(entry, &texts.no_match_entry) < 0 || read_text(between, &texts.between) < 0 ||
+                     read_text(tail, &texts.tail) < 0;
+        for (Py_ssize_t k = 0; !failed && k < nplans; k++) {
+            failed = read_text(PyTuple_GET_ITEM(plan_names, k), &texts.names[k]) < 0 ||
+                     read_text(PyTuple_GET_ITEM(ends, k), &texts.ends[k]) < 0;
+        }
+        if (failed) {
+            PyMem_Free(each);
+            PyMem_Free(lists);
+            return NULL;
+        }
+    }
+    PyObject *rest = Py_BuildValue("(OOOOy#y#L)", data, parse_time, max_line_bytes, fallback, "", (Py_ssize_t)0,
+                                   "", (Py_ssize_t)0, first_line);
+    PyObject *result =
+        rest == NULL ? NULL : run_records(each, (int)nplans, rest, framed, 1, lists != NULL ? &texts : NULL);
     Py_XDECREF(rest);
     PyMem_Free(each);
+    PyMem_Free(lists);
     return result;
 }
 

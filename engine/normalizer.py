@@ -131,7 +131,10 @@ class Normalizer:
         if self.compiled is not None:
             self.plan = made(self.schema, refuser=_refuser(self.compiled))
         elif self.classifier:
-            plans = tuple(made(schema) for schema in self.schemas)
+            plans = tuple(
+                made(schema, refuser=_refuser(compiled))
+                for schema, compiled in zip(self.schemas, self.classifier, strict=True)
+            )
             self.plans = plans if plans[0] is not None else ()
 
     @property
@@ -241,9 +244,16 @@ class Normalizer:
         )
         if self.plans:
             ndjson, events, taken, _, lines = plan.classify(
-                self.plans, block, parse_time, max_line_bytes, settle
+                self.plans,
+                block,
+                parse_time,
+                max_line_bytes,
+                settle,
+                rejects=self._classified_frame(source),
+                first_line=first_line,
             )
-            return self._encoded(batch, ndjson, events, lines, taken=taken)
+            written = _Written(*self.plans[0].take_rejects(), first_line)  # type: ignore[union-attr]
+            return self._encoded(batch, ndjson, events, lines, taken=taken, written=written)
         assert run is not None
         head, tail = self._no_match_frame(source)
         ndjson, events = run.run(block, parse_time, max_line_bytes, settle, head, tail, first_line)
@@ -286,6 +296,32 @@ class Normalizer:
         at = probe.index(marker)
         head = probe[:at] + b'"message":' + orjson.dumps(NO_MATCH_PREFIX)[:-1]
         return head, b'"' + probe[at + len(marker) : probe.rindex(b'0,"raw":""}')]
+
+    def _classified_frame(self, source: str) -> plan.ClassifiedTexts:
+        """What the accelerator writes around what each schema says of a line no schema takes
+        (``plan.classify``'s ``rejects``), cut from the record ``_classify`` would write."""
+        refusals = tuple(Reject(errors.NO_MATCH, "m", "", source, 0, s.name) for s in self.schemas)
+        probe = orjson.dumps(
+            Reject(errors.NO_MATCH, "M", "", source, 0, self.name, refusals=refusals).to_dict()
+        )
+        at = probe.index(b'"message":"M"') + len(b'"message":')
+        listed = probe.index(b'"refusals":[', at) + len(b'"refusals":[')
+        ends, end = [], listed
+        for schema in self.schemas:
+            start = probe.index(b'"message":"m"', end) + len(b'"message":"m"')
+            named = b'"schema":' + orjson.dumps(schema.name) + b"}"
+            end = probe.index(named, start) + len(named)
+            ends.append(probe[start:end])
+        return (
+            probe[:at] + _escaped(NO_SCHEMA_TOOK),
+            _escaped(NO_MATCH_PREFIX)[1:],
+            probe[listed : probe.index(b'"message":"m"', listed) + len(b'"message":')]
+            + _escaped(NO_MATCH_PREFIX),
+            probe[at + 2 : listed],
+            probe[end : probe.rindex(b'0,"raw":""}')],
+            tuple(_escaped(f"{s.name}: ")[1:] for s in self.schemas),
+            tuple(ends),
+        )
 
     def _encoded(
         self,
@@ -337,9 +373,17 @@ class Normalizer:
         batch, parse_time, settle = self._deferring(source, first_line, partial(_frame_line, max_line_bytes))
         if self.plans:
             ndjson, events, each, used, count = plan.classify(
-                self.plans, data, parse_time, max_line_bytes, settle, framed=True
+                self.plans,
+                data,
+                parse_time,
+                max_line_bytes,
+                settle,
+                framed=True,
+                rejects=self._classified_frame(source),
+                first_line=first_line,
             )
-            taken = self._encoded(batch, ndjson, events, count, taken=each)
+            written = _Written(*self.plans[0].take_rejects(), first_line)  # type: ignore[union-attr]
+            taken = self._encoded(batch, ndjson, events, count, taken=each, written=written)
         else:
             assert self.plan is not None
             head, tail = self._no_match_frame(source)
@@ -640,9 +684,7 @@ class Normalizer:
                 break
             else:
                 refusals = tuple(refusal(c, exc, line, source, number) for c, exc in failures)
-                message = "no schema took the line: " + "; ".join(
-                    f"{r.schema}: {r.message}" for r in refusals
-                )
+                message = NO_SCHEMA_TOOK + "; ".join(f"{r.schema}: {r.message}" for r in refusals)
                 batch.rejects.append(
                     Reject(errors.NO_MATCH, message, line, source, number, self.name, refusals=refusals)
                 )
@@ -651,6 +693,14 @@ class Normalizer:
 
 NO_MATCH_PREFIX: Final = "no match: "
 """The start of a no_match reject's message; the parser's reason follows."""
+
+NO_SCHEMA_TOOK: Final = "no schema took the line: "
+"""The start of the message of a line no schema of several takes; each one's refusal follows."""
+
+
+def _escaped(text: str) -> bytes:
+    """``text`` as it is written inside a JSON string, with the opening quote (not the closing)."""
+    return orjson.dumps(text)[:-1]
 
 
 def refusal(compiled: CompiledSchema, exc: Exception | None, line: str, source: str, number: int) -> Reject:

@@ -119,6 +119,13 @@ def compile_plan(
     return None
 
 
+ClassifiedTexts = tuple[bytes, bytes, bytes, bytes, bytes, tuple[bytes, ...], tuple[bytes, ...]]
+"""What ``classify`` writes around each schema's refusal of a line no schema takes: the record up to
+the message's words, the message's "no match: ", a no_match refusal's start up to its words, what
+comes between the message and the refusals, the tail from the refusals to the line number, and per
+schema its name as the message gives it and the end of its refusal record."""
+
+
 def classify(
     plans: tuple[Plan | None, ...],
     data: bytes,
@@ -127,14 +134,27 @@ def classify(
     fallback: Callable[[bytes, int], bytes | None],
     *,
     framed: bool = False,
+    rejects: ClassifiedTexts | None = None,
+    first_line: int = 1,
 ) -> tuple[bytes, int, tuple[int, ...], int, int]:
     """Several schemas' plans on one feed (``_fastpath.classify``): each record through the plans in
     order, the first that takes it writing its event; a record a plan defers, or that no plan takes,
     or that reaches a schema without a plan (``None``), goes whole to ``fallback`` (the reference
     classifier, which also words the reject of a record no schema takes). No pattern matching is
     certain in C, so the rule "the first schema in order that takes the line" holds exactly.
+    With ``rejects``, a line every plan refuses (no match, a value the reference refuses too) gets
+    its reject written by C, collected by ``plans[0].take_rejects()``, numbered from ``first_line``.
     Returns the NDJSON, the events, the events each plan wrote, the bytes and the records used."""
-    return _fastpath.classify(plans, data, parse_time, max_line_bytes, fallback, framed=framed)
+    return _fastpath.classify(
+        plans,
+        data,
+        parse_time,
+        max_line_bytes,
+        fallback,
+        framed=framed,
+        rejects=rejects,
+        first_line=first_line,
+    )
 
 
 WHY_FASTMATCH, WHY_CSV, WHY_REGEX = 1, 2, 3

@@ -144,9 +144,10 @@ CASES: list[tuple[str, str | bytes, str]] = [
     (HEROKU, '1 <1>1 2024-03-15T10:07:03Z "h\t\\ a', "rejected"),
     (HEROKU, "", "deferred"),
     (HEROKU, "   ", "deferred"),
-    (HEROKU, "\t1 <1>1 2024-03-15T10:07:03Z h a w.1 - starts with a tab", "deferred"),
+    (HEROKU, "\t1 <1>1 2024-03-15T10:07:03Z h a w.1 - starts with a tab", "rejected"),
     (HEROKU, "\u00a0", "deferred"),
-    (HEROKU, "\u3000 1 <1>1 2024-03-15T10:07:03Z h a w.1 - starts with a wide space", "deferred"),
+    (HEROKU, "\u2028\u3000\t\u0085", "deferred"),  # blank: Go's spaces only, the reference skips it
+    (HEROKU, "\u3000 1 <1>1 2024-03-15T10:07:03Z h a w.1 - starts with a wide space", "rejected"),
     (HEROKU, b"1 <1>1 2024-03-15T10:07:03Z h a w.1 - bad \xff byte", "deferred"),
     (HEROKU, b"1 <1>1 2024-03-15T10:07:03Z h a w.1 - surrogate \xed\xa0\x80", "deferred"),
     (HEROKU, b"1 <1>1 2024-03-15T10:07:03Z h a w.1 - overlong \xc0\xaf", "deferred"),
@@ -164,6 +165,7 @@ CASES: list[tuple[str, str | bytes, str]] = [
         '10.0.0.8\u3000 n/a [10/Oct/2000:13:55:36 -0700] " GET /b\u00a0" 404 - 1e3 F -|\u2003x\u2009',
         "native",
     ),
+    ("access", '\u3000 ::1 - [-] "-" - - - - -|', "native"),  # starts with spaces, not blank: trimmed
     ("access", '::1 - [-] "-" - - - - -|', "native"),
     ("access", '1.2.3 - [-] "-" - - - - -|', "native"),
     ("access", '1.2.3.04 - [-] "-" - - - - -|', "native"),
@@ -427,6 +429,47 @@ def test_a_plan_per_header(tmp_path: Path) -> None:
     schema = load_schema_file(path)
     assert plan.compile_plan(schema) is None
     assert plan.compile_plan(schema, columns=("b", "a")) is not None
+
+
+MIXED_REJECTS = [
+    "garbage line",
+    "83 <x40>1 2012-11-30T06:45:29+00:00 host app web.3 - a bad int for Heroku, no match for syslog",
+    "83 <40>1 2012-13-30T06:45:29+00:00 host app web.3 - a bad month",
+    "<34>1 2003-10-11T22:14:15.003Z host su - ID47 [x",
+    "\t<34>é 2003 ü",
+    '"quoted \\" and \u2028 in the message; ',
+]
+
+
+@needs_accelerator
+def test_several_schemas_write_the_rejects_of_lines_none_takes(schemas: dict[str, object]) -> None:
+    """A line every schema's plan refuses (no match, or a value the reference refuses too) gets the
+    classifier's reject, naming each schema's refusal, written by C: the same record as the
+    reference path's, in line order with events and the reference path's own rejects."""
+    if plan._fastpath.PCRE2_VERSION is None:
+        pytest.skip("PCRE2 is not available")
+    feed = [schemas[HEROKU], schemas["syslog"], schemas["access"]]
+    lines = [*MIXED_REJECTS, SAFE, "-5 <1>1 2024-03-15T10:07:03Z h a w.1 - a sign: deferred", *MIXED_REJECTS]
+    block = "\n".join(lines).encode()
+    fast, reference = (
+        Normalizer(feed, fast_path=f).encode_block(block, source="mixed", max_line_bytes=MAX_LINE_BYTES)  # type: ignore[arg-type]
+        for f in (True, False)
+    )
+    assert comparable(fast) == comparable(reference)
+    assert fast.events == 2 and fast.reasons == {"no_match": 2 * len(MIXED_REJECTS)}
+    normalizer = Normalizer(feed)  # type: ignore[arg-type]
+    deferred: list[int] = []
+    plan.classify(
+        normalizer.plans,
+        block,
+        b"2026-01-01 00:00:00.000000000",
+        MAX_LINE_BYTES,
+        lambda raw, i: deferred.append(i),
+        rejects=normalizer._classified_frame("mixed"),
+    )
+    assert deferred == [len(MIXED_REJECTS) + 1]  # only the line a plan cannot settle itself
+    written, _ = normalizer.plans[0].take_rejects()
+    assert len(written.splitlines()) == 2 * len(MIXED_REJECTS)
 
 
 @needs_accelerator
