@@ -1240,6 +1240,39 @@ static int put_whys(Plan *out, Plan *of, const char *line, Py_ssize_t n) {
     return written;
 }
 
+/* Room for the line index of one more reject: 0, or -1 on running out of memory. */
+static int reject_room(Plan *self) {
+    if (self->reject_count < self->reject_lines_cap) {
+        return 0;
+    }
+    Py_ssize_t cap = self->reject_lines_cap ? 2 * self->reject_lines_cap : 1024;
+    int64_t *lines = PyMem_RawRealloc(self->reject_lines, cap * sizeof(int64_t));
+    if (lines == NULL) {
+        self->out_of_memory = 1;
+        return -1;
+    }
+    self->reject_lines = lines;
+    self->reject_lines_cap = cap;
+    return 0;
+}
+
+/* The end of a reject record (into the rejects buffer, swapped in): `tail` up to the line number,
+ * the number, the raw line; then the record's line index is noted. 1, or -1 on running out of
+ * memory. */
+static int put_reject_end(Plan *self, const Text *tail, int64_t number, const char *line, Py_ssize_t n,
+                          Py_ssize_t index) {
+    if (reserve(self, tail->n + 64 + 6 * n) < 0) {
+        return -1;
+    }
+    put(self, tail->p, tail->n);
+    self->len += snprintf(self->out + self->len, 24, "%lld", (long long)number);
+    put(self, ",\"raw\":", 7);
+    put_json_string(self, line, n);
+    put(self, "}\n", 2);
+    self->reject_lines[self->reject_count++] = index;
+    return 1;
+}
+
 static void swap_rejects(Plan *self) {
     char *out = self->out;
     Py_ssize_t cap = self->cap, len = self->len;
@@ -1255,15 +1288,8 @@ static void swap_rejects(Plan *self) {
  * of memory. */
 static int put_reject(Plan *self, const char *line, Py_ssize_t n, const Text *head, int no_match,
                       const Text *tail, int64_t number, Py_ssize_t index) {
-    if (self->reject_count == self->reject_lines_cap) {
-        Py_ssize_t cap = self->reject_lines_cap ? 2 * self->reject_lines_cap : 1024;
-        int64_t *lines = PyMem_RawRealloc(self->reject_lines, cap * sizeof(int64_t));
-        if (lines == NULL) {
-            self->out_of_memory = 1;
-            return -1;
-        }
-        self->reject_lines = lines;
-        self->reject_lines_cap = cap;
+    if (reject_room(self) < 0) {
+        return -1;
     }
     swap_rejects(self);
     Py_ssize_t start = self->len;
@@ -1276,17 +1302,11 @@ static int put_reject(Plan *self, const char *line, Py_ssize_t n, const Text *he
     if (no_match) {
         written = put_whys(self, self, line, n);
     }
-    if (written == 1 && reserve(self, tail->n + 64 + 6 * n) < 0) {
-        written = -1;
-    }
     if (written == 1) {
-        put(self, tail->p + !no_match, tail->n - !no_match);
-        self->len += snprintf(self->out + self->len, 24, "%lld", (long long)number);
-        put(self, ",\"raw\":", 7);
-        put_json_string(self, line, n);
-        put(self, "}\n", 2);
-        self->reject_lines[self->reject_count++] = index;
-    } else {
+        Text rest = {tail->p + !no_match, tail->n - !no_match};
+        written = put_reject_end(self, &rest, number, line, n, index);
+    }
+    if (written != 1) {
         self->len = start;
     }
 done:
@@ -1891,15 +1911,8 @@ static int put_classified(Plan **plans, int nplans, const int *outcomes, const C
             return 0;
         }
     }
-    if (self->reject_count == self->reject_lines_cap) {
-        Py_ssize_t cap = self->reject_lines_cap ? 2 * self->reject_lines_cap : 1024;
-        int64_t *lines = PyMem_RawRealloc(self->reject_lines, cap * sizeof(int64_t));
-        if (lines == NULL) {
-            self->out_of_memory = 1;
-            return -1;
-        }
-        self->reject_lines = lines;
-        self->reject_lines_cap = cap;
+    if (reject_room(self) < 0) {
+        return -1;
     }
     swap_rejects(self);
     Py_ssize_t start = self->len;
@@ -1947,17 +1960,10 @@ static int put_classified(Plan **plans, int nplans, const int *outcomes, const C
             put(self, texts->between.p, texts->between.n);
         }
     }
-    if (written == 1 && reserve(self, texts->tail.n + 64 + 6 * n) < 0) {
-        written = -1;
-    }
     if (written == 1) {
-        put(self, texts->tail.p, texts->tail.n);
-        self->len += snprintf(self->out + self->len, 24, "%lld", (long long)number);
-        put(self, ",\"raw\":", 7);
-        put_json_string(self, line, n);
-        put(self, "}\n", 2);
-        self->reject_lines[self->reject_count++] = index;
-    } else {
+        written = put_reject_end(self, &texts->tail, number, line, n, index);
+    }
+    if (written != 1) {
         self->len = start;
     }
     swap_rejects(self);
