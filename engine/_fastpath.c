@@ -27,6 +27,26 @@
 enum { K_STRING = 0, K_INT = 1, K_RFC3339 = 2, K_EPOCH = 3, K_CALL = 4 };  /* as KIND_NAMES */
 
 typedef struct {
+    const char *p;
+    Py_ssize_t n;
+} Text;
+
+enum { WHY_NONE = 0, WHY_FASTMATCH = 1, WHY_CSV = 2, WHY_REGEX = 3 };
+
+/* How a pattern words why a line does not match it, as the reference path words it (the parsers'
+ * no_prefix, no_delimiter, wrong_count, matched_up_to, no_prefix_matches), so that the plan can
+ * write a no_match reject itself. WHY_NONE: it cannot; the line is deferred. */
+typedef struct {
+    int kind;
+    Text first;               /* fastmatch: no prefix; csv: before the count; regex: no prefix matches */
+    Text *before;             /* fastmatch: per placeholder, before the column; regex: per prefix */
+    Text *after;              /* regex: per prefix, after the column */
+    Text one, many;           /* csv: after a count of 1, of more */
+    Regex **prefixes;         /* regex: per prefix, tried in order (NULL: no whole regex, skipped) */
+    int count;                /* of before, after, prefixes */
+} Why;
+
+typedef struct {
     const char *prefix;
     Py_ssize_t prefix_len;
     int count;                /* placeholders */
@@ -40,6 +60,10 @@ typedef struct {
     long *spans;              /* its groups' spans in the last match */
     int gave_up;              /* searches PCRE2 gave up (a limit): past REGEX_GIVE_UPS, every line
                                * is deferred, so that the reference path's time budget rules */
+    Why why;
+    int fail_at;              /* after NO_MATCH: the placeholder whose delimiter was missing (-1: the
+                               * prefix) */
+    Py_ssize_t fail_pos;      /* and the offset its search started from */
 } Pattern;
 
 #define REGEX_GIVE_UPS 10
@@ -91,6 +115,9 @@ typedef struct {
     PyObject *scan;           /* indicators: bytes -> ((key, raw, json), ...) for p_any_* lists */
     int ip;                   /* IP_ONLY (the ip indicator) or IP_OR_HOST (hostname): an IPv4
                                * address is recognised here, without asking scan */
+    PyObject *refuse;         /* a value the plan would not write -> the start of the reference's
+                               * reject of it (bytes), or None where the reference takes it */
+    Cache refusals;           /* refuse's answers, by value */
     Cache converted;          /* K_CALL's answers, by value */
     Cache scanned;            /* scan's answers, by value */
     /* JSON plans only (the section "JSON lines" below) */
@@ -137,6 +164,15 @@ typedef struct {
     uint64_t counter;
     const char *source;       /* ',"p_source_id":"..."' and/or label, or empty */
     Py_ssize_t source_len;
+    int explains;             /* every pattern words its no_match reason (Why): run writes the rejects */
+    int refusing;             /* this run writes the rejects of refused values (refuse) */
+    Entry *refusal;           /* after REFUSED: the answer of refuse */
+    char *rejects;            /* the no_match rejects written by the last run, and their line indices */
+    Py_ssize_t rejects_cap;
+    Py_ssize_t rejects_len;
+    int64_t *reject_lines;
+    Py_ssize_t reject_count;
+    Py_ssize_t reject_lines_cap;
     char *out;                /* the output buffer, kept between runs (PyMem_Raw: no GIL needed) */
     Py_ssize_t cap;
     Py_ssize_t len;
@@ -236,9 +272,9 @@ static inline int word_plain(const char *p) {
 }
 
 /* A JSON string, escaped as orjson escapes it; the caller reserved 6 bytes per input byte + 2. */
-static void put_json_string(Plan *self, const char *p, Py_ssize_t n) {
+/* [p, p + n) escaped as orjson escapes a string's characters, without the quotes. */
+static void put_escaped(Plan *self, const char *p, Py_ssize_t n) {
     char *o = self->out + self->len;
-    *o++ = '"';
     Py_ssize_t start = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         while (i + 8 <= n && word_plain(p + i)) {
@@ -268,8 +304,13 @@ static void put_json_string(Plan *self, const char *p, Py_ssize_t n) {
     }
     memcpy(o, p + start, n - start);
     o += n - start;
-    *o++ = '"';
     self->len = o - self->out;
+}
+
+static void put_json_string(Plan *self, const char *p, Py_ssize_t n) {
+    put_char(self, '"');
+    put_escaped(self, p, n);
+    put_char(self, '"');
 }
 
 /* Strict UTF-8, as Python's decoder: no overlongs, no surrogates, nothing above U+10FFFF. */
@@ -384,6 +425,7 @@ static int match(Pattern *pat, const char *line, Py_ssize_t n, Span *caps) {
         return match_regex(pat, line, n, caps);
     }
     if (n < pat->prefix_len || memcmp(line, pat->prefix, pat->prefix_len) != 0) {
+        pat->fail_at = -1;
         return NO_MATCH;
     }
     if (pat->csv_len && memchr(line, '"', n) != NULL) {
@@ -406,6 +448,8 @@ static int match(Pattern *pat, const char *line, Py_ssize_t n, Span *caps) {
         const char *found = dlen == 1 ? memchr(pos, pat->delims[i][0], end - pos)
                                       : memmem(pos, end - pos, pat->delims[i], dlen);
         if (found == NULL) {
+            pat->fail_at = i;
+            pat->fail_pos = pos - line;
             return NO_MATCH;
         }
         caps[i].p = pos;
@@ -988,6 +1032,28 @@ static int put_members(Plan *self, Py_ssize_t count) {
 
 /* --- one line --------------------------------------------------------------------------------- */
 
+enum { REFUSED = 3 };
+
+/* A value of field f the plan would not write, in the event begun at `start`: REFUSED when the run
+ * writes rejects and the reference path refuses the value too (the field's `refuse`, remembered
+ * per value: self->refusal holds the start of the reject it gives), else 0 to defer the line. */
+static int refuse(Plan *self, int f, Span v, Py_ssize_t start) {
+    self->len = start;
+    Field *field = &self->fields[f];
+    if (!self->refusing || field->refuse == NULL) {
+        return 0;
+    }
+    Entry *e = remember(self, &field->refusals, field->refuse, 0, v.p, v.n);
+    if (e == NULL) {
+        return -1;
+    }
+    if (e->refused) {
+        return 0;
+    }
+    self->refusal = e;
+    return REFUSED;
+}
+
 enum { NOT_TAKEN = 2 };
 
 static int finish_event(Plan *self, Py_ssize_t start, Py_ssize_t event_time, Py_ssize_t event_time_len,
@@ -1002,7 +1068,7 @@ static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line
     if (self->json) {
         return json_event(self, line, n, max_line_bytes, parse_time, parse_time_len);
     }
-    if (n == 0 || n > max_line_bytes || may_be_blank((unsigned char)line[0])) {
+    if (n == 0 || n > max_line_bytes) {
         return 0;
     }
     if (self->skip_prefix_len && n >= self->skip_prefix_len &&
@@ -1011,6 +1077,13 @@ static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line
     }
     if (!utf8_valid((const unsigned char *)line, n)) {
         return 0;
+    }
+    if (may_be_blank((unsigned char)line[0])) {  /* a blank line is a skip: the reference counts it */
+        Span all = {line, n};
+        trim(&all);
+        if (all.n == 0) {
+            return 0;
+        }
     }
     int k = 0;
     for (; k < self->npatterns; k++) {
@@ -1070,17 +1143,17 @@ static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line
             break;
         case K_INT:
             if (!put_int(self, v.p, v.n, field->int_max)) {
-                goto defer;
+                return refuse(self, f, v, start);
             }
             break;
         case K_RFC3339:
             if (!put_rfc3339(self, v.p, v.n)) {
-                goto defer;
+                return refuse(self, f, v, start);
             }
             break;
         case K_EPOCH:
             if (!put_epoch(self, v.p, v.n, field->unit_ns)) {
-                goto defer;
+                return refuse(self, f, v, start);
             }
             break;
         default: {
@@ -1090,7 +1163,7 @@ static int event(Plan *self, const char *line, Py_ssize_t n, Py_ssize_t max_line
                 return -1;
             }
             if (e->refused) {
-                goto defer;
+                return refuse(self, f, v, start);
             }
             if (reserve(self, e->answer_len + fixed) < 0) {
                 return -1;
@@ -1879,6 +1952,165 @@ static void json_free(Plan *self) {
 
 /* === end of JSON lines ============================================================================ */
 
+/* --- the no_match rejects a plan writes itself ----------------------------------------------- */
+
+/* The characters of valid UTF-8 before byte `at`: a column as Python counts it, less one. */
+static Py_ssize_t chars_before(const char *line, Py_ssize_t at) {
+    Py_ssize_t chars = 0;
+    for (Py_ssize_t i = 0; i < at; i++) {
+        chars += ((unsigned char)line[i] & 0xC0) != 0x80;
+    }
+    return chars;
+}
+
+static int put_text(Plan *self, Text t) {
+    if (reserve(self, 6 * t.n + 32) < 0) {
+        return -1;
+    }
+    put_escaped(self, t.p, t.n);
+    return 0;
+}
+
+static int put_number(Plan *self, int64_t value) {
+    char digits[24];
+    int len = snprintf(digits, sizeof digits, "%lld", (long long)value);
+    return put_text(self, (Text){digits, len});
+}
+
+/* Why the line does not match pattern `pat` (after NO_MATCH), escaped for a JSON string: 1, or 0
+ * when a regex search gave up (the reference path then words it, with its time budget), -1 on
+ * running out of memory. */
+static int put_why(Plan *self, Pattern *pat, const char *line, Py_ssize_t n) {
+    const Why *why = &pat->why;
+    if (why->kind == WHY_FASTMATCH) {
+        if (pat->fail_at < 0) {
+            return put_text(self, why->first) < 0 ? -1 : 1;
+        }
+        if (put_text(self, why->before[pat->fail_at]) < 0 ||
+            put_number(self, chars_before(line, pat->fail_pos) + 1) < 0) {
+            return -1;
+        }
+        return 1;
+    }
+    if (why->kind == WHY_CSV) {
+        int columns = pat->fail_at + 1;
+        if (put_text(self, why->first) < 0 || put_number(self, columns) < 0 ||
+            put_text(self, columns == 1 ? why->one : why->many) < 0) {
+            return -1;
+        }
+        return 1;
+    }
+    for (int i = 0; i < why->count; i++) {
+        if (why->prefixes[i] == NULL) {
+            continue;
+        }
+        long end;
+        int found = regex_match_end(why->prefixes[i], line, (size_t)n, &end);
+        if (found < 0) {
+            return 0;
+        }
+        if (found) {
+            if (put_text(self, why->before[i]) < 0 || put_number(self, chars_before(line, end) + 1) < 0 ||
+                put_text(self, why->after[i]) < 0) {
+                return -1;
+            }
+            return 1;
+        }
+    }
+    return put_text(self, why->first) < 0 ? -1 : 1;
+}
+
+/* Why no pattern of plan `of` matches the line, written by `out` (escaped): each pattern's reason,
+ * labelled match[k] when there are several, as the fastmatch parser's why_not joins them. */
+static int put_whys(Plan *out, Plan *of, const char *line, Py_ssize_t n) {
+    int written = 1;
+    for (int k = 0; k < of->npatterns && written == 1; k++) {
+        if (of->npatterns > 1) {
+            char label[32];
+            int len = snprintf(label, sizeof label, "%smatch[%d]: ", k ? "; " : "", k);
+            written = put_text(out, (Text){label, len}) < 0 ? -1 : 1;
+        }
+        if (written == 1) {
+            written = put_why(out, &of->patterns[k], line, n);
+        }
+    }
+    return written;
+}
+
+/* Room for the line index of one more reject: 0, or -1 on running out of memory. */
+static int reject_room(Plan *self) {
+    if (self->reject_count < self->reject_lines_cap) {
+        return 0;
+    }
+    Py_ssize_t cap = self->reject_lines_cap ? 2 * self->reject_lines_cap : 1024;
+    int64_t *lines = PyMem_RawRealloc(self->reject_lines, cap * sizeof(int64_t));
+    if (lines == NULL) {
+        self->out_of_memory = 1;
+        return -1;
+    }
+    self->reject_lines = lines;
+    self->reject_lines_cap = cap;
+    return 0;
+}
+
+/* The end of a reject record (into the rejects buffer, swapped in): `tail` up to the line number,
+ * the number, the raw line; then the record's line index is noted. 1, or -1 on running out of
+ * memory. */
+static int put_reject_end(Plan *self, const Text *tail, int64_t number, const char *line, Py_ssize_t n,
+                          Py_ssize_t index) {
+    if (reserve(self, tail->n + 64 + 6 * n) < 0) {
+        return -1;
+    }
+    put(self, tail->p, tail->n);
+    self->len += snprintf(self->out + self->len, 24, "%lld", (long long)number);
+    put(self, ",\"raw\":", 7);
+    put_json_string(self, line, n);
+    put(self, "}\n", 2);
+    self->reject_lines[self->reject_count++] = index;
+    return 1;
+}
+
+static void swap_rejects(Plan *self) {
+    char *out = self->out;
+    Py_ssize_t cap = self->cap, len = self->len;
+    self->out = self->rejects, self->cap = self->rejects_cap, self->len = self->rejects_len;
+    self->rejects = out, self->rejects_cap = cap, self->rejects_len = len;
+}
+
+/* A reject record of the line at [line, line + n), as Reject.to_dict and orjson write it: `head`
+ * (for no_match: up to the reason, which the patterns word; for a refused value: the converter's
+ * answer, the record up to its details), then `tail` (the schema and source, up to the line number;
+ * from its second byte for a refused value, whose answer closes its own message), the line number
+ * and the raw line. 1 when written, 0 to defer the line (a regex search gave up), -1 on running out
+ * of memory. */
+static int put_reject(Plan *self, const char *line, Py_ssize_t n, const Text *head, int no_match,
+                      const Text *tail, int64_t number, Py_ssize_t index) {
+    if (reject_room(self) < 0) {
+        return -1;
+    }
+    swap_rejects(self);
+    Py_ssize_t start = self->len;
+    int written = 1;
+    if (reserve(self, head->n + tail->n + 64 + 6 * n) < 0) {
+        written = -1;
+        goto done;
+    }
+    put(self, head->p, head->n);
+    if (no_match) {
+        written = put_whys(self, self, line, n);
+    }
+    if (written == 1) {
+        Text rest = {tail->p + !no_match, tail->n - !no_match};
+        written = put_reject_end(self, &rest, number, line, n, index);
+    }
+    if (written != 1) {
+        self->len = start;
+    }
+done:
+    swap_rejects(self);
+    return written;
+}
+
 /* --- the Plan type ---------------------------------------------------------------------------- */
 
 static void plan_dealloc(Plan *self) {
@@ -1888,6 +2120,13 @@ static void plan_dealloc(Plan *self) {
         PyMem_Free(self->patterns[i].quoted);
         PyMem_Free(self->patterns[i].spans);
         regex_free(self->patterns[i].regex);
+        Why *why = &self->patterns[i].why;
+        for (int j = 0; why->prefixes != NULL && j < why->count; j++) {
+            regex_free(why->prefixes[j]);
+        }
+        PyMem_Free(why->prefixes);
+        PyMem_Free(why->before);
+        PyMem_Free(why->after);
     }
     PyMem_Free(self->patterns);
     json_free(self);
@@ -1895,6 +2134,8 @@ static void plan_dealloc(Plan *self) {
         PyMem_Free(self->fields[f].captures);
         Py_XDECREF(self->fields[f].call);
         Py_XDECREF(self->fields[f].scan);
+        Py_XDECREF(self->fields[f].refuse);
+        cache_free(&self->fields[f].refusals);
         cache_free(&self->fields[f].converted);
         cache_free(&self->fields[f].scanned);
     }
@@ -1903,6 +2144,8 @@ static void plan_dealloc(Plan *self) {
     PyMem_Free(self->empty_lens);
     PyMem_RawFree(self->members);
     PyMem_RawFree(self->out);
+    PyMem_RawFree(self->rejects);
+    PyMem_RawFree(self->reject_lines);
     Py_XDECREF(self->keep);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -1980,6 +2223,79 @@ static int read_pattern(Pattern *pat, PyObject *item, int *most) {
     return 0;
 }
 
+static int read_text(PyObject *item, Text *text) {
+    if (!PyBytes_Check(item)) {
+        return bad("why: texts are bytes");
+    }
+    text->p = PyBytes_AS_STRING(item);
+    text->n = PyBytes_GET_SIZE(item);
+    return 0;
+}
+
+/* A pattern's Why (see engine/plan.py, _why): (WHY_FASTMATCH, first, (before per placeholder, ...)),
+ * (WHY_CSV, first, one, many) or (WHY_REGEX, first, ((source or None, groups, before, after), ...)). */
+static int read_why(Pattern *pat, PyObject *item) {
+    Why *why = &pat->why;
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 3) {
+        return bad("why: (kind, first, ...)");
+    }
+    long kind = PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
+    if (read_text(PyTuple_GET_ITEM(item, 1), &why->first) < 0) {
+        return -1;
+    }
+    if (kind == WHY_CSV && PyTuple_GET_SIZE(item) == 4 && pat->regex == NULL && pat->csv_len) {
+        why->kind = WHY_CSV;
+        return read_text(PyTuple_GET_ITEM(item, 2), &why->one) < 0 ? -1 : read_text(PyTuple_GET_ITEM(item, 3), &why->many);
+    }
+    PyObject *list = PyTuple_GET_ITEM(item, 2);
+    if (PyTuple_GET_SIZE(item) != 3 || !PyTuple_Check(list) ||
+        !((kind == WHY_FASTMATCH && pat->regex == NULL && !pat->csv_len && PyTuple_GET_SIZE(list) == pat->count) ||
+          kind == WHY_REGEX)) {
+        return bad("why: a fastmatch pattern's texts per placeholder, or a regex's prefixes");
+    }
+    why->count = (int)PyTuple_GET_SIZE(list);
+    why->before = PyMem_Calloc(why->count ? why->count : 1, sizeof(Text));
+    why->after = PyMem_Calloc(why->count ? why->count : 1, sizeof(Text));
+    why->prefixes = PyMem_Calloc(why->count ? why->count : 1, sizeof(Regex *));
+    if (why->before == NULL || why->after == NULL || why->prefixes == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int i = 0; i < why->count; i++) {
+        PyObject *entry = PyTuple_GET_ITEM(list, i);
+        if (kind == WHY_FASTMATCH) {
+            if (read_text(entry, &why->before[i]) < 0) {
+                return -1;
+            }
+            continue;
+        }
+        PyObject *source;
+        int groups;
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 4 ||
+            read_text(PyTuple_GET_ITEM(entry, 2), &why->before[i]) < 0 ||
+            read_text(PyTuple_GET_ITEM(entry, 3), &why->after[i]) < 0) {
+            return bad("why: a regex prefix is (source or None, groups, before, after)");
+        }
+        source = PyTuple_GET_ITEM(entry, 0);
+        groups = (int)PyLong_AsLong(PyTuple_GET_ITEM(entry, 1));
+        if (source == Py_None) {
+            continue;
+        }
+        if (!PyBytes_Check(source) || groups < 0) {
+            return bad("why: a regex prefix's source is bytes, its groups a count");
+        }
+        char error[256];
+        why->prefixes[i] = regex_new(PyBytes_AS_STRING(source), PyBytes_GET_SIZE(source), groups, error,
+                                     sizeof error);
+        if (why->prefixes[i] == NULL) {
+            PyErr_SetString(PyExc_ValueError, error);
+            return -1;
+        }
+    }
+    why->kind = (int)kind;
+    return 0;
+}
+
 /* The kinds of engine/decisions.py, by the names it gives them. */
 static const char *const KIND_NAMES[] = {"text", "integer", "rfc3339", "epoch", "converted"};
 
@@ -2031,13 +2347,17 @@ static int read_field(Field *field, PyObject *item, int npatterns, const int *co
     Py_DECREF(name);
     /* borrowed from here on: the field object holds them, and the plan holds the field */
     PyObject *key = attr(item, "key"), *captures = attr(item, "captures");
-    PyObject *convert = attr(item, "convert"), *scan = attr(item, "scan");
+    PyObject *convert = attr(item, "convert"), *scan = attr(item, "scan"), *refuse = attr(item, "refuse");
     Py_XDECREF(key);
     Py_XDECREF(captures);
     Py_XDECREF(convert);
     Py_XDECREF(scan);
-    if (key == NULL || captures == NULL || convert == NULL || scan == NULL) {
+    Py_XDECREF(refuse);
+    if (key == NULL || captures == NULL || convert == NULL || scan == NULL || refuse == NULL) {
         return -1;
+    }
+    if (refuse != Py_None && !PyCallable_Check(refuse)) {
+        return bad("a field's refuse is callable or None");
     }
     if (!PyBytes_Check(key) || !PyTuple_Check(captures)) {
         return bad("a field's key is bytes and its captures a tuple");
@@ -2071,6 +2391,7 @@ static int read_field(Field *field, PyObject *item, int npatterns, const int *co
     }
     field->call = kind == K_CALL ? Py_NewRef(convert) : NULL;
     field->scan = indicator >= 0 ? Py_NewRef(scan) : NULL;
+    field->refuse = refuse != Py_None ? Py_NewRef(refuse) : NULL;
     field->ip = ip;
     field->captures = PyMem_Calloc(npatterns, sizeof(int));
     if (field->captures == NULL) {
@@ -2092,25 +2413,26 @@ static int read_field(Field *field, PyObject *item, int npatterns, const int *co
 
 static int plan_init(Plan *self, PyObject *args, PyObject *kwds) {
     PyObject *patterns, *fields, *empties, *skip_prefix, *log_type, *row_prefix, *source, *ip_key;
+    PyObject *why = Py_None;
     int trim_space, json = 0;
     static char *names[] = {"patterns", "fields", "empty_values", "trim_space", "skip_prefix",
-                            "log_type", "row_prefix", "source", "ip_key", "json", NULL};
+                            "log_type", "row_prefix", "source", "ip_key", "why", "json", NULL};
     if (self->keep != NULL) {
         PyErr_SetString(PyExc_TypeError, "Plan: already initialised");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!pO!O!O!O!O!|p", names, &PyTuple_Type,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!pO!O!O!O!O!|Op", names, &PyTuple_Type,
                                      &patterns, &PyTuple_Type, &fields, &PyTuple_Type, &empties,
                                      &trim_space, &PyBytes_Type, &skip_prefix,
                                      &PyBytes_Type, &log_type, &PyBytes_Type, &row_prefix,
-                                     &PyBytes_Type, &source, &PyBytes_Type, &ip_key, &json)) {
+                                     &PyBytes_Type, &source, &PyBytes_Type, &ip_key, &why, &json)) {
         return -1;
     }
     if (PyBytes_GET_SIZE(row_prefix) != 16) {
         return bad("row_prefix is 16 hex characters");
     }
-    self->keep = Py_BuildValue("(OOOOOOOO)", patterns, fields, empties, skip_prefix, log_type,
-                               row_prefix, source, ip_key);
+    self->keep = Py_BuildValue("(OOOOOOOOO)", patterns, fields, empties, skip_prefix, log_type,
+                               row_prefix, source, ip_key, why);
     if (self->keep == NULL) {
         return -1;
     }
@@ -2132,6 +2454,19 @@ static int plan_init(Plan *self, PyObject *args, PyObject *kwds) {
             return -1;
         }
         counts[k] = self->patterns[k].count;
+    }
+    if (why != Py_None) {
+        if (json || !PyTuple_Check(why) || PyTuple_GET_SIZE(why) != self->npatterns) {
+            PyMem_Free(counts);
+            return bad("why: None (a JSON plan's, whose refusals the reference words), or one per pattern");
+        }
+        for (int k = 0; k < self->npatterns; k++) {
+            if (read_why(&self->patterns[k], PyTuple_GET_ITEM(why, k)) < 0) {
+                PyMem_Free(counts);
+                return -1;
+            }
+        }
+        self->explains = 1;
     }
     self->nfields = (int)PyTuple_GET_SIZE(fields);
     self->fields = PyMem_Calloc(self->nfields ? self->nfields : 1, sizeof(Field));
@@ -2314,9 +2649,13 @@ static void swap_output(Plan *a, Plan *b) {
  * tries schemas: the first that takes it writes its event (1, counted in taken[k]); 0 when a plan
  * defers it, when a schema without a plan comes before one takes it, or when none takes it (the
  * reference then writes the reject with every schema's reason); -1 on error. */
-static int classify(Plan **plans, int nplans, Py_ssize_t *taken, const char *line, Py_ssize_t n,
-                    Py_ssize_t max_line_bytes, Span *caps, Span *inds, const Py_buffer *parse_time) {
-    for (int k = 0; k < nplans && plans[k] != NULL; k++) {
+static int classify(Plan **plans, int nplans, Py_ssize_t *taken, int *outcomes, const char *line,
+                    Py_ssize_t n, Py_ssize_t max_line_bytes, Span *caps, Span *inds,
+                    const Py_buffer *parse_time) {
+    for (int k = 0; k < nplans; k++) {
+        if (plans[k] == NULL) {
+            return 0;
+        }
         if (k) {
             swap_output(plans[0], plans[k]);
         }
@@ -2327,18 +2666,117 @@ static int classify(Plan **plans, int nplans, Py_ssize_t *taken, const char *lin
         if (written == 1) {
             taken[k]++;
         }
-        if (written != NOT_TAKEN) {
+        if (written != NOT_TAKEN && written != REFUSED) {
             return written;
         }
+        outcomes[k] = written;
     }
-    return 0;
+    return NOT_TAKEN;  /* every schema refused it, certainly: outcomes say how */
+}
+
+/* The message of a reject record's start that a refuse answer gives ('{"reason":"...","message":"'
+ * then the escaped message): where it starts and how long it is. */
+static Text message_of(const Entry *e) {
+    const char *answer = e->data + e->key_len, *end = answer + e->answer_len;
+    const char *p = memmem(answer, e->answer_len, "\"message\":\"", 11);
+    Text message = {NULL, 0};
+    if (p == NULL) {
+        return message;
+    }
+    p += 11;
+    const char *q = p;
+    while (q < end && *q != '"') {
+        q += *q == '\\' ? 2 : 1;
+    }
+    message.p = p;
+    message.n = q < end ? q - p : 0;
+    return message;
+}
+
+/* The texts of the reject of a line no schema takes, from Python (engine/normalizer.py,
+ * _classified_frame), around what each plan says: head, up to the message's content and its
+ * opening words; per plan, its name as the message names it and the end of its refusal record;
+ * a no_match refusal's message start, and its record's start; what comes between the message and the refusals; and the tail,
+ * from the end of the refusals to the line number. */
+typedef struct {
+    Text head, no_match_message, no_match_entry, between, tail;
+    Text *names, *ends;
+} Classified;
+
+/* That reject, written by plans[0]: as put_reject, 1, 0 to defer the line, or -1. */
+static int put_classified(Plan **plans, int nplans, const int *outcomes, const Classified *texts,
+                          const char *line, Py_ssize_t n, int64_t number, Py_ssize_t index) {
+    Plan *self = plans[0];
+    for (int k = 0; k < nplans; k++) {
+        if (outcomes[k] == NOT_TAKEN ? !plans[k]->explains : message_of(plans[k]->refusal).p == NULL) {
+            return 0;
+        }
+    }
+    if (reject_room(self) < 0) {
+        return -1;
+    }
+    swap_rejects(self);
+    Py_ssize_t start = self->len;
+    int written = reserve(self, texts->head.n + texts->between.n + 64) < 0 ? -1 : 1;
+    if (written == 1) {
+        put(self, texts->head.p, texts->head.n);
+    }
+    for (int pass = 0; pass < 2 && written == 1; pass++) {  /* the message, then the refusals */
+        for (int k = 0; k < nplans && written == 1; k++) {
+            const Entry *e = plans[k]->refusal;
+            Py_ssize_t more = texts->names[k].n + texts->ends[k].n + texts->no_match_entry.n +
+                              (outcomes[k] == REFUSED ? e->answer_len : 0) + 16;
+            if (reserve(self, more) < 0) {
+                written = -1;
+                break;
+            }
+            if (pass == 0) {
+                if (k) {
+                    put(self, "; ", 2);
+                }
+                put(self, texts->names[k].p, texts->names[k].n);
+            } else if (k) {
+                put_char(self, ',');
+            }
+            if (outcomes[k] == REFUSED) {
+                Text message = message_of(e);
+                if (pass == 0) {
+                    put(self, message.p, message.n);
+                } else {
+                    put(self, e->data + e->key_len, e->answer_len);
+                }
+            } else {
+                const Text *opening = pass == 0 ? &texts->no_match_message : &texts->no_match_entry;
+                put(self, opening->p, opening->n);
+                written = put_whys(self, plans[k], line, n);
+                if (written == 1 && pass == 1 && reserve(self, 2) == 0) {
+                    put_char(self, '"');
+                }
+            }
+            if (written == 1 && pass == 1) {
+                put(self, texts->ends[k].p, texts->ends[k].n);
+            }
+        }
+        if (written == 1 && pass == 0) {
+            put(self, texts->between.p, texts->between.n);
+        }
+    }
+    if (written == 1) {
+        written = put_reject_end(self, &texts->tail, number, line, n, index);
+    }
+    if (written != 1) {
+        self->len = start;
+    }
+    swap_rejects(self);
+    return written;
 }
 
 /* What run, run_frames and classify share: the records of data through the plans (one, or several
  * to classify), the ones they cannot settle through fallback, without the GIL but for those.
  * Returns ndjson, then the events (written here and by fallback), or with `counts` the events each
  * plan wrote, and with `framed` the bytes and frames used. */
-static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int framed, int counts) {
+static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int framed, int counts,
+                             const Classified *classified) {
     Py_buffer data, parse_time;
     Py_ssize_t max_line_bytes;
     PyObject *fallback;
@@ -2352,15 +2790,20 @@ static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int frame
         most_caps = plans[k]->max_placeholders > most_caps ? plans[k]->max_placeholders : most_caps;
         most_inds = plans[k]->nindicators > most_inds ? plans[k]->nindicators : most_inds;
     }
-    if (!PyArg_ParseTuple(args, "y*y*nO", &data, &parse_time, &max_line_bytes, &fallback)) {
+    Text head = {NULL, 0}, tail = {NULL, 0};
+    long long first_line = 1;
+    if (!PyArg_ParseTuple(args, "y*y*nO|y#y#L", &data, &parse_time, &max_line_bytes, &fallback, &head.p,
+                          &head.n, &tail.p, &tail.n, &first_line)) {
         return NULL;
     }
+    int write_rejects = head.p != NULL && tail.p != NULL && nplans == 1;
     PyObject *result = NULL;
     int busy = 0;
     Span *caps = PyMem_Calloc(most_caps, sizeof(Span));
     Span *inds = PyMem_Calloc(most_inds, sizeof(Span));
     Py_ssize_t *taken = PyMem_Calloc(nplans, sizeof(Py_ssize_t));
-    if (caps == NULL || inds == NULL || taken == NULL) {
+    int *outcomes = PyMem_Calloc(nplans, sizeof(int));
+    if (caps == NULL || inds == NULL || taken == NULL || outcomes == NULL) {
         PyErr_NoMemory();
         goto done;
     }
@@ -2373,20 +2816,45 @@ static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int frame
     }
     self->len = 0;
     self->out_of_memory = 0;
+    self->rejects_len = 0;
+    self->reject_count = 0;
+    for (k = 0; k < nplans && plans[k] != NULL; k++) {
+        plans[k]->refusing = nplans == 1 ? write_rejects : classified != NULL;
+    }
     Py_ssize_t events = 0, index = 0, pos = 0, len, raw_len, used = 0;
     int plain;
     const char *base = data.buf;
     release_gil(self);
     for (; next_record(base, data.len, framed, &pos, &len, &raw_len, &plain); index++) {
         const char *p = base + used;
-        int written = 0;
+        int written = 0, rejected = 0;
         if (plain && nplans == 1) {
             written = event(self, p, len, max_line_bytes, caps, inds, parse_time.buf, parse_time.len);
-            written = written == NOT_TAKEN ? 0 : written;  /* the reference writes the no_match reject */
+            if (written == NOT_TAKEN || written == REFUSED) {  /* the reject: here, or by the reference */
+                Text answer = {NULL, 0};
+                if (written == REFUSED) {
+                    answer.p = self->refusal->data + self->refusal->key_len;
+                    answer.n = self->refusal->answer_len;
+                }
+                int no_match = written == NOT_TAKEN;
+                written = write_rejects && (self->explains || !no_match) ? put_reject(self, p, len, no_match ? &head : &answer, no_match, &tail,
+                                                     first_line + index, index)
+                                        : 0;
+                rejected = written == 1;
+                written = written < 0 ? -1 : 0;
+            }
         } else if (plain) {
-            written = classify(plans, nplans, taken, p, len, max_line_bytes, caps, inds, &parse_time);
+            written = classify(plans, nplans, taken, outcomes, p, len, max_line_bytes, caps, inds, &parse_time);
+            if (written == NOT_TAKEN) {  /* no schema takes it: the reject here, or by the reference */
+                written = classified != NULL ? put_classified(plans, nplans, outcomes, classified, p, len,
+                                                              first_line + index, index)
+                                             : 0;
+                rejected = written == 1;
+                written = written < 0 ? -1 : 0;
+            }
         }
-        if (written < 0 || (written == 0 && defer(self, fallback, p, raw_len, index, &events) < 0)) {
+        if (written < 0 ||
+            (written == 0 && !rejected && defer(self, fallback, p, raw_len, index, &events) < 0)) {
             hold_gil(self);
             if (self->out_of_memory && !PyErr_Occurred()) {
                 PyErr_NoMemory();
@@ -2422,16 +2890,18 @@ static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int frame
 done:
     while (busy-- > 0) {
         plans[busy]->busy = 0;
+        plans[busy]->refusing = 0;
     }
     PyMem_Free(caps);
     PyMem_Free(inds);
     PyMem_Free(taken);
+    PyMem_Free(outcomes);
     PyBuffer_Release(&data);
     PyBuffer_Release(&parse_time);
     return result;
 }
 
-static PyObject *plan_run(Plan *self, PyObject *args) { return run_records(&self, 1, args, 0, 0); }
+static PyObject *plan_run(Plan *self, PyObject *args) { return run_records(&self, 1, args, 0, 0, NULL); }
 
 PyDoc_STRVAR(run_frames_doc,
 "run_frames(data, parse_time, max_line_bytes, fallback) -> (ndjson, events, used, frames)\n\n"
@@ -2441,7 +2911,7 @@ PyDoc_STRVAR(run_frames_doc,
 "fallback(raw_frame, index). Stops at the first byte that does not start a frame taken whole;\n"
 "used is how many bytes the frames took, frames how many there were.");
 
-static PyObject *plan_run_frames(Plan *self, PyObject *args) { return run_records(&self, 1, args, 1, 0); }
+static PyObject *plan_run_frames(Plan *self, PyObject *args) { return run_records(&self, 1, args, 1, 0, NULL); }
 
 PyDoc_STRVAR(classify_doc,
 "classify(plans, data, parse_time, max_line_bytes, fallback, framed=False)\n"
@@ -2453,11 +2923,14 @@ PyDoc_STRVAR(classify_doc,
 "each plan wrote; used and records as in run_frames (for lines: the bytes and the lines).");
 
 static PyObject *module_classify(PyObject *module, PyObject *args, PyObject *kwds) {
-    PyObject *plans, *data, *parse_time, *max_line_bytes, *fallback;
+    PyObject *plans, *data, *parse_time, *max_line_bytes, *fallback, *rejects = Py_None;
     int framed = 0;
-    static char *names[] = {"plans", "data", "parse_time", "max_line_bytes", "fallback", "framed", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!OOOO|p", names, &PyTuple_Type, &plans, &data,
-                                     &parse_time, &max_line_bytes, &fallback, &framed)) {
+    long long first_line = 1;
+    static char *names[] = {"plans", "data", "parse_time", "max_line_bytes", "fallback", "framed",
+                            "rejects", "first_line", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!OOOO|$pOL", names, &PyTuple_Type, &plans, &data,
+                                     &parse_time, &max_line_bytes, &fallback, &framed, &rejects,
+                                     &first_line)) {
         return NULL;
     }
     Py_ssize_t nplans = PyTuple_GET_SIZE(plans);
@@ -2481,14 +2954,69 @@ static PyObject *module_classify(PyObject *module, PyObject *args, PyObject *kwd
         }
         each[k] = (Plan *)item;
     }
-    PyObject *rest = Py_BuildValue("(OOOO)", data, parse_time, max_line_bytes, fallback);
-    PyObject *result = rest == NULL ? NULL : run_records(each, (int)nplans, rest, framed, 1);
+    Classified texts = {0};
+    Text *lists = NULL;
+    if (rejects != Py_None) {
+        PyObject *head, *message, *entry, *between, *tail, *plan_names, *ends;
+        if (!PyArg_ParseTuple(rejects, "SSSSSO!O!", &head, &message, &entry, &between, &tail, &PyTuple_Type,
+                              &plan_names, &PyTuple_Type, &ends) ||
+            PyTuple_GET_SIZE(plan_names) != nplans || PyTuple_GET_SIZE(ends) != nplans) {
+            PyMem_Free(each);
+            PyErr_Clear();
+            PyErr_SetString(PyExc_TypeError, "classify: rejects is (head, no_match_message, no_match_entry, "
+                                             "between, tail, names, ends), a name and an end per plan");
+            return NULL;
+        }
+        lists = PyMem_Calloc(2 * nplans, sizeof(Text));
+        if (lists == NULL) {
+            PyMem_Free(each);
+            return PyErr_NoMemory();
+        }
+        texts.names = lists;
+        texts.ends = lists + nplans;
+        int failed = read_text(head, &texts.head) < 0 || read_text(message, &texts.no_match_message) < 0 ||
+                     read_text(entry, &texts.no_match_entry) < 0 || read_text(between, &texts.between) < 0 ||
+                     read_text(tail, &texts.tail) < 0;
+        for (Py_ssize_t k = 0; !failed && k < nplans; k++) {
+            failed = read_text(PyTuple_GET_ITEM(plan_names, k), &texts.names[k]) < 0 ||
+                     read_text(PyTuple_GET_ITEM(ends, k), &texts.ends[k]) < 0;
+        }
+        if (failed) {
+            PyMem_Free(each);
+            PyMem_Free(lists);
+            return NULL;
+        }
+    }
+    PyObject *rest = Py_BuildValue("(OOOOy#y#L)", data, parse_time, max_line_bytes, fallback, "", (Py_ssize_t)0,
+                                   "", (Py_ssize_t)0, first_line);
+    PyObject *result =
+        rest == NULL ? NULL : run_records(each, (int)nplans, rest, framed, 1, lists != NULL ? &texts : NULL);
     Py_XDECREF(rest);
     PyMem_Free(each);
+    PyMem_Free(lists);
+    return result;
+}
+
+PyDoc_STRVAR(take_rejects_doc,
+"take_rejects() -> (ndjson, indices)\n\n"
+"The no_match rejects the last run wrote itself (given reject_head and reject_tail, with a Why for\n"
+"every pattern), as NDJSON, and the index of each one's record in that run, as native int64s.");
+
+static PyObject *plan_take_rejects(Plan *self, PyObject *unused) {
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "Plan.take_rejects during a run");
+        return NULL;
+    }
+    PyObject *result = Py_BuildValue("(y#y#)", self->rejects ? self->rejects : "", self->rejects_len,
+                                     self->reject_lines ? (const char *)self->reject_lines : "",
+                                     self->reject_count * (Py_ssize_t)sizeof(int64_t));
+    self->rejects_len = 0;
+    self->reject_count = 0;
     return result;
 }
 
 static PyMethodDef plan_methods[] = {
+    {"take_rejects", (PyCFunction)plan_take_rejects, METH_NOARGS, take_rejects_doc},
     {"run", (PyCFunction)plan_run, METH_VARARGS, run_doc},
     {"run_frames", (PyCFunction)plan_run_frames, METH_VARARGS, run_frames_doc},
     {NULL, NULL, 0, NULL},

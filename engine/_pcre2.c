@@ -181,3 +181,16 @@ int regex_search(Regex *regex, const char *subject, size_t n, long *spans) {
     }
     return 1;
 }
+
+int regex_match_end(Regex *regex, const char *subject, size_t n, long *end) {
+    int rc = lib.match(regex->code, (const unsigned char *)subject, n, 0, PCRE2_NO_UTF_CHECK,
+                       regex->match_data, regex->context);
+    if (rc == PCRE2_ERROR_NOMATCH) {
+        return 0;
+    }
+    if (rc <= 0) {
+        return -1;
+    }
+    *end = (long)lib.get_ovector_pointer(regex->match_data)[1];
+    return 1;
+}

@@ -26,4 +26,7 @@ void regex_free(Regex *regex);
  * -1 when PCRE2 gave up (its match, depth, heap or JIT stack limit) and the caller must defer. */
 int regex_search(Regex *regex, const char *subject, size_t n, long *spans);
 
+/* The same search, for where the whole match ends: 1 with *end set, 0, or -1 as regex_search. */
+int regex_match_end(Regex *regex, const char *subject, size_t n, long *end);
+
 #endif

@@ -28,20 +28,16 @@ from typing import Any, TextIO
 
 import orjson
 
-from . import lint, schematest
 from .allocator import keep_freed_memory
 from .batch import DEFAULT_MAX_LINE_BYTES, is_utf8
 from .compiler import DEFAULT_REGEX_TIMEOUT
 from .errors import NormalizeError
-from .explain import Explainer, render
 from .lake import Lake, LakeSinks
 from .normalizer import Normalizer
 from .parallel import available_cores
 from .pipeline import STDIN, Interrupted, OnRead, OutputError, Run, Stop, WorkerError, shown
 from .reader import FRAMINGS, LINES
 from .registry import ENV_VAR, Registry, search_path
-from .scaffold import new_schema
-from .serve.command import main as serve_main
 from .sinks import NDJSONSink, Sink, cut_torn_tail, invalid_records
 from .spec import Schema
 from .values import encode_default
@@ -197,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args and args[0] == "repair":
             return _repair(args[1:])
         if args and args[0] == "serve":
+            from .serve.command import main as serve_main  # noqa: PLC0415 - a subcommand's imports, not the run's
+
             return serve_main(args[1:])
         return _normalize(args)
     except NormalizeError as exc:
@@ -268,6 +266,8 @@ def _list_schemas(argv: list[str]) -> int:
 
 
 def _lint(argv: list[str]) -> int:
+    from . import lint  # noqa: PLC0415 - a subcommand's imports, not the run's
+
     p = _Parser(
         prog=f"{PROG} lint", description="Check schema files; every problem at FILE:LINE:COL, in one pass."
     )
@@ -289,6 +289,8 @@ def _lint(argv: list[str]) -> int:
 
 
 def _test(argv: list[str]) -> int:
+    from . import schematest  # noqa: PLC0415 - a subcommand's imports, not the run's
+
     p = _Parser(
         prog=f"{PROG} test",
         description="Run the test cases beside each schema (NAME.tests.yml next to NAME.yml).",
@@ -307,6 +309,8 @@ def _test(argv: list[str]) -> int:
 
 
 def _new_schema(argv: list[str]) -> int:
+    from .scaffold import new_schema  # noqa: PLC0415 - a subcommand's imports, not the run's
+
     p = _Parser(prog=f"{PROG} new-schema", description="Write a working schema skeleton and its test cases.")
     p.add_argument("name", metavar="NAME", help="the schema name, e.g. Custom.Acme.Audit")
     p.add_argument("--dir", default=".", metavar="DIR", help="where to write it (default: here)")
@@ -316,6 +320,8 @@ def _new_schema(argv: list[str]) -> int:
 
 
 def _explain(argv: list[str]) -> int:
+    from .explain import Explainer, render  # noqa: PLC0415 - a subcommand's imports, not the run's
+
     p = _Parser(
         prog=f"{PROG} explain",
         description="Show how lines go through a schema, field by field, and where they fail.",

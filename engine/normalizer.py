@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import copy
 import gc
+import heapq
 import operator
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial, reduce
 from itertools import groupby
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -37,6 +39,7 @@ from .batch import (
     oversized,
 )
 from .compiler import DEFAULT_REGEX_TIMEOUT, SKIP, CompiledSchema, compile_schema, make_row_ids
+from .decisions import Decision
 from .errors import BadValue, InvalidJSON, NormalizeError, RegexTimeout
 from .framing import Broken, Frame, Frames, RawFrames, split_frames
 from .parsers.csv import read_header
@@ -126,9 +129,12 @@ class Normalizer:
             plan.compile_plan, source_id=self.options["source_id"], source_label=self.options["source_label"]
         )
         if self.compiled is not None:
-            self.plan = made(self.schema)
+            self.plan = made(self.schema, refuser=_refuser(self.compiled))
         elif self.classifier:
-            plans = tuple(made(schema) for schema in self.schemas)
+            plans = tuple(
+                made(schema, refuser=_refuser(compiled))
+                for schema, compiled in zip(self.schemas, self.classifier, strict=True)
+            )
             self.plans = plans if plans[0] is not None else ()
 
     @property
@@ -238,12 +244,21 @@ class Normalizer:
         )
         if self.plans:
             ndjson, events, taken, _, lines = plan.classify(
-                self.plans, block, parse_time, max_line_bytes, settle
+                self.plans,
+                block,
+                parse_time,
+                max_line_bytes,
+                settle,
+                rejects=self._classified_frame(source),
+                first_line=first_line,
             )
-            return self._encoded(batch, ndjson, events, lines, taken)
+            written = _Written(*self.plans[0].take_rejects(), first_line)  # type: ignore[union-attr]
+            return self._encoded(batch, ndjson, events, lines, taken=taken, written=written)
         assert run is not None
-        ndjson, events = run.run(block, parse_time, max_line_bytes, settle)
-        return self._encoded(batch, ndjson, events, block.count(b"\n") + 1)
+        head, tail = self._no_match_frame(source)
+        ndjson, events = run.run(block, parse_time, max_line_bytes, settle, head, tail, first_line)
+        written = _Written(*run.take_rejects(), first_line)
+        return self._encoded(batch, ndjson, events, block.count(b"\n") + 1, written=written)
 
     def _deferring(
         self,
@@ -272,11 +287,55 @@ class Normalizer:
 
         return batch, parse_time.encode(), settle
 
+    def _no_match_frame(self, source: str) -> tuple[bytes, bytes]:
+        """What the accelerator writes around the reason of a no_match reject it words itself: the
+        record up to the reason, and from its end to the line number (``Reject.to_dict``'s keys,
+        encoded by orjson as ``encode_rejects`` does)."""
+        probe = orjson.dumps(Reject(errors.NO_MATCH, "M", "", source, 0, self.schema.name).to_dict())
+        marker = b'"message":"M"'
+        at = probe.index(marker)
+        head = probe[:at] + b'"message":' + orjson.dumps(NO_MATCH_PREFIX)[:-1]
+        return head, b'"' + probe[at + len(marker) : probe.rindex(b'0,"raw":""}')]
+
+    def _classified_frame(self, source: str) -> plan.ClassifiedTexts:
+        """What the accelerator writes around what each schema says of a line no schema takes
+        (``plan.classify``'s ``rejects``), cut from the record ``_classify`` would write."""
+        refusals = tuple(Reject(errors.NO_MATCH, "m", "", source, 0, s.name) for s in self.schemas)
+        probe = orjson.dumps(
+            Reject(errors.NO_MATCH, "M", "", source, 0, self.name, refusals=refusals).to_dict()
+        )
+        at = probe.index(b'"message":"M"') + len(b'"message":')
+        listed = probe.index(b'"refusals":[', at) + len(b'"refusals":[')
+        ends, end = [], listed
+        for schema in self.schemas:
+            start = probe.index(b'"message":"m"', end) + len(b'"message":"m"')
+            named = b'"schema":' + orjson.dumps(schema.name) + b"}"
+            end = probe.index(named, start) + len(named)
+            ends.append(probe[start:end])
+        return (
+            probe[:at] + _escaped(NO_SCHEMA_TOOK),
+            _escaped(NO_MATCH_PREFIX)[1:],
+            probe[listed : probe.index(b'"message":"m"', listed) + len(b'"message":')]
+            + _escaped(NO_MATCH_PREFIX),
+            probe[at + 2 : listed],
+            probe[end : probe.rindex(b'0,"raw":""}')],
+            tuple(_escaped(f"{s.name}: ")[1:] for s in self.schemas),
+            tuple(ends),
+        )
+
     def _encoded(
-        self, batch: Batch, ndjson: bytes, events: int, lines: int, taken: Sequence[int] | None = None
+        self,
+        batch: Batch,
+        ndjson: bytes,
+        events: int,
+        lines: int,
+        *,
+        taken: Sequence[int] | None = None,
+        written: _Written | None = None,
     ) -> Encoded:
         """What a run of the plan wrote, with the rejects and skips of what it deferred; ``taken``:
-        with several schemas, the events each schema's plan wrote (the classifier counted the rest)."""
+        with several schemas, the events each schema's plan wrote (the classifier counted the rest);
+        ``written``: the no_match rejects the plan wrote itself."""
         if taken is None:
             if events:
                 batch.log_types[self.schema.name] = events
@@ -285,7 +344,11 @@ class Normalizer:
                 if count:
                     batch.log_types[schema.name] += count
         reasons = Counter(r.reason for r in batch.rejects)
-        rejects = encode_rejects(batch.rejects)
+        if written is None or not written.ndjson:
+            rejects = encode_rejects(batch.rejects)
+        else:
+            rejects = written.merged(batch.rejects)
+            reasons.update(written.reasons())
         return Encoded(ndjson, events, rejects, reasons, batch.skipped, lines, batch.log_types, batch.untried)
 
     def encode_body(
@@ -310,13 +373,25 @@ class Normalizer:
         batch, parse_time, settle = self._deferring(source, first_line, partial(_frame_line, max_line_bytes))
         if self.plans:
             ndjson, events, each, used, count = plan.classify(
-                self.plans, data, parse_time, max_line_bytes, settle, framed=True
+                self.plans,
+                data,
+                parse_time,
+                max_line_bytes,
+                settle,
+                framed=True,
+                rejects=self._classified_frame(source),
+                first_line=first_line,
             )
-            taken = self._encoded(batch, ndjson, events, count, each)
+            written = _Written(*self.plans[0].take_rejects(), first_line)  # type: ignore[union-attr]
+            taken = self._encoded(batch, ndjson, events, count, taken=each, written=written)
         else:
             assert self.plan is not None
-            ndjson, events, used, count = self.plan.run_frames(data, parse_time, max_line_bytes, settle)
-            taken = self._encoded(batch, ndjson, events, count)
+            head, tail = self._no_match_frame(source)
+            ndjson, events, used, count = self.plan.run_frames(
+                data, parse_time, max_line_bytes, settle, head, tail, first_line
+            )
+            written = _Written(*self.plan.take_rejects(), first_line)
+            taken = self._encoded(batch, ndjson, events, count, written=written)
         if used == len(data):
             return taken
         rest = _frames(data[used:], used, max_line_bytes)
@@ -470,6 +545,7 @@ class Normalizer:
                     columns=names,
                     source_id=options["source_id"],
                     source_label=options["source_label"],
+                    refuser=_refuser(self._by_header[names]),
                 )
                 if options["fast_path"]
                 else None
@@ -608,13 +684,23 @@ class Normalizer:
                 break
             else:
                 refusals = tuple(refusal(c, exc, line, source, number) for c, exc in failures)
-                message = "no schema took the line: " + "; ".join(
-                    f"{r.schema}: {r.message}" for r in refusals
-                )
+                message = NO_SCHEMA_TOOK + "; ".join(f"{r.schema}: {r.message}" for r in refusals)
                 batch.rejects.append(
                     Reject(errors.NO_MATCH, message, line, source, number, self.name, refusals=refusals)
                 )
         return number
+
+
+NO_MATCH_PREFIX: Final = "no match: "
+"""The start of a no_match reject's message; the parser's reason follows."""
+
+NO_SCHEMA_TOOK: Final = "no schema took the line: "
+"""The start of the message of a line no schema of several takes; each one's refusal follows."""
+
+
+def _escaped(text: str) -> bytes:
+    """``text`` as it is written inside a JSON string, with the opening quote (not the closing)."""
+    return orjson.dumps(text)[:-1]
 
 
 def refusal(compiled: CompiledSchema, exc: Exception | None, line: str, source: str, number: int) -> Reject:
@@ -623,7 +709,7 @@ def refusal(compiled: CompiledSchema, exc: Exception | None, line: str, source: 
     if exc is None:
         assert compiled.parser is not None, "only text parsers find no match"
         return Reject(
-            errors.NO_MATCH, f"no match: {compiled.parser.why_not(line)}", line, source, number, name
+            errors.NO_MATCH, NO_MATCH_PREFIX + compiled.parser.why_not(line), line, source, number, name
         )
     if isinstance(exc, RegexTimeout):
         return Reject(errors.REGEX_TIMEOUT, str(exc), line, source, number, name)
@@ -642,6 +728,60 @@ def refusal(compiled: CompiledSchema, exc: Exception | None, line: str, source: 
     if exc.detail:
         message += f" ({exc.detail})"
     return Reject(errors.BAD_VALUE, message, line, source, number, name, field_name, value, exc.expected)
+
+
+def _refuser(compiled: CompiledSchema) -> plan.Refuser:
+    """Each field's ``PlanField.refuse``: the reference path's converter and check of the field on
+    a value, and, where they refuse it, the start of the reject ``refusal`` makes of that (the record
+    up to its ``schema``, which the plan follows with the rest)."""
+
+    def refuser(name: str, decision: Decision) -> Callable[[bytes], bytes | None]:
+        convert, check = decision.convert, decision.check
+
+        def refuse(raw: bytes) -> bytes | None:
+            text = raw.decode("utf-8")
+            try:
+                value = text if convert is None else convert(text)
+                if check is not None:
+                    check(value)
+            except BadValue as exc:
+                exc.field, exc.value = name, text  # type: ignore[attr-defined]
+                record = orjson.dumps(refusal(compiled, exc, "", "", 0).to_dict())
+                return record[: record.index(b',"schema":')]
+            return None
+
+        return refuse
+
+    return refuser
+
+
+class _Written:
+    """The no_match rejects a run of the plan wrote itself (``Plan.take_rejects``): NDJSON, and the
+    line number of each, from the index of its line in the run."""
+
+    __slots__ = ("first_line", "indices", "ndjson")
+
+    def __init__(self, ndjson: bytes, indices: bytes, first_line: int) -> None:
+        self.ndjson = ndjson
+        self.indices = array("q")
+        self.indices.frombytes(indices)
+        self.first_line = first_line
+
+    def reasons(self) -> Counter[str]:
+        """The reason of each of these rejects (each record starts ``{"reason":"``)."""
+        start = len(b'{"reason":"')
+        return Counter(
+            record[start : record.index(b'"', start)].decode() for record in self.ndjson.splitlines()
+        )
+
+    def merged(self, rejects: list[Reject]) -> bytes:
+        """These rejects and the reference path's ``rejects``, in line order, as NDJSON."""
+        if not rejects:
+            return self.ndjson
+        first = self.first_line
+        mine = zip((first + i for i in self.indices), self.ndjson.splitlines(keepends=True), strict=True)
+        theirs = ((r.line, orjson.dumps(r.to_dict()) + b"\n") for r in rejects)
+        return b"".join(record for _, record in heapq.merge(mine, theirs, key=operator.itemgetter(0)))
 
 
 @dataclass(slots=True)

@@ -48,13 +48,14 @@ import struct
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, Final
 
 import orjson
 
 from . import decisions, indicators
 from .errors import BadValue
-from .parsers import csv, pcre, regex
+from .parsers import csv, fastmatch, pcre, regex
 from .parsers.fastmatch import Placeholder, split_pattern
 from .spec import Field, Schema, Value
 from .values import encode_event
@@ -76,13 +77,24 @@ _IP_IN_C: Final = (
 """Indicator lists whose IPv4 addresses the accelerator recognises itself (anything else: Python)."""
 
 
+Refuser = Callable[[str, decisions.Decision], Callable[[bytes], bytes | None]]
+"""A field's name and decision → its ``PlanField.refuse``."""
+
+
 def compile_plan(
-    schema: Schema, *, columns: Sequence[str] | None = None, source_id: str = "", source_label: str = ""
+    schema: Schema,
+    *,
+    columns: Sequence[str] | None = None,
+    source_id: str = "",
+    source_label: str = "",
+    refuser: Refuser | None = None,
 ) -> Plan | None:
     """The accelerator's plan for ``schema``, or ``None`` when it has none (see the module doc).
 
     ``columns`` are a CSV header's names, as for ``compiler.compile_schema``: a schema with
-    ``hasHeader: true`` and no ``columns`` has a plan per header it reads.
+    ``hasHeader: true`` and no ``columns`` has a plan per header it reads. ``refuser`` gives each
+    field the function that words the reference path's reject of a value the plan would not write,
+    so that the plan writes those rejects itself.
     """
     if _fastpath is None or not _expressible(schema, columns):
         return None
@@ -96,28 +108,40 @@ def compile_plan(
         if patterns is None:
             return None
         names = [captures for _, captures in patterns]
-        fields = tuple(_field(f, names, scanned) for f in schema.fields)
+        fields = tuple(_field(f, names, scanned, refuser) for f in schema.fields)
     standard = b',"p_log_type":' + orjson.dumps(schema.name) + b',"p_row_id":"'
     source = b""
     if source_id:
         source += b',"p_source_id":' + orjson.dumps(source_id)
     if source_label:
         source += b',"p_source_label":' + orjson.dumps(source_label)
-    try:
-        return _fastpath.Plan(
-            patterns=tuple(pattern for pattern, _ in patterns),
-            fields=fields,
-            empty_values=tuple(v.encode() for v in options.empty_values),
-            trim_space=options.trim_space,
-            skip_prefix=options.skip_prefix.encode(),
-            log_type=standard,
-            row_prefix=os.urandom(8).hex().encode(),
-            source=source,
-            ip_key=b"," + orjson.dumps(indicators.FIELD_OF["ip"][0]) + b":[",
-            json=schema.parser.kind == "json",
-        )
-    except ValueError:  # PCRE2 would not compile the rewritten regex: the reference path runs it
-        return None
+    made = partial(
+        _fastpath.Plan,
+        patterns=tuple(pattern for pattern, _ in patterns),
+        fields=fields,
+        empty_values=tuple(v.encode() for v in options.empty_values),
+        trim_space=options.trim_space,
+        skip_prefix=options.skip_prefix.encode(),
+        log_type=standard,
+        row_prefix=os.urandom(8).hex().encode(),
+        source=source,
+        ip_key=b"," + orjson.dumps(indicators.FIELD_OF["ip"][0]) + b":[",
+    )
+    if schema.parser.kind == "json":  # its refusals (invalid_json, a value) the reference words
+        return made(json=True)
+    for why in (_why(schema, columns), None):
+        try:
+            return made(why=why)
+        except ValueError:  # PCRE2 would not compile a rewritten regex: the reference path runs it
+            continue
+    return None
+
+
+ClassifiedTexts = tuple[bytes, bytes, bytes, bytes, bytes, tuple[bytes, ...], tuple[bytes, ...]]
+"""What ``classify`` writes around each schema's refusal of a line no schema takes: the record up to
+the message's words, the message's "no match: ", a no_match refusal's start up to its words, what
+comes between the message and the refusals, the tail from the refusals to the line number, and per
+schema its name as the message gives it and the end of its refusal record."""
 
 
 def classify(
@@ -128,14 +152,62 @@ def classify(
     fallback: Callable[[bytes, int], bytes | None],
     *,
     framed: bool = False,
+    rejects: ClassifiedTexts | None = None,
+    first_line: int = 1,
 ) -> tuple[bytes, int, tuple[int, ...], int, int]:
     """Several schemas' plans on one feed (``_fastpath.classify``): each record through the plans in
     order, the first that takes it writing its event; a record a plan defers, or that no plan takes,
     or that reaches a schema without a plan (``None``), goes whole to ``fallback`` (the reference
     classifier, which also words the reject of a record no schema takes). No pattern matching is
     certain in C, so the rule "the first schema in order that takes the line" holds exactly.
+    With ``rejects``, a line every plan refuses (no match, a value the reference refuses too) gets
+    its reject written by C, collected by ``plans[0].take_rejects()``, numbered from ``first_line``.
     Returns the NDJSON, the events, the events each plan wrote, the bytes and the records used."""
-    return _fastpath.classify(plans, data, parse_time, max_line_bytes, fallback, framed=framed)
+    return _fastpath.classify(
+        plans,
+        data,
+        parse_time,
+        max_line_bytes,
+        fallback,
+        framed=framed,
+        rejects=rejects,
+        first_line=first_line,
+    )
+
+
+WHY_FASTMATCH, WHY_CSV, WHY_REGEX = 1, 2, 3
+
+
+def _why(schema: Schema, columns: Sequence[str] | None) -> tuple[tuple[Any, ...], ...] | None:
+    """How each pattern words why a line does not match it, in the parsers' own words, so that the
+    accelerator writes the no_match rejects itself (``Plan.take_rejects``); ``None`` where it cannot
+    (a regex prefix PCRE2 would not run exactly): the reference path words them."""
+    config = schema.parser.config
+    if schema.parser.kind == "fastmatch":
+        return tuple(
+            (
+                WHY_FASTMATCH,
+                fastmatch.no_prefix(prefix).encode(),
+                tuple(fastmatch.no_delimiter(p).encode() if p.delimiter else b"" for p in placeholders),
+            )
+            for prefix, placeholders in (split_pattern(source) for source in config["match"])
+        )
+    if schema.parser.kind == "csv":
+        count = len(csv.column_names(config, columns))
+        before, one = csv.wrong_count(1, count).split("1", 1)
+        before_many, many = csv.wrong_count(2, count).split("2", 1)
+        assert before == before_many, "the count comes first"
+        return ((WHY_CSV, before.encode(), one.encode(), many.encode()),)
+    prefixes = []
+    for count, compiled in regex.prefix_patterns(config):
+        translated = None if compiled is None else pcre.translate(compiled.pattern)
+        if compiled is not None and translated is None:
+            return None
+        before, after = regex.matched_up_to(count, "\0").split("\0")
+        groups = 0 if compiled is None else compiled.groups
+        source = None if translated is None else translated.encode()
+        prefixes.append((source, groups, before.encode(), after.encode()))
+    return ((WHY_REGEX, regex.no_prefix_matches(len(config["match"])).encode(), tuple(prefixes)),)
 
 
 PlanPattern = tuple[tuple[Any, ...], tuple[str, ...]]
@@ -251,6 +323,10 @@ class PlanField:
     unit_ns: int
     convert: Callable[[bytes], bytes | None] | None
     """For ``converted``: captured bytes → the value's JSON, or ``None`` to defer the line."""
+    refuse: Callable[[bytes], bytes | None] | None
+    """A value the plan would not write → the start of the reference path's reject of the line (its
+    record up to the details of the field), or ``None`` where the reference takes the value (the
+    line is deferred). The accelerator remembers answers."""
     indicator: int
     """The field's slot among the fields with indicators, or -1."""
     scan: Callable[[bytes], tuple[tuple[bytes, bytes, bytes], ...]] | None
@@ -274,7 +350,9 @@ class PlanField:
     """``,"p_any_aws_account_ids":[``, then the ARNs' and the instance ids' keys."""
 
 
-def _field(f: Field, patterns: list[tuple[str, ...]], scanned: list[Value]) -> PlanField:
+def _field(
+    f: Field, patterns: list[tuple[str, ...]], scanned: list[Value], refuser: Refuser | None
+) -> PlanField:
     """One field of the plan, from its decision."""
     value = f.value
     name = ".".join(f.paths[0])
@@ -297,6 +375,7 @@ def _field(f: Field, patterns: list[tuple[str, ...]], scanned: list[Value]) -> P
         int_max=decision.int_max,
         unit_ns=decision.unit_ns,
         convert=_json_of(decision.convert, decision.check) if decision.kind == decisions.CONVERTED else None,
+        refuse=None if refuser is None else refuser(f.name, decision),
         indicator=indicator,
         scan=scan,
         ip=ip,
@@ -318,7 +397,23 @@ def _json_field(f: Field, made: list[PlanField], scanned: list[Value], *, in_arr
     value = f.value
     index = len(made)
     if value.type in ("object", "array"):
-        made.append(PlanField(b"", decisions.TEXT, (), True, value.required, False, 0, 0, None, -1, None, 0))
+        made.append(
+            PlanField(
+                key=b"",
+                kind=decisions.TEXT,
+                captures=(),
+                keeps_empty=True,
+                required=value.required,
+                event_time=False,
+                int_max=0,
+                unit_ns=0,
+                convert=None,
+                refuse=None,
+                indicator=-1,
+                scan=None,
+                ip=0,
+            )
+        )
         if value.type == "object":
             children = tuple(_json_field(g, made, scanned, in_array=in_array) for g in value.fields)
         else:
@@ -332,7 +427,7 @@ def _json_field(f: Field, made: list[PlanField], scanned: list[Value], *, in_arr
             children=children,
         )
         return index
-    scalar = _field(f, [], scanned)
+    scalar = _field(f, [], scanned, None)  # a refused value: deferred, the reference words the reject
     aws = tuple(dict.fromkeys(value.indicators))
     made.append(
         replace(

@@ -214,9 +214,14 @@ class _Corrupted:
     def __init__(self, plan: Any, spoil: Any) -> None:
         self.plan, self.spoil = plan, spoil
 
-    def run(self, block: bytes, parse_time: bytes, max_line_bytes: int, settle: Any) -> tuple[bytes, int]:
-        ndjson, events = self.plan.run(block, parse_time, max_line_bytes, settle)
+    def run(
+        self, block: bytes, parse_time: bytes, max_line_bytes: int, settle: Any, *rejects: Any
+    ) -> tuple[bytes, int]:
+        ndjson, events = self.plan.run(block, parse_time, max_line_bytes, settle, *rejects)
         return self.spoil(block, ndjson, events)
+
+    def take_rejects(self) -> tuple[bytes, bytes]:
+        return self.plan.take_rejects()
 
 
 def _corrupt(monkeypatch: pytest.MonkeyPatch, spoil: Any) -> None:

@@ -1,7 +1,9 @@
 """The C accelerator against the reference path: same events, same rejects, same counts.
 
 Each case is a line, the schema it goes through, and whether the accelerator should write its event
-itself (``native``) or hand the line to the reference path (``deferred``). Both halves are checked:
+itself (``native``), write its reject itself (``rejected``: no pattern matches it, or a value the
+reference path refuses, in the reference path's words) or hand the line to the reference path
+(``deferred``). Both halves are checked:
 the output of ``encode_block`` with and without the accelerator is compared, and the lines the plan
 deferred are compared with the table, so a plan that quietly deferred everything would fail here.
 """
@@ -98,27 +100,27 @@ CASES: list[tuple[str, str | bytes, str]] = [
     (HEROKU, "1 <1>1 2024-02-29T00:00:00Z h a w.1 - leap day", "native"),
     (HEROKU, "1 <1>1 0000-01-01T00:00:00Z h a w.1 - year zero", "native"),
     (HEROKU, "1 <1>1 9999-12-31T23:59:59.999999999Z h a w.1 - the last instant", "native"),
-    (HEROKU, "1 <1>1 0000-01-01T00:00:00+00:01 h a w.1 - before year zero", "deferred"),
-    (HEROKU, "1 <1>1 9999-12-31T23:59:59-00:01 h a w.1 - after 9999", "deferred"),
-    (HEROKU, "1 <1>1 2023-02-29T00:00:00Z h a w.1 - no such day", "deferred"),
-    (HEROKU, "1 <1>1 2024-03-15T24:00:00Z h a w.1 - hour 24", "deferred"),
-    (HEROKU, "1 <1>1 2024-03-15T10:07:60Z h a w.1 - leap second", "deferred"),
-    (HEROKU, "1 <1>1 2024-03-15T10:07:03+24:00 h a w.1 - offset hour", "deferred"),
-    (HEROKU, "1 <1>1 2024-03-15t10:07:03Z h a w.1 - lower-case t", "deferred"),
-    (HEROKU, "1 <1>1 2024-03-15T10:07:03.Z h a w.1 - empty fraction", "deferred"),
-    (HEROKU, '1 <1>1 2012-11-30T06:45:29.1"Z h a w.1 - a quote in the fraction', "deferred"),
-    (HEROKU, "1 <1>1 2012-11-30T06:45:29.-5Z h a w.1 - a sign in the fraction", "deferred"),
-    (HEROKU, "1 <1>1 2012-11-30T06:45:29.1/2Z h a w.1 - the byte below '0'", "deferred"),
-    (HEROKU, "1 <1>1 2012-11-30T06:45:29.1:2Z h a w.1 - the byte above '9'", "deferred"),
-    (HEROKU, "1 <1>1 2024-03-15T10:07:03 h a w.1 - no zone", "deferred"),
-    (HEROKU, "1 <1>1 2024-03-15T10:07:03+0100 h a w.1 - zone without colon", "deferred"),
+    (HEROKU, "1 <1>1 0000-01-01T00:00:00+00:01 h a w.1 - before year zero", "rejected"),
+    (HEROKU, "1 <1>1 9999-12-31T23:59:59-00:01 h a w.1 - after 9999", "rejected"),
+    (HEROKU, "1 <1>1 2023-02-29T00:00:00Z h a w.1 - no such day", "rejected"),
+    (HEROKU, "1 <1>1 2024-03-15T24:00:00Z h a w.1 - hour 24", "rejected"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:60Z h a w.1 - leap second", "rejected"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03+24:00 h a w.1 - offset hour", "rejected"),
+    (HEROKU, "1 <1>1 2024-03-15t10:07:03Z h a w.1 - lower-case t", "rejected"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03.Z h a w.1 - empty fraction", "rejected"),
+    (HEROKU, '1 <1>1 2012-11-30T06:45:29.1"Z h a w.1 - a quote in the fraction', "rejected"),
+    (HEROKU, "1 <1>1 2012-11-30T06:45:29.-5Z h a w.1 - a sign in the fraction", "rejected"),
+    (HEROKU, "1 <1>1 2012-11-30T06:45:29.1/2Z h a w.1 - the byte below '0'", "rejected"),
+    (HEROKU, "1 <1>1 2012-11-30T06:45:29.1:2Z h a w.1 - the byte above '9'", "rejected"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03 h a w.1 - no zone", "rejected"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03+0100 h a w.1 - zone without colon", "rejected"),
     (HEROKU, "1 <1>1 - h a w.1 - no time: p_event_time is the parse time", "native"),
     (HEROKU, "007 <000>1 2024-03-15T10:07:03Z h a w.1 - leading zeros", "native"),
     (HEROKU, "2147483647 <1>1 2024-03-15T10:07:03Z h a w.1 - the largest int", "native"),
-    (HEROKU, "2147483648 <1>1 2024-03-15T10:07:03Z h a w.1 - past the largest int", "deferred"),
+    (HEROKU, "2147483648 <1>1 2024-03-15T10:07:03Z h a w.1 - past the largest int", "rejected"),
     (HEROKU, "-5 <1>1 2024-03-15T10:07:03Z h a w.1 - a sign", "deferred"),
     (HEROKU, "+5 <1>1 2024-03-15T10:07:03Z h a w.1 - a plus sign", "deferred"),
-    (HEROKU, "１ <1>1 2024-03-15T10:07:03Z h a w.1 - a full-width digit", "deferred"),
+    (HEROKU, "１ <1>1 2024-03-15T10:07:03Z h a w.1 - a full-width digit", "rejected"),
     (HEROKU, "1 <>1 2024-03-15T10:07:03Z h a w.1 - an empty int is null", "native"),
     (HEROKU, "- <1>1 2024-03-15T10:07:03Z - - - - every emptyValue", "native"),
     (HEROKU, "1 <1>1 2024-03-15T10:07:03Z 10.1.2.3 a w.1 - an IP host", "native"),
@@ -135,13 +137,17 @@ CASES: list[tuple[str, str | bytes, str]] = [
     (HEROKU, "1 <1>1 2024-03-15T10:07:03Z h a w.1 - inner \r carriage return", "native"),
     (HEROKU, "1 <1>1 2024-03-15T10:07:03Z h a w.1 - a CRLF line\r", "native"),
     (HEROKU, "1 <1>1 2024-03-15T10:07:03Z h a w.1 - two CRs\r\r", "native"),
-    (HEROKU, "no pattern here", "deferred"),
-    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z h a", "deferred"),
+    # No match: the plan writes the reject itself, in the parser's words (the column in characters).
+    (HEROKU, "no pattern here", "rejected"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z h a", "rejected"),
+    (HEROKU, "1 <1>1 2024-03-15T10:07:03Z héé ü", "rejected"),
+    (HEROKU, '1 <1>1 2024-03-15T10:07:03Z "h\t\\ a', "rejected"),
     (HEROKU, "", "deferred"),
     (HEROKU, "   ", "deferred"),
-    (HEROKU, "\t1 <1>1 2024-03-15T10:07:03Z h a w.1 - starts with a tab", "deferred"),
+    (HEROKU, "\t1 <1>1 2024-03-15T10:07:03Z h a w.1 - starts with a tab", "rejected"),
     (HEROKU, "\u00a0", "deferred"),
-    (HEROKU, "\u3000 1 <1>1 2024-03-15T10:07:03Z h a w.1 - starts with a wide space", "deferred"),
+    (HEROKU, "\u2028\u3000\t\u0085", "deferred"),  # blank: Go's spaces only, the reference skips it
+    (HEROKU, "\u3000 1 <1>1 2024-03-15T10:07:03Z h a w.1 - starts with a wide space", "rejected"),
     (HEROKU, b"1 <1>1 2024-03-15T10:07:03Z h a w.1 - bad \xff byte", "deferred"),
     (HEROKU, b"1 <1>1 2024-03-15T10:07:03Z h a w.1 - surrogate \xed\xa0\x80", "deferred"),
     (HEROKU, b"1 <1>1 2024-03-15T10:07:03Z h a w.1 - overlong \xc0\xaf", "deferred"),
@@ -159,6 +165,7 @@ CASES: list[tuple[str, str | bytes, str]] = [
         '10.0.0.8\u3000 n/a [10/Oct/2000:13:55:36 -0700] " GET /b\u00a0" 404 - 1e3 F -|\u2003x\u2009',
         "native",
     ),
+    ("access", '\u3000 ::1 - [-] "-" - - - - -|', "native"),  # starts with spaces, not blank: trimmed
     ("access", '::1 - [-] "-" - - - - -|', "native"),
     ("access", '1.2.3 - [-] "-" - - - - -|', "native"),
     ("access", '1.2.3.04 - [-] "-" - - - - -|', "native"),
@@ -166,11 +173,11 @@ CASES: list[tuple[str, str | bytes, str]] = [
     ("access", '1234.1.1.1 - [-] "-" - - - - -|', "native"),
     ("access", 'not-an-ip x@example.com [-] "-" - - - - -|', "native"),
     ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /\\"q\\"" 200 1 1 1 -|', "deferred"),
-    ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /" 200 1 1 maybe -|', "deferred"),
-    ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /" 200 1 NaN 1 -|', "deferred"),
-    ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /" 40000 1 1 1 -|', "deferred"),
-    ("access", '1.2.3.4 x [10/Xyz/2000:13:55:36 -0700] "GET /" 200 1 1 1 -|', "deferred"),
-    ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /" 200 1 1 1 2000-10-10|', "deferred"),
+    ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /" 200 1 1 maybe -|', "rejected"),
+    ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /" 200 1 NaN 1 -|', "rejected"),
+    ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /" 40000 1 1 1 -|', "rejected"),
+    ("access", '1.2.3.4 x [10/Xyz/2000:13:55:36 -0700] "GET /" 200 1 1 1 -|', "rejected"),
+    ("access", '1.2.3.4 x [10/Oct/2000:13:55:36 -0700] "GET /" 200 1 1 1 2000-10-10|', "rejected"),
     # CSV rows and epoch times.
     ("flow", "2 123456789012 skipped 1418530010 1418530070123 ACCEPT ok", "native"),
     ("flow", "2 - - - - - -", "native"),
@@ -185,16 +192,25 @@ CASES: list[tuple[str, str | bytes, str]] = [
     ("flow", "2 123456789012 x 1e9 1 ACCEPT an-exponent", "deferred"),
     ("flow", '2 123456789012 x 1 1 ACCEPT "quoted note"', "deferred"),
     ("flow", "2 123456789012 x 1 1 ACCEPT two words", "deferred"),
-    ("flow", "2 123456789012 x 1 1 ACCEPT", "deferred"),
-    ("flow", "2 123456789012 x 1 1 DROP not-allowed", "deferred"),
-    ("flow", "2\t123456789012 x 1 1 ACCEPT six-columns", "deferred"),
+    ("flow", "2 123456789012 x 1 1 ACCEPT", "rejected"),
+    ("flow", "2", "rejected"),
+    ("flow", "2 123456789012 x 1 1 DROP not-allowed", "rejected"),
+    ("flow", "2\t123456789012 x 1 1 ACCEPT six-columns", "rejected"),
     # Several patterns, a duplicate name, skipPrefix, required, validate.
     ("multi", "A 1 2 info: first pattern, the second id wins", "native"),
     ("multi", "B 3/x warn: second pattern", "native"),
-    ("multi", "A 1 2 debug: not an allowed level", "deferred"),
+    ("multi", "A 1 2 debug: not an allowed level", "rejected"),
     ("multi", "B /x warn: the required id is missing", "deferred"),
     ("multi", "# a comment", "deferred"),
-    ("multi", "C neither pattern", "deferred"),
+    ("multi", "C neither pattern", "rejected"),
+    ("multi", "A 1 2", "rejected"),
+    ("multi", "B 3/x", "rejected"),
+    # A regex schema: how far its entries match, or none of them.
+    ("syslog", "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - 'su root' failed", "native"),
+    ("syslog", "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 [x", "rejected"),
+    ("syslog", "<34>1 2003-10-11T22:14:15.003Z  ", "rejected"),
+    ("syslog", "<3é4>1 x", "rejected"),
+    ("syslog", "<34>1 2003-10-11T22:14:15.003Z ü é su - ID47 [ü", "rejected"),
 ]
 
 MAX_LINE_BYTES = 300
@@ -205,7 +221,10 @@ def schemas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     if not plan.AVAILABLE:
         pytest.skip("the C accelerator is not built")
     folder = tmp_path_factory.mktemp("schemas")
-    found = {HEROKU: Registry(search_path()).load(HEROKU)}
+    found = {
+        HEROKU: Registry(search_path()).load(HEROKU),
+        "syslog": Registry(search_path()).load("Syslog.RFC5424"),
+    }
     for key, text in (("access", ACCESS), ("multi", MULTI), ("flow", FLOW)):
         path = folder / f"{key}.yml"
         path.write_text(textwrap.dedent(text), encoding="utf-8")
@@ -230,6 +249,7 @@ def comparable(encoded: Encoded) -> tuple[object, ...]:
         encoded.lines,
         encoded.events,
         dict(encoded.log_types),
+        dict(encoded.reasons),
     )
 
 
@@ -246,10 +266,15 @@ def both(
 
 
 def deferred_lines(schema: object, block: bytes) -> list[int]:
-    """The indices of the lines the plan hands back, for a block."""
-    made = Normalizer(schema).plan  # type: ignore[arg-type]
+    """The indices of the lines the plan hands back, for a block (no_match rejects it writes itself,
+    as ``encode_block`` has it do, are not handed back)."""
+    normalizer = Normalizer(schema)  # type: ignore[arg-type]
+    made = normalizer.plan
     deferred: list[int] = []
-    made.run(block, b"2026-01-01 00:00:00.000000000", MAX_LINE_BYTES, lambda raw, i: deferred.append(i))
+    head, tail = normalizer._no_match_frame("test")
+    made.run(
+        block, b"2026-01-01 00:00:00.000000000", MAX_LINE_BYTES, lambda raw, i: deferred.append(i), head, tail
+    )
     return deferred
 
 
@@ -259,13 +284,17 @@ def as_bytes(line: str | bytes) -> bytes:
 
 @pytest.mark.parametrize(("schema", "line", "expected"), CASES)
 def test_line(schemas: dict[str, object], schema: str, line: str | bytes, expected: str) -> None:
+    if schema == "syslog" and plan._fastpath.PCRE2_VERSION is None:
+        pytest.skip("PCRE2 is not available")
     raw = as_bytes(line)
     fast, reference = both(schemas[schema], raw)
     assert comparable(fast) == comparable(reference)
     assert deferred_lines(schemas[schema], raw) == ([0] if expected == "deferred" else [])
+    if expected == "rejected":  # written by the plan itself: the same record as the reference's
+        assert sum(fast.reasons.values()) == 1 and fast.events == 0, fast.rejects
 
 
-@pytest.mark.parametrize("schema", [HEROKU, "access", "multi", "flow"])
+@pytest.mark.parametrize("schema", [HEROKU, "access", "multi", "flow", "syslog"])
 def test_block_keeps_order_and_counts(schemas: dict[str, object], schema: str) -> None:
     """All the lines of a schema in one block, each twice: events interleave with the deferred
     lines' events in input order, and lines = events + rejects + skipped."""
@@ -400,6 +429,47 @@ def test_a_plan_per_header(tmp_path: Path) -> None:
     schema = load_schema_file(path)
     assert plan.compile_plan(schema) is None
     assert plan.compile_plan(schema, columns=("b", "a")) is not None
+
+
+MIXED_REJECTS = [
+    "garbage line",
+    "83 <x40>1 2012-11-30T06:45:29+00:00 host app web.3 - a bad int for Heroku, no match for syslog",
+    "83 <40>1 2012-13-30T06:45:29+00:00 host app web.3 - a bad month",
+    "<34>1 2003-10-11T22:14:15.003Z host su - ID47 [x",
+    "\t<34>é 2003 ü",
+    '"quoted \\" and \u2028 in the message; ',
+]
+
+
+@needs_accelerator
+def test_several_schemas_write_the_rejects_of_lines_none_takes(schemas: dict[str, object]) -> None:
+    """A line every schema's plan refuses (no match, or a value the reference refuses too) gets the
+    classifier's reject, naming each schema's refusal, written by C: the same record as the
+    reference path's, in line order with events and the reference path's own rejects."""
+    if plan._fastpath.PCRE2_VERSION is None:
+        pytest.skip("PCRE2 is not available")
+    feed = [schemas[HEROKU], schemas["syslog"], schemas["access"]]
+    lines = [*MIXED_REJECTS, SAFE, "-5 <1>1 2024-03-15T10:07:03Z h a w.1 - a sign: deferred", *MIXED_REJECTS]
+    block = "\n".join(lines).encode()
+    fast, reference = (
+        Normalizer(feed, fast_path=f).encode_block(block, source="mixed", max_line_bytes=MAX_LINE_BYTES)  # type: ignore[arg-type]
+        for f in (True, False)
+    )
+    assert comparable(fast) == comparable(reference)
+    assert fast.events == 2 and fast.reasons == {"no_match": 2 * len(MIXED_REJECTS)}
+    normalizer = Normalizer(feed)  # type: ignore[arg-type]
+    deferred: list[int] = []
+    plan.classify(
+        normalizer.plans,
+        block,
+        b"2026-01-01 00:00:00.000000000",
+        MAX_LINE_BYTES,
+        lambda raw, i: deferred.append(i),
+        rejects=normalizer._classified_frame("mixed"),
+    )
+    assert deferred == [len(MIXED_REJECTS) + 1]  # only the line a plan cannot settle itself
+    written, _ = normalizer.plans[0].take_rejects()
+    assert len(written.splitlines()) == 2 * len(MIXED_REJECTS)
 
 
 @needs_accelerator

@@ -29,9 +29,11 @@ from pathlib import Path
 
 import pytest
 
-from engine import decisions, indicators, plan, timestamps, values
+from engine import Registry, decisions, indicators, plan, search_path, timestamps, values
 from engine.decisions import decide, text_converter
 from engine.errors import BadValue
+from engine.parsers import pcre
+from engine.parsers import regex as regex_parser
 from engine.spec import Value
 from engine.values import encode_event
 from engine.whitespace import GO_WHITESPACE
@@ -142,6 +144,43 @@ def _py_scanner(name: str) -> Callable[[bytes], object]:
     return twin
 
 
+def _regex_rules(name: str) -> tuple[Callable[[bytes], object], Callable[[bytes], object]]:
+    """A bundled regex schema's pattern: PCRE2 on its rewrite (``parsers/pcre.py``) and the regex
+    module, each giving the match's group spans in bytes (C's give-up, -1, is a deferral: None)."""
+    schema = Registry(search_path()).load(name)
+    pattern = regex_parser.compile_regex(schema.parser.config)
+    rewritten = pcre.translate(pattern.pattern)
+    assert rewritten is not None, name
+    source = rewritten.encode()
+
+    def c(raw: bytes) -> object:
+        if not C.utf8_valid(raw):
+            return None
+        found = C.regex_search(source, pattern.groups, raw)
+        return None if found[0] < 0 else found
+
+    def python(raw: bytes) -> object:
+        text = _text_of(raw)
+        if text is None:
+            return None
+        found = pattern.search(text, timeout=1)
+        if found is None:
+            return (0, ())
+
+        def at(index: int) -> int:
+            return len(text[:index].encode("utf-8"))
+
+        return (
+            1,
+            tuple(
+                None if found.start(g) < 0 else (at(found.start(g)), at(found.end(g)))
+                for g in range(1, pattern.groups + 1)
+            ),
+        )
+
+    return c, python
+
+
 @dataclass(frozen=True)
 class Rule:
     """One C rule and its Python twin. ``exact``: C answers for every input, as Python does;
@@ -185,6 +224,9 @@ def _rules() -> list[Rule]:
         Rule("ip_member(hostname)", _c_ip_member(C.IP_OR_HOST), _py_scanner("hostname"), False, "ip"),
         Rule("utf8_valid", C.utf8_valid, _py_utf8_valid, True, "string"),
     ]
+    if C.PCRE2_VERSION is not None:
+        for name in ("Syslog.RFC5424", "Syslog.RFC3164"):
+            found.append(Rule(f"regex({name})", *_regex_rules(name), False, "line"))
     return found
 
 
@@ -209,6 +251,7 @@ def real_values() -> dict[str, list[bytes]]:
         "int": sorted(set(re.findall(rb"[0-9]+", text))),
         "ip": sorted(set(re.findall(rb"[0-9A-Fa-f:.]*[0-9][0-9A-Fa-f:.]*", text))),
         "string": words + [line for line in text.split(b"\n") if line][:200],
+        "line": [line for line in text.split(b"\n") if line],
     }
     assert all(found.values()), "a sample log went missing"
     return found
@@ -363,6 +406,7 @@ def test_the_plan_reads_each_field_by_name_in_the_decisions_words() -> None:
         int_max=INT_MAX["int"],
         unit_ns=0,
         convert=None,
+        refuse=None,
         indicator=-1,
         scan=None,
         ip=C.IP_IN_PYTHON,
@@ -528,6 +572,10 @@ REPRESENTATIVES = {
     "int": [b"2147483647", b"1418530070123"],
     "ip": [b"10.1.2.3", b"255.255.255.255"],
     "string": [" a\u3000".encode(), b"\xe2\x80\xa8x\xc2\xa0"],
+    "line": [
+        b'<34>1 2003-10-11T22:14:15.003Z host su - ID47 [a@1 b="c\\""] \xef\xbb\xbfmsg',
+        b"<13>Feb  5 17:32:18 10.0.0.99 app[12]: Use the BFG!",
+    ],
 }
 
 

@@ -36,8 +36,12 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-import gen_heroku  # tools/ is the script's folder, so on sys.path
+# The team's Heroku generator beside this file: on sys.path when run as a script, not when another
+# tool or a test loads this file by its path (tools/fuzz_paths, tests/test_differential.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gen_heroku
 
 _PATHS = ("/", "/index.html", "/static/app.js", "/login", "/api/v1/items?id={}", "/img/{}.png")
 _REFERRERS = ("-", "https://www.google.com/", "https://example.com/page/{}")

@@ -165,11 +165,12 @@ def _explainer(delimiter: str, count: int) -> Callable[[str], str]:
         if not closed:
             return f"column {len(fields)}: a quoted field is not closed"
         if len(fields) != count:
-            return f"the row has {_n_columns(len(fields))}, the schema expects {count}"
+            return wrong_count(len(fields), count)
         return "matched"
 
     return why_not
 
 
-def _n_columns(n: int) -> str:
-    return f"{n} column" if n == 1 else f"{n} columns"
+def wrong_count(columns: int | str, count: int) -> str:
+    """Why a row is no record: it has ``columns`` columns where the schema has ``count``."""
+    return f"the row has {columns} {'column' if columns == 1 else 'columns'}, the schema expects {count}"

@@ -286,10 +286,23 @@ NAMESPACE.update(_unquote=_unquote, QuotedSyntaxError=QuotedSyntaxError)
 # --- the slow interpreter, for explanations -----------------------------------------------------
 
 
+def no_prefix(prefix: str) -> str:
+    """Why a line does not match: it does not start with the pattern's ``prefix``."""
+    return f"the line does not start with {prefix!r}"
+
+
+def no_delimiter(placeholder: Placeholder) -> str:
+    """Why a line does not match: ``placeholder``'s delimiter is missing (the column follows)."""
+    return f"delimiter {placeholder.delimiter!r} after %{{{placeholder.name}}} not found from column "
+
+
 def _interpret(pattern: Pattern, line: str) -> tuple[tuple[str, ...] | None, str | None]:
-    """Match ``line`` step by step; return the values, or ``None`` and the reason it failed."""
+    """Match ``line`` step by step; return the values, or ``None`` and the reason it failed.
+
+    The accelerator words the same reasons (``no_prefix``, ``no_delimiter``) for the lines it
+    rejects itself."""
     if not line.startswith(pattern.prefix):
-        return None, f"the line does not start with {pattern.prefix!r}"
+        return None, no_prefix(pattern.prefix)
     pos = len(pattern.prefix)
     values: list[str] = []
     for ph in pattern.placeholders:
@@ -312,7 +325,7 @@ def _interpret(pattern: Pattern, line: str) -> tuple[tuple[str, ...] | None, str
             continue
         end = line.find(ph.delimiter, pos)
         if end < 0:
-            return None, f"delimiter {ph.delimiter!r} after {label} not found from column {pos + 1}"
+            return None, f"{no_delimiter(ph)}{pos + 1}"
         values.append(line[pos:end])
         pos = end + len(ph.delimiter)
     return tuple(values), None
