@@ -105,6 +105,19 @@ CASES: list[tuple[str | bytes, str]] = [
     ("{" + R + ',"zz":[' + ",".join(["1"] * 900) + "]}", "native"),
     ("{" + R + ',"zz":[1.5e300,{"a":1,"a":2},"\\ud83d\\ude00",-0]}', "native"),  # unknown keys
     ("{" + R + ',"zz":1e400}', "deferred"),  # an infinity anywhere: orjson refuses the line
+    # what RFC 8259 (so yyjson and orjson) refuses: raw control bytes in strings, other whitespace
+    ('{"req":"a\tb"}', "deferred"),
+    ('{"req":"a\x00b"}', "deferred"),
+    ('{"req":"a\x1fb"}', "deferred"),
+    ('{"req":"a\x7fb"}', "native"),  # DEL is not a control character to JSON
+    ('{"req":\x0c"r"}', "deferred"),
+    ('{"req":\u00a0"r"}', "deferred"),
+    ('{"req":"r","zz":[01]}', "deferred"),
+    ('{"req":"r","zz":[+1]}', "deferred"),
+    ('{"req":"r","zz":[1.]}', "deferred"),
+    ('{"req":"r","zz":NaN}', "deferred"),
+    ('{"req":"r","zz":"\\x41"}', "deferred"),
+    ("\ufeff{" + R + "}", "deferred"),  # a byte-order mark: not JSON to either
     # keys: escapes decoded, the last of a duplicate key wins (as in orjson's dict)
     ('{"r\\u0065q":"r"}', "native"),
     ('{"req":"a","s":"x","req":"b"}', "native"),
