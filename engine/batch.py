@@ -116,7 +116,7 @@ def encode_rejects(rejects: list[Reject]) -> bytes:
     """Rejects as NDJSON bytes, one record a line (empty when there are none)."""
     if not rejects:
         return b""
-    return b"\n".join([orjson.dumps(r.to_dict()) for r in rejects]) + b"\n"
+    return b"\n".join([encode_event(r.to_dict()) for r in rejects]) + b"\n"
 
 
 @dataclass(slots=True)

@@ -47,7 +47,7 @@ from .reader import decode_line, split_lines
 from .rules import RuleFailed
 from .spec import Schema
 from .timestamps import format_ns
-from .values import encode_default, encode_event
+from .values import encode_event
 from .whitespace import is_blank
 
 
@@ -746,7 +746,7 @@ def _refuser(compiled: CompiledSchema) -> plan.Refuser:
                     check(value)
             except BadValue as exc:
                 exc.field, exc.value = name, text  # type: ignore[attr-defined]
-                record = orjson.dumps(refusal(compiled, exc, "", "", 0).to_dict())
+                record = encode_event(refusal(compiled, exc, "", "", 0).to_dict())
                 return record[: record.index(b',"schema":')]
             return None
 
@@ -780,7 +780,7 @@ class _Written:
             return self.ndjson
         first = self.first_line
         mine = zip((first + i for i in self.indices), self.ndjson.splitlines(keepends=True), strict=True)
-        theirs = ((r.line, orjson.dumps(r.to_dict()) + b"\n") for r in rejects)
+        theirs = ((r.line, encode_event(r.to_dict()) + b"\n") for r in rejects)
         return b"".join(record for _, record in heapq.merge(mine, theirs, key=operator.itemgetter(0)))
 
 
@@ -837,7 +837,7 @@ def _as_text(value: object) -> str | None:
     """A failed value as a reject shows it: text as it is, a JSON value as compact JSON."""
     if value is None or isinstance(value, str):
         return value
-    return orjson.dumps(value, default=encode_default).decode()
+    return encode_event(value).decode()
 
 
 def _text_or_bytes(data: bytes) -> str | bytes:

@@ -218,8 +218,34 @@ def encode_default(obj: object) -> object:
     raise TypeError(f"Type is not JSON serializable: {type(obj).__name__}")
 
 
-encode_event: Final = partial(orjson.dumps, default=encode_default)
-"""One event (a dict) → its JSON bytes, without a newline, floats written as Panther writes them."""
+_encode: Final = partial(orjson.dumps, default=encode_default)
+
+
+def encode_event(obj: object) -> bytes:
+    """One event (a dict) → its JSON bytes, without a newline, floats written as Panther writes them.
+
+    What a lenient JSON decode can hold and orjson refuses is written as Panther writes it (see
+    ``_encodable``) instead of ending the run."""
+    try:
+        return _encode(obj)
+    except TypeError:
+        return _encode(_encodable(obj))
+
+
+def _encodable(obj: object) -> object:
+    """``obj`` with what orjson refuses made writable: an integer past 64 bits (the standard
+    decoder reads any) as its digits, which Panther copies from the raw JSON; a lone surrogate in a
+    string (from a ``\\ud800`` escape) as U+FFFD, as Go's decoder replaces it. Anything else is left
+    as it is, so that a real error is still raised."""
+    if type(obj) is dict:
+        return {_encodable(key): _encodable(value) for key, value in obj.items()}
+    if type(obj) is list or type(obj) is tuple:
+        return [_encodable(value) for value in obj]
+    if type(obj) is str:
+        return obj.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if type(obj) is int and not -(1 << 63) <= obj < 1 << 64:
+        return Fragment(str(obj).encode())
+    return obj
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -116,6 +116,40 @@ def test_decoding_rules(normalize: Callable[..., Batch], line: str, expected: di
 
 
 @pytest.mark.parametrize(
+    ("line", "written"),
+    [
+        (
+            '{"action": "create", "extra": [18446744073709551616]} text after',
+            b'"extra":[18446744073709551616]',
+        ),
+        (
+            '{"action": "create", "actor": {"name": "a\\ud800b"}}',
+            '"actor":{"name":"a\ufffdb"},'.encode(),
+        ),
+        (
+            '{"action": "create", "extra": {"\\udc00": "\\ud83d\\ude00 \\ud83d"}}',
+            '"extra":{"\ufffd":"\U0001f600 \ufffd"}'.encode(),
+        ),
+        (
+            '{"action": "create", "count": -9223372036854775809} text after',
+            b'"value":"-9223372036854775809","expected":"int"',
+        ),
+    ],
+    ids=["past-64-bits", "lone-surrogate", "surrogates-in-json", "reject-value"],
+)
+def test_what_orjson_refuses_is_written_as_panther_writes_it(
+    normalize: Callable[..., Batch], line: str, written: bytes
+) -> None:
+    """An integer past 64 bits (read by the standard decoder, which takes the lines orjson refuses:
+    text after the value) is written with its digits, as Panther copies raw JSON; a lone surrogate
+    escape becomes U+FFFD, as Go's decoder makes it. Neither may end the run (orjson writes neither).
+    (orjson itself reads an integer past 64 bits as a float, so without text after it the reference
+    writes 1e+20: a known difference from Panther, whose json fields keep the raw bytes.)"""
+    encoded = run(normalize, line).encoded()
+    assert written in encoded.ndjson + encoded.rejects
+
+
+@pytest.mark.parametrize(
     ("line", "reason", "field", "value", "message"),
     [
         (
