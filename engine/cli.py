@@ -22,7 +22,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -215,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _version() -> str:
+    from importlib import metadata  # noqa: PLC0415 - a subcommand's imports, not the run's
+
     try:
         return metadata.version("normalize")
     except metadata.PackageNotFoundError:
