@@ -768,11 +768,13 @@ class _Written:
         self.first_line = first_line
 
     def reasons(self) -> Counter[str]:
-        """The reason of each of these rejects (each record starts ``{"reason":"``)."""
-        start = len(b'{"reason":"')
-        return Counter(
-            record[start : record.index(b'"', start)].decode() for record in self.ndjson.splitlines()
+        """How many of these rejects give each reason: each record starts a line with its reason
+        (a refusal inside a record starts after "[" or ",", and a quote in a value is escaped)."""
+        records = b"\n" + self.ndjson
+        counted = (
+            (reason, records.count(b'\n{"reason":' + orjson.dumps(reason))) for reason in errors.REASONS
         )
+        return Counter({reason: n for reason, n in counted if n})
 
     def merged(self, rejects: list[Reject]) -> bytes:
         """These rejects and the reference path's ``rejects``, in line order, as NDJSON."""

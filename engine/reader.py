@@ -182,20 +182,29 @@ def _blocks(
 
 
 def _capped(block: bytes, block_lines: int) -> Iterator[bytes]:
-    """``block`` in pieces of at most ``block_lines`` lines."""
-    if block.count(b"\n") < block_lines:
+    """``block`` in pieces of ``block_lines`` lines (the last: what is left), each cut found from a
+    guess at where it falls, by the bytes' own searches: a few per piece, not one per line."""
+    lines = block.count(b"\n") + 1
+    if lines <= block_lines:
         yield block
         return
+    about = len(block) * block_lines // lines  # the bytes of about block_lines lines
     start = 0
-    while True:
-        end = start - 1
-        for _ in range(block_lines):
-            end = block.find(b"\n", end + 1)
-            if end < 0:
-                yield block[start:]
-                return
-        yield block[start:end]
-        start = end + 1
+    while block.count(b"\n", start) >= block_lines:
+        # the cut: the newline that ends the piece's last line, with block_lines - 1 before it
+        guess = min(start + about, len(block))
+        before = block.count(b"\n", start, guess)
+        if before >= block_lines:
+            cut = guess
+            for _ in range(before - block_lines + 1):
+                cut = block.rfind(b"\n", start, cut)
+        else:
+            cut = guess - 1
+            for _ in range(block_lines - before):
+                cut = block.find(b"\n", cut + 1)
+        yield block[start:cut]
+        start = cut + 1
+    yield block[start:]
 
 
 class _LongLine:
