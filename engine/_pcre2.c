@@ -163,14 +163,17 @@ Regex *regex_new(const char *source, size_t len, int groups, char *error, size_t
     return regex;
 }
 
-int regex_search(Regex *regex, const char *subject, size_t n, long *spans) {
+/* The leftmost match: PCRE2's count of the groups set (highest + 1), 0 for none, -1 when it gave up. */
+static int search(Regex *regex, const char *subject, size_t n) {
     int rc = lib.match(regex->code, (const unsigned char *)subject, n, 0, PCRE2_NO_UTF_CHECK,
                        regex->match_data, regex->context);
-    if (rc == PCRE2_ERROR_NOMATCH) {
-        return 0;
-    }
+    return rc == PCRE2_ERROR_NOMATCH ? 0 : rc <= 0 ? -1 : rc;
+}
+
+int regex_search(Regex *regex, const char *subject, size_t n, long *spans) {
+    int rc = search(regex, subject, n);
     if (rc <= 0) {
-        return -1;
+        return rc;
     }
     const size_t *ovector = lib.get_ovector_pointer(regex->match_data);
     for (int i = 1; i <= regex->groups; i++) {
@@ -183,13 +186,9 @@ int regex_search(Regex *regex, const char *subject, size_t n, long *spans) {
 }
 
 int regex_match_end(Regex *regex, const char *subject, size_t n, long *end) {
-    int rc = lib.match(regex->code, (const unsigned char *)subject, n, 0, PCRE2_NO_UTF_CHECK,
-                       regex->match_data, regex->context);
-    if (rc == PCRE2_ERROR_NOMATCH) {
-        return 0;
-    }
+    int rc = search(regex, subject, n);
     if (rc <= 0) {
-        return -1;
+        return rc;
     }
     *end = (long)lib.get_ovector_pointer(regex->match_data)[1];
     return 1;

@@ -243,17 +243,15 @@ class Normalizer:
             source, first_line, partial(decode_line, max_line_bytes=max_line_bytes), compiled
         )
         if self.plans:
-            ndjson, events, taken, _, lines = plan.classify(
-                self.plans,
+            return self._classified(
+                batch,
                 block,
-                parse_time,
-                max_line_bytes,
                 settle,
-                rejects=self._classified_frame(source),
+                parse_time=parse_time,
+                max_line_bytes=max_line_bytes,
+                source=source,
                 first_line=first_line,
-            )
-            written = _Written(*self.plans[0].take_rejects(), first_line)  # type: ignore[union-attr]
-            return self._encoded(batch, ndjson, events, lines, taken=taken, written=written)
+            )[0]
         assert run is not None
         head, tail = self._no_match_frame(source)
         ndjson, events = run.run(block, parse_time, max_line_bytes, settle, head, tail, first_line)
@@ -286,6 +284,33 @@ class Normalizer:
             return encode_event(batch.events.pop()) if batch.events else None
 
         return batch, parse_time.encode(), settle
+
+    def _classified(
+        self,
+        batch: Batch,
+        data: bytes,
+        settle: Callable[[bytes, int], bytes | None],
+        *,
+        parse_time: bytes,
+        max_line_bytes: int,
+        source: str,
+        first_line: int,
+        framed: bool = False,
+    ) -> tuple[Encoded, int]:
+        """Lines (or frames) through the schemas' plans in order (``plan.classify``): what they and
+        the reference classifier made of them, and the bytes used."""
+        ndjson, events, taken, used, lines = plan.classify(
+            self.plans,
+            data,
+            parse_time,
+            max_line_bytes,
+            settle,
+            framed=framed,
+            rejects=self._classified_frame(source),
+            first_line=first_line,
+        )
+        written = _Written(*self.plans[0].take_rejects(), first_line)  # type: ignore[union-attr]
+        return self._encoded(batch, ndjson, events, lines, taken=taken, written=written), used
 
     def _no_match_frame(self, source: str) -> tuple[bytes, bytes]:
         """What the accelerator writes around the reason of a no_match reject it words itself: the
@@ -372,18 +397,17 @@ class Normalizer:
             )
         batch, parse_time, settle = self._deferring(source, first_line, partial(_frame_line, max_line_bytes))
         if self.plans:
-            ndjson, events, each, used, count = plan.classify(
-                self.plans,
+            taken, used = self._classified(
+                batch,
                 data,
-                parse_time,
-                max_line_bytes,
                 settle,
-                framed=True,
-                rejects=self._classified_frame(source),
+                parse_time=parse_time,
+                max_line_bytes=max_line_bytes,
+                source=source,
                 first_line=first_line,
+                framed=True,
             )
-            written = _Written(*self.plans[0].take_rejects(), first_line)  # type: ignore[union-attr]
-            taken = self._encoded(batch, ndjson, events, count, taken=each, written=written)
+            count = taken.lines
         else:
             assert self.plan is not None
             head, tail = self._no_match_frame(source)
