@@ -50,6 +50,15 @@ class Decision:
     unit_ns: int = 0
     """For ``EPOCH``: nanoseconds per unit."""
 
+    def apply(self, value: Any) -> Any:
+        """``value`` converted and checked as the reference path does it: what it writes, or
+        ``BadValue`` (a ``RuleFailed`` for a ``validate`` rule) where it refuses the value."""
+        if self.convert is not None:
+            value = self.convert(value)
+        if self.check is not None:
+            self.check(value)
+        return value
+
 
 def decide(value: Value, *, json: bool = False) -> Decision:
     """The decision for a scalar ``value`` read from text, or from a decoded JSON line (``json``)."""

@@ -179,10 +179,7 @@ def _field_step(name: str, value: Value, raw: Any, *, json: bool) -> FieldStep:
         step.value = raw  # nested values: the result below shows them converted
         return step
     try:
-        decision = decide(value, json=json)
-        converted = raw if decision.convert is None else decision.convert(raw)
-        if decision.check is not None:
-            decision.check(converted)
+        converted = decide(value, json=json).apply(raw)
     except BadValue as exc:
         if isinstance(exc, rules.RuleFailed):
             step.problem = f"fails its {exc.rule!r} rule: {exc.detail}"

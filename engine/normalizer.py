@@ -760,14 +760,10 @@ def _refuser(compiled: CompiledSchema) -> plan.Refuser:
     up to its ``schema``, which the plan follows with the rest)."""
 
     def refuser(name: str, decision: Decision) -> Callable[[bytes], bytes | None]:
-        convert, check = decision.convert, decision.check
-
         def refuse(raw: bytes) -> bytes | None:
             text = raw.decode("utf-8")
             try:
-                value = text if convert is None else convert(text)
-                if check is not None:
-                    check(value)
+                decision.apply(text)
             except BadValue as exc:
                 exc.field, exc.value = name, text  # type: ignore[attr-defined]
                 record = encode_event(refusal(compiled, exc, "", "", 0).to_dict())

@@ -374,7 +374,7 @@ def _field(
         event_time=value.is_event_time,
         int_max=decision.int_max,
         unit_ns=decision.unit_ns,
-        convert=_json_of(decision.convert, decision.check) if decision.kind == decisions.CONVERTED else None,
+        convert=_json_of(decision) if decision.kind == decisions.CONVERTED else None,
         refuse=None if refuser is None else refuser(f.name, decision),
         indicator=indicator,
         scan=scan,
@@ -454,7 +454,6 @@ _AWS_KEYS: Final = tuple(
 def _native_of(decision: decisions.Decision) -> Callable[[bytes], bytes | None]:
     """A native JSON value, as the accelerator tags it, → the JSON of what the reference's JSON
     converter makes of the value orjson decodes, or ``None`` to defer the line (a refused value)."""
-    convert, check = decision.convert, decision.check
 
     def native(tagged: bytes) -> bytes | None:
         tag, raw = tagged[:1], tagged[1:]
@@ -466,31 +465,21 @@ def _native_of(decision: decisions.Decision) -> Callable[[bytes], bytes | None]:
         else:
             value = int.from_bytes(raw, sys.byteorder, signed=tag == b"s")
         try:
-            if convert is not None:
-                value = convert(value)
-            if check is not None:
-                check(value)
-            return encode_event(value)
+            return encode_event(decision.apply(value))
         except Exception:  # whatever the reference makes of the value, it is its to say
             return None
 
     return native
 
 
-def _json_of(
-    convert: Callable[[str], object] | None, check: Callable[[object], None] | None
-) -> Callable[[bytes], bytes | None]:
+def _json_of(decision: decisions.Decision) -> Callable[[bytes], bytes | None]:
     """Captured bytes → the JSON of the converted value, or ``None`` when the reference path must
     take the line (the value is refused: it writes the reject). The accelerator remembers answers.
     """
 
     def json_of(raw: bytes) -> bytes | None:
         try:
-            value = raw.decode("utf-8")
-            if convert is not None:
-                value = convert(value)
-            if check is not None:
-                check(value)
+            value = decision.apply(raw.decode("utf-8"))
         except BadValue:
             return None
         return encode_event(value)
