@@ -2556,10 +2556,12 @@ static int defer(Plan *self, PyObject *fallback, const char *p, Py_ssize_t n, Py
 }
 
 PyDoc_STRVAR(run_doc,
-"run(block, parse_time, max_line_bytes, fallback) -> (ndjson, events)\n\n"
+"run(block, parse_time, max_line_bytes, fallback[, reject_head, reject_tail, first_line])\n"
+"-> (ndjson, events, lines)\n\n"
 "Normalize a block of lines (split on b'\\n'; one b'\\r' before it is dropped) into NDJSON.\n"
 "A line the plan cannot settle is passed as fallback(raw_line, index), which returns its event's\n"
-"JSON bytes, or None when the line gave a reject or a skip.");
+"JSON bytes, or None when the line gave a reject or a skip. With reject_head and reject_tail, the\n"
+"rejects the plan words itself are kept for take_rejects, their lines numbered from first_line.");
 
 /* The octet-counted frame at data[pos:], by engine/framing.py's rule: 1, with *end where the next
  * frame starts and *stop where this one's record ends (without one trailing LF and a CR before it),
@@ -2885,7 +2887,7 @@ static PyObject *run_records(Plan **plans, int nplans, PyObject *args, int frame
         }
     } else {
         result = framed ? Py_BuildValue("(Nnnn)", ndjson, events, used, index)
-                        : Py_BuildValue("(Nn)", ndjson, events);
+                        : Py_BuildValue("(Nnn)", ndjson, events, index);
     }
 done:
     while (busy-- > 0) {

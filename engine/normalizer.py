@@ -254,9 +254,9 @@ class Normalizer:
             )[0]
         assert run is not None
         head, tail = self._no_match_frame(source)
-        ndjson, events = run.run(block, parse_time, max_line_bytes, settle, head, tail, first_line)
+        ndjson, events, lines = run.run(block, parse_time, max_line_bytes, settle, head, tail, first_line)
         written = _Written(*run.take_rejects(), first_line)
-        return self._encoded(batch, ndjson, events, block.count(b"\n") + 1, written=written)
+        return self._encoded(batch, ndjson, events, lines, written=written)
 
     def _deferring(
         self,

@@ -68,7 +68,9 @@ except ImportError:  # built without a C compiler: everything runs on the refere
 AVAILABLE: Final = _fastpath is not None
 """Whether the C accelerator was built and imported."""
 
-Plan = Any  # engine._fastpath.Plan: run(block, parse_time, max_line_bytes, fallback) -> (bytes, int)
+Plan = (
+    Any  # engine._fastpath.Plan: run(block, parse_time, max_line_bytes, fallback, ...) -> (bytes, int, int)
+)
 
 _SCALARS: Final = frozenset({"string", "json", "int", "smallint", "bigint", "float", "boolean", "timestamp"})
 _IP_IN_C: Final = (

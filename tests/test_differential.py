@@ -200,9 +200,9 @@ class _Corrupted:
 
     def run(
         self, block: bytes, parse_time: bytes, max_line_bytes: int, settle: Any, *rejects: Any
-    ) -> tuple[bytes, int]:
-        ndjson, events = self.plan.run(block, parse_time, max_line_bytes, settle, *rejects)
-        return self.spoil(block, ndjson, events)
+    ) -> tuple[bytes, int, int]:
+        ndjson, events, lines = self.plan.run(block, parse_time, max_line_bytes, settle, *rejects)
+        return (*self.spoil(block, ndjson, events), lines)
 
     def take_rejects(self) -> tuple[bytes, bytes]:
         return self.plan.take_rejects()

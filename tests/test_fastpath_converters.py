@@ -425,7 +425,7 @@ def test_the_plan_reads_each_field_by_name_in_the_decisions_words() -> None:
             ip_key=b',"p_any_ip_addresses":[',
         )
 
-    ndjson, events = made(field).run(b"42", b"2026-01-01 00:00:00.000000000", 100, lambda raw, i: None)
+    ndjson, events, _ = made(field).run(b"42", b"2026-01-01 00:00:00.000000000", 100, lambda raw, i: None)
     assert (events, ndjson.startswith(b'{"a":42,"p_log_type":"T"')) == (1, True), ndjson
     with pytest.raises(TypeError, match="known kind"):
         made(dataclasses.replace(field, kind="int"))
