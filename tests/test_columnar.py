@@ -23,6 +23,7 @@ from engine.columnar import (
     arrow_type,
     c_columns,
     events_schema,
+    is_json,
     python_columns,
 )
 from engine.normalizer import Normalizer
@@ -297,10 +298,30 @@ def twins(lines: list[bytes], schema: pa.Schema) -> tuple[Any, Any]:
 def test_the_c_reader_builds_the_batch_its_python_twin_builds(table: tuple[pa.Schema, list[bytes]]) -> None:
     schema, lines = table
     c, python = twins(lines, schema)
-    if isinstance(python, list):
-        assert c == python
-    else:
-        assert c.equals(python, check_metadata=True), (c.to_pylist(), python.to_pylist())
+    assert same(c, python)
+
+
+def same(c: Any, python: Any) -> bool:
+    """Whether the C reader's answer is the twin's: the same rows out of range, or the same batch,
+    json values compared as JSON (C keeps the text as written; the twin writes it as orjson does)."""
+    if isinstance(python, list) or not isinstance(c, pa.RecordBatch):
+        return c == python
+    return c.equals(python) or _parsed(plain(c), c.schema) == _parsed(plain(python), python.schema)
+
+
+def _parsed(rows: list[dict[str, Any]], schema: pa.Schema) -> list[dict[str, Any]]:
+    def walk(value: Any, field: pa.Field) -> Any:
+        if value is None:
+            return None
+        if is_json(field):
+            return orjson.loads(value)
+        if pa.types.is_struct(field.type):
+            return {f.name: walk(value[f.name], f) for f in field.type if f.name in value}
+        if pa.types.is_list(field.type):
+            return [walk(v, field.type.value_field) for v in value]
+        return value
+
+    return [{f.name: walk(row[f.name], f) for f in schema if f.name in row} for row in rows]
 
 
 def mutations(line: bytes, rng: random.Random, count: int) -> list[bytes]:
@@ -349,6 +370,6 @@ def test_mutated_events_give_the_twins_batch_or_an_error_never_a_crash(name: str
             except ValueError:
                 c = None
             if isinstance(python, pa.RecordBatch):
-                assert isinstance(c, pa.RecordBatch) and c.equals(python), mutated
+                assert same(c, python), mutated
                 agreed += 1
     assert agreed > 100  # the mutations reach valid lines with changed values, not only broken ones
