@@ -61,6 +61,7 @@ def _run_parser() -> argparse.ArgumentParser:
         "'normalize explain -s NAME LINE' shows how a line goes through a schema; "
         "'normalize json-schema' prints the JSON Schema of schema files; "
         "'normalize new-schema NAME' writes a schema skeleton with test cases; "
+        "'normalize infer SAMPLE... --name NAME' drafts a schema and its test cases from sample lines; "
         "'normalize test [PATH]' runs the test cases beside schemas; "
         "'normalize lint [PATH]' checks schema files; 'normalize repair FILE' cuts the torn last record a "
         "killed run may leave; 'normalize help COMMAND' shows a command's options.",
@@ -183,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args and args[0] == "new-schema":
             return _new_schema(args[1:])
+        if args and args[0] == "infer":
+            return _infer(args[1:])
         if args and args[0] == "test":
             return _test(args[1:])
         if args and args[0] == "lint":
@@ -317,6 +320,29 @@ def _new_schema(argv: list[str]) -> int:
     p.add_argument("--dir", default=".", metavar="DIR", help="where to write it (default: here)")
     args = p.parse_args(argv)
     print(new_schema(args.name, Path(args.dir), JSON_SCHEMA).message())
+    return EXIT_OK
+
+
+def _infer(argv: list[str]) -> int:
+    from .infer import infer  # noqa: PLC0415 - a subcommand's imports, not the run's
+
+    p = _Parser(
+        prog=f"{PROG} infer",
+        description="Draft a working schema and its test cases from sample lines (JSON lines, CSV or text).",
+    )
+    p.add_argument("samples", nargs="+", metavar="SAMPLE", help="files of sample lines")
+    p.add_argument("--name", required=True, metavar="NAME", help="the schema name, e.g. Custom.Acme.App")
+    p.add_argument("--dir", default=".", metavar="DIR", help="where to write it (default: here)")
+    p.add_argument(
+        "--explain", action="store_true", help="print why each type, format, indicator and pattern was chosen"
+    )
+    args = p.parse_args(argv)
+    inferred = infer(args.samples, args.name, Path(args.dir), JSON_SCHEMA)
+    if args.explain:
+        print("\n".join(inferred.explanation))
+    for line in inferred.outlier_report():
+        print(f"{PROG}: {line}", file=sys.stderr)
+    print(inferred.message())
     return EXIT_OK
 
 

@@ -1,0 +1,306 @@
+"""Text lines: line templates mined from the sample, written as fastmatch patterns (or a regex).
+
+Lines are cut into tokens (``tokens.py``). Lines with the same shape (token count, separators, and
+the keys of ``key=value`` tokens) form a group; each large group gives a template in which tokens
+that never change are literal text and the others are placeholders, cut further at punctuation
+that every line shares (``<%{a}>%{b}``, ``key=%{key}``, ``"%{quoted}"``). A generic template
+follows: the longest run of leading tokens of one kind on every line, then the rest as
+``message``. Templates are kept in order of the lines they take that no earlier one takes; lines
+none takes are reported as outliers.
+
+Fastmatch cuts a placeholder at the first occurrence of the text after it, so a time holding
+spaces (``Mar  7 03:04:05``) followed by a space cannot be a placeholder: such a template is
+written as a regex instead, one template only (the regex parser joins its entries into one pattern).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from ..parsers.fastmatch import PatternError, compile_pattern
+from .names import Names, sanitized
+from .tokens import BARE, BRACKET, QUOTED, TIME, TIMES, Tokens, pieces, tokenize
+from .values import URL, is_ip, text_time_formats
+
+MAX_TEMPLATES: Final = 4
+_WORD: Final = re.compile(r"[A-Za-z][A-Za-z_-]*")
+_PUNCT: Final = re.compile(r"[^A-Za-z0-9\s]+")
+_REQUEST: Final = re.compile(r"[A-Z]+ \S+ [A-Z]+/[0-9.]+")
+
+
+@dataclass(frozen=True)
+class Var:
+    """A placeholder: a name hint and the values it holds on the lines it was mined from."""
+
+    hint: str
+    values: tuple[str, ...]
+    kind: str = BARE  # TIME for a whole time token
+    rest: bool = False  # the rest of the line
+
+
+Part = str | Var
+
+
+@dataclass(frozen=True)
+class Template:
+    """A mined template: literal texts and placeholders, and how many sample lines it came from."""
+
+    parts: tuple[Part, ...]
+    lines: int
+    generic: bool
+
+    def spaced_time(self) -> bool:
+        """Whether a time holding a space is followed by more text (fastmatch cannot cut it)."""
+        return any(
+            isinstance(p, Var)
+            and p.kind == TIME
+            and any(" " in v for v in p.values)
+            and i < len(self.parts) - 1
+            for i, p in enumerate(self.parts)
+        )
+
+
+def _class(token_text: str, kind: str) -> str:
+    """A coarse class of a token, for finding where lines stop sharing structure."""
+    if token_text == "-":
+        return "-"
+    if kind != BARE:
+        return kind
+    literals = pieces(token_text)[0]
+    if len(literals) > 1 and literals[1].startswith("="):
+        return "kv"
+    if is_ip(token_text) or _WORD.fullmatch(token_text) or re.fullmatch(r"[\w.\-/@]+", token_text):
+        return "word"
+    return "punct:" + "".join(literals)
+
+
+def _same(texts: Sequence[str]) -> bool:
+    return len(set(texts)) == 1
+
+
+def _column(tokens: Sequence[Tokens], i: int, *, specific: bool) -> list[Part]:
+    """The parts of token position ``i`` over lines of one shape."""
+    col = [t.tokens[i] for t in tokens]
+    texts = [t.text for t in col]
+    kinds = {t.kind for t in col}
+    if _same(texts) and (_PUNCT.fullmatch(texts[0]) or (specific and _WORD.fullmatch(texts[0]))):
+        return [texts[0]]
+    if kinds == {QUOTED}:
+        return ['"', Var("quoted", tuple(t[1:-1] for t in texts)), '"']
+    if kinds == {BRACKET}:
+        return ["[", Var("bracket", tuple(t[1:-1] for t in texts)), "]"]
+    if kinds == {TIME}:
+        return [Var("timestamp", tuple(texts), TIME)]
+    if kinds == {BARE} and "-" not in texts:
+        cut = [pieces(t) for t in texts]
+        skeleton = cut[0][0]
+        if len(skeleton) > 1 and all(c[0] == skeleton for c in cut) and any(skeleton):
+            parts: list[Part] = [skeleton[0]]
+            for j in range(len(skeleton) - 1):
+                values = tuple(c[1][j] for c in cut)
+                is_key = skeleton[j + 1].startswith("=") and _same(values) and _WORD.fullmatch(values[0])
+                if is_key:
+                    parts.append(values[0])
+                else:
+                    key = parts[-1][:-1] if isinstance(parts[-1], str) and parts[-1].endswith("=") else ""
+                    if not key and isinstance(parts[-1], str) and parts[-1].endswith('="'):
+                        key = parts[-1][:-2]
+                    parts.append(Var(key or "field", values))
+                parts.append(skeleton[j + 1])
+            return parts
+    return [Var("field", tuple(texts))]
+
+
+def _keyed(parts: Sequence[Part]) -> tuple[Part, ...]:
+    """Name a value after the key written before it (``at=``, ``fwd="``)."""
+    out: list[Part] = []
+    for part in parts:
+        if isinstance(part, Var) and part.hint in ("field", "quoted") and out and isinstance(out[-1], str):
+            before = out[-1].rstrip('"')
+            if before.endswith("="):
+                key = re.split(r"[^\w.-]", before[:-1])[-1]
+                if key:
+                    out.append(Var(key, part.values, part.kind, part.rest))
+                    continue
+        out.append(part)
+    return tuple(out)
+
+
+def _merged(parts: Sequence[Part]) -> tuple[Part, ...]:
+    """Adjacent literals joined, empty ones dropped; adjacent placeholders joined (fastmatch needs
+    text between two placeholders)."""
+    out: list[Part] = []
+    for part in parts:
+        if isinstance(part, str):
+            if not part:
+                continue
+            if out and isinstance(out[-1], str):
+                out[-1] += part
+                continue
+        elif out and isinstance(out[-1], Var):
+            last = out[-1]
+            joined = tuple(a + b for a, b in zip(last.values, part.values, strict=True))
+            out[-1] = Var("field", joined, BARE, part.rest)
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _template(group: Sequence[Tokens]) -> Template:
+    first = group[0]
+    parts: list[Part] = [first.lead]
+    for i in range(len(first.tokens)):
+        parts += _column(group, i, specific=True)
+        parts.append(first.seps[i])
+    return Template(_keyed(_merged(parts)), len(group), generic=False)
+
+
+def _generic(tokenized: Sequence[Tokens]) -> Template:
+    """Leading tokens of one class and separator on the lines, then the rest as ``message``.
+
+    Lines that break the run (another class, another separator, too few tokens) are left out of the
+    template while they are at most a fifth of the lines: they are the outliers to report.
+    """
+    leads = Counter(t.lead for t in tokenized)
+    lead = leads.most_common(1)[0][0]
+    budget = len(tokenized) // 5
+    lines = [t for t in tokenized if t.lead == lead]
+    budget -= len(tokenized) - len(lines)
+    depth = 0
+    while True:
+        short = [t for t in lines if len(t.tokens) <= depth + 1]
+        longer = [t for t in lines if len(t.tokens) > depth + 1]
+        if not longer:
+            break
+        classes = Counter(_class(t.tokens[depth].text, t.tokens[depth].kind) for t in longer)
+        classes.pop("-", None)
+        major = classes.most_common(1)[0][0] if classes else "-"
+        seps = Counter(t.seps[depth] for t in longer)
+        sep = seps.most_common(1)[0][0]
+        keep = [
+            t
+            for t in longer
+            if t.seps[depth] == sep and _class(t.tokens[depth].text, t.tokens[depth].kind) in (major, "-")
+        ]
+        dropped = len(lines) - len(keep)
+        if dropped > budget:
+            break
+        budget -= dropped
+        lines = keep
+        depth += 1
+        del short
+    parts: list[Part] = [lead]
+    for i in range(depth):
+        parts += _column(lines, i, specific=False)
+        parts.append(lines[0].seps[i])
+    rests = tuple(_rest(t, depth) for t in lines)
+    parts.append(Var("message", rests, BARE, rest=True))
+    return Template(_keyed(_merged(parts)), len(lines), generic=True)
+
+
+def _rest(t: Tokens, depth: int) -> str:
+    return "".join(tok.text + sep for tok, sep in zip(t.tokens[depth:], t.seps[depth:], strict=True))
+
+
+def mine(lines: Sequence[str]) -> list[Template]:
+    """Candidate templates for ``lines``: the large groups' own, then the generic one."""
+    tokenized = [tokenize(line) for line in lines]
+    groups: dict[tuple[object, ...], list[Tokens]] = {}
+    for t in tokenized:
+        keys = tuple(_key(tok.text, tok.kind) for tok in t.tokens)
+        groups.setdefault((t.lead, len(t.tokens), t.seps, keys), []).append(t)
+    least = max(3, math.ceil(0.1 * len(lines)))
+    large = sorted((g for g in groups.values() if len(g) >= least), key=len, reverse=True)
+    templates = [_template(g) for g in large[:MAX_TEMPLATES] if g[0].tokens]
+    usable = [t for t in tokenized if t.tokens]
+    if usable:
+        templates.append(_generic(usable))
+    return templates
+
+
+def _key(text: str, kind: str) -> str | None:
+    if kind != BARE:
+        return None
+    literals, values = pieces(text)
+    return values[0] if len(literals) > 1 and literals[1].startswith("=") and values else None
+
+
+# --- names and patterns ---------------------------------------------------------------------------
+
+
+def _name_of(var: Var, names: Names, index: int) -> str:
+    values = [v for v in var.values if v and v != "-"]
+    if var.rest:
+        wanted = "message"
+    elif var.kind == TIME or (values and text_time_formats(values) is not None):
+        wanted = "timestamp"
+    elif var.hint not in ("field", "quoted", "bracket"):
+        wanted = sanitized(var.hint, "field")
+    elif values and all(is_ip(v) for v in values):
+        wanted = "ip"
+    elif values and all(URL.fullmatch(v) for v in values):
+        wanted = "url"
+    elif values and all(_REQUEST.fullmatch(v) for v in values):
+        wanted = "request"
+    elif values and var.hint == "quoted" and any(v.startswith(("Mozilla/", "curl/")) for v in values):
+        wanted = "user_agent"
+    else:
+        wanted = f"field_{index}"
+    return names.take(wanted)
+
+
+def named(templates: Sequence[Template]) -> list[list[str | tuple[str, Var]]]:
+    """Each template's parts with its placeholders named: names are unique within a template, and
+    positions shared by templates get the same name when their hints agree."""
+    out = []
+    for template in templates:
+        names = Names()
+        parts: list[str | tuple[str, Var]] = []
+        index = 0
+        for part in template.parts:
+            if isinstance(part, str):
+                parts.append(part)
+            else:
+                index += 1
+                parts.append((_name_of(part, names, index), part))
+        out.append(parts)
+    return out
+
+
+def fastmatch_source(parts: Sequence[str | tuple[str, Var]]) -> str | None:
+    """The fastmatch pattern of named parts, or None when it cannot be one."""
+    text = "".join(p if isinstance(p, str) else "%{" + p[0] + "}" for p in parts)
+    if any(isinstance(p, str) and "%{" in p for p in parts) or len(text) < 4:
+        return None
+    try:
+        compile_pattern(text)
+    except PatternError:
+        return None
+    return text
+
+
+def regex_source(parts: Sequence[str | tuple[str, Var]]) -> str:
+    """A regex for named parts: each placeholder takes text up to its delimiter's first character
+    (a time, its own shape), anchored at both ends."""
+    out = ["^"]
+    for i, part in enumerate(parts):
+        if isinstance(part, str):
+            out.append(re.escape(part))
+            continue
+        name, var = part
+        after = parts[i + 1] if i + 1 < len(parts) else None
+        if var.kind == TIME:
+            body = "(?:" + TIMES.pattern.replace("(?<![A-Za-z])", "").replace("(?<![0-9])", "") + ")"
+            body = body.replace("(?![0-9])", "").replace("(?![A-Za-z])", "")
+        elif isinstance(after, str):
+            body = f"[^{re.escape(after[0])}]*"
+        else:
+            body = ".*"
+        out.append(f"(?P<{name}>{body})")
+    out.append("$")
+    return "".join(out)
