@@ -245,7 +245,8 @@ def infer(paths: Sequence[str], name: str, folder: Path, json_schema: Path) -> I
     schema_file.write_text(schema_text(draft, name, origin, modeline), encoding="utf-8")
     command = _test_command(schema_file.parent)
     tests_file.write_text(tests_text(cases, schema_file.name, command), encoding="utf-8")
-    return Inferred(schema_file, tests_file, draft, len(sample), len(events), explain(draft))
+    headers = len(files) if schema.parser.kind == "csv" and schema.parser.config.get("hasHeader") else 0
+    return Inferred(schema_file, tests_file, draft, len(sample) - headers, len(events), explain(draft))
 
 
 def _cases(
@@ -274,6 +275,11 @@ def _cases(
 def explain(draft: Draft) -> list[str]:
     """Why each choice was made: the parser, then each field's type, format, indicators."""
     lines = [f"parser: {why}" for why in draft.parser_why]
+    for kind, config in (draft.parser or {}).items():
+        patterns = enumerate(config.get("match", ()))
+        lines += [f"parser: {kind} match[{i}]: {pattern}" for i, pattern in patterns]
+        if "columns" in config:
+            lines.append(f"parser: {kind} columns: {', '.join(config['columns'])}")
     lines += [f"note: {note}" for note in draft.notes]
     for path, f in draft.walk():
         detail = f.type

@@ -236,8 +236,9 @@ def guess_text(name: str, values: Sequence[str], *, numbers: bool = True) -> Gue
             if epoch is not None:
                 return Guess("timestamp", (epoch[0],), why=(epoch[1],))
             kind, why = integer_type(ints)
-            if kind != "float":
-                return Guess(kind, why=(f"{share(n, n)} are {why}",))
+            if kind == "float":
+                return _string(name, values, "integers past 64 bits are kept as text: a float loses digits")
+            return Guess(kind, why=(f"{share(n, n)} are {why}",))
         else:
             return _string(name, values, f"digits with leading zeros ({example(padded)}) are kept as text")
     if numbers and all(_FLOAT_TEXT.fullmatch(v) for v in values):

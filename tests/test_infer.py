@@ -1,0 +1,421 @@
+"""``normalize infer``: drafted schemas pass lint and their own tests, and take the sample they came from.
+
+For each bundled schema, infer runs on the lines of its sample that the bundled schema accepts (the
+samples also hold deliberately bad lines: on the whole sample, infer reports them as outliers, which
+is checked apart). Then: the type tables (values → type, time format, indicators), JSON lines and
+CSV shapes, determinism, and the errors a user can cause.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from engine import Normalizer, Registry, search_path
+from engine.infer import infer
+from engine.infer.tokens import pieces, tokenize
+from engine.infer.values import guess_text
+from engine.lint import exit_code, lint_paths
+from engine.registry import load_schema_file
+from engine.schematest import run_paths
+from engine.spec import Schema, Value
+
+from .test_cli import NORMALIZE, REPO
+
+JSON_SCHEMA = REPO / "engine" / "schema.json"
+DATA = REPO / "tests" / "data" / "infer"
+REGISTRY = Registry(search_path([]))
+
+
+def sample_of(name: str) -> Path:
+    schema_file = Path(REGISTRY.files[name][0])
+    for candidate in (
+        schema_file.with_name(schema_file.stem + ".sample.log"),
+        schema_file.with_name("sample.log"),
+    ):
+        if candidate.is_file():
+            return candidate
+    raise AssertionError(f"no sample beside {schema_file}")
+
+
+def read_lines(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def good_lines(name: str) -> list[str]:
+    """The sample's lines the bundled schema takes (a CSV header, which it skips, included)."""
+    lines = read_lines(sample_of(name))
+    batch = Normalizer(REGISTRY.load(name)).normalize(lines, source="sample", first_line=1)
+    rejected = {r.line for r in batch.rejects}
+    return [line for number, line in enumerate(lines, 1) if number not in rejected and line.strip()]
+
+
+def drafted(tmp_path: Path, lines: list[str], name: str = "Custom.Drafted") -> tuple[Path, Schema]:
+    sample = tmp_path / "sample.log"
+    sample.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    inferred = infer([str(sample)], name, tmp_path / "out", JSON_SCHEMA)
+    return inferred.schema_file, load_schema_file(inferred.schema_file)
+
+
+def assert_sound(folder: Path, schema: Schema, lines: list[str]) -> None:
+    """Lint finds nothing (warnings included), the test cases pass, every line becomes an event."""
+    findings = lint_paths([folder])
+    assert exit_code(findings, "warning") == 0, [f.text() for f in findings]
+    results = run_paths([folder])
+    assert results and all(r.passed for r in results), [(r.name, r.diff) for r in results]
+    batch = Normalizer(schema).normalize(lines, source="sample.log", first_line=1)
+    assert [r.message for r in batch.rejects] == []
+    header = schema.parser.kind == "csv" and schema.parser.config.get("hasHeader")
+    assert len(batch.events) == len([line for line in lines if line.strip()]) - bool(header)
+
+
+def parser_line(schema: Schema) -> str:
+    """The parser in one line: its kind and its patterns or columns."""
+    config = schema.parser.config
+    if schema.parser.kind == "csv":
+        header = config.get("hasHeader", False)
+        return f"csv {config['delimiter']!r} header={header} {' '.join(config['columns'])}"
+    if schema.parser.kind == "json":
+        return "json"
+    return f"{schema.parser.kind} " + " | ".join(config["match"])
+
+
+def shape(schema: Schema) -> list[str]:
+    """Each top-level field as ``name:type[formats]{indicators}!`` (``!``: required, ``*``: event time)."""
+    return [_shape(f.name, f.value) for f in schema.fields]
+
+
+def _shape(name: str, value: Value) -> str:
+    text = f"{name}:{value.type}"
+    if value.time_formats:
+        text += "[" + ",".join(value.time_formats) + "]"
+    if value.indicators:
+        text += "{" + ",".join(value.indicators) + "}"
+    if value.fields:
+        text += "(" + " ".join(_shape(f.name, f.value) for f in value.fields) + ")"
+    if value.element is not None:
+        text += "<" + _shape("", value.element) + ">"
+    return text + ("!" if value.required else "") + ("*" if value.is_event_time else "")
+
+
+# --- every bundled sample -------------------------------------------------------------------------
+
+BUNDLED = {
+    "AWS.CloudTrail": "json",
+    "AWS.VPCFlow": "csv ' ' header=True version account_id interface_id srcaddr dstaddr srcport dstport "
+    "protocol packets bytes start end action log_status",
+    "Apache.AccessCombined": 'fastmatch %{ip} - %{field_2} [%{timestamp}] "%{field_4}" %{field_5} %{field_6} '
+    '"%{url}" "%{user_agent}"',
+    "Heroku.Runtime": "fastmatch %{field_1} <%{field_2}>%{field_3} %{timestamp} host heroku router - "
+    'at=%{at} method=%{method} path="%{path}" host=%{host} request_id=%{request_id} fwd="%{fwd}" '
+    "dyno=%{dyno} connect=%{connect} service=%{service} status=%{status} bytes=%{bytes} protocol=%{protocol}"
+    " | %{field_1} <%{field_2}>%{field_3} %{timestamp} %{field_5} %{field_6} %{field_7} - %{message}",
+    "Nginx.Access": 'fastmatch %{ip} - %{field_2} [%{timestamp}] "%{request}" %{field_5} %{field_6} "%{url}" '
+    '"%{user_agent}"',
+    "Syslog.RFC3164": "regex ^<(?P<field_1>[^>]*)>(?P<timestamp>(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct"
+    "|Nov|Dec) [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?|[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:"
+    "[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2}| [A-Z]{3})?))\\ (?P<field_3>[^\\ ]*)\\ "
+    "(?P<message>.*)$",
+    "Syslog.RFC5424": "fastmatch <%{field_1}>%{field_2} %{timestamp} %{field_4} %{field_5} %{field_6} "
+    "%{field_7} %{message}",
+}
+
+
+def test_every_bundled_schema_is_covered() -> None:
+    assert sorted(BUNDLED) == REGISTRY.names()
+
+
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_a_bundled_sample_gives_a_sound_schema(tmp_path: Path, name: str) -> None:
+    lines = good_lines(name)
+    _, schema = drafted(tmp_path, lines)
+    assert parser_line(schema) == BUNDLED[name]
+    assert_sound(tmp_path / "out", schema, lines)
+    assert sum(f.value.is_event_time for f in schema.fields) <= 1
+
+
+# What each whole sample (its bad lines too) gives: the lines infer reports as outliers.
+OUTLIERS = {
+    "AWS.CloudTrail": [7],
+    "AWS.VPCFlow": [9],
+    "Apache.AccessCombined": [10],
+    "Heroku.Runtime": [24],
+    "Nginx.Access": [10],
+    "Syslog.RFC3164": [],  # its bad lines make the whole line one message: nothing is left out
+    "Syslog.RFC5424": [],
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUTLIERS))
+def test_a_whole_sample_with_bad_lines_reports_them(tmp_path: Path, name: str) -> None:
+    """Each line is an event or a reported outlier; the files still pass lint and their tests."""
+    sample = sample_of(name)
+    inferred = infer([str(sample)], "Custom.Whole", tmp_path, JSON_SCHEMA)
+    assert [o.line for o in inferred.draft.outliers] == OUTLIERS[name]
+    assert inferred.events + len(inferred.draft.outliers) == inferred.lines
+    assert exit_code(lint_paths([tmp_path]), "warning") == 0
+    assert all(r.passed for r in run_paths([tmp_path]))
+
+
+# --- types of text values -------------------------------------------------------------------------
+
+TEXT_TYPES = [
+    ("n", ["1", "2", "300"], "int", (), ()),
+    ("n", ["-5", "+7", "2147483647"], "int", (), ()),
+    ("n", ["1", "3000000000"], "bigint", (), ()),
+    ("n", ["1", "99999999999999999999"], "string", (), ()),
+    ("n", ["1.5", "2", "-0.25", "1e3"], "float", (), ()),
+    ("n", ["true", "False", "TRUE"], "boolean", (), ()),
+    ("n", ["1", "0"], "int", (), ()),
+    ("zip", ["007", "12"], "string", (), ()),
+    ("t", ["2024-03-15T10:00:00Z", "2024-03-15T10:00:00.5+01:00"], "timestamp", ("rfc3339",), ()),
+    ("t", ["10/Oct/2000:13:55:36 -0700"], "timestamp", ("%d/%b/%Y:%H:%M:%S %z",), ()),
+    ("t", ["Mar  7 03:04:05", "Oct 11 22:14:15"], "timestamp", ("%b %e %H:%M:%S",), ()),
+    ("t", ["2024-03-15 10:00:00,123"], "timestamp", ("%Y-%m-%d %H:%M:%S,%f",), ()),
+    (
+        "t",
+        ["2024-03-15 10:00:00", "2024-03-15 10:00:00.25"],
+        "timestamp",
+        ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f"),
+        (),
+    ),
+    (
+        "t",
+        ["2024-03-15T10:00:00Z", "2024-03-15 10:00:00"],
+        "timestamp",
+        ("rfc3339", "%Y-%m-%d %H:%M:%S"),
+        (),
+    ),
+    ("t", ["Mar 15, 2024, 10:15:00 AM"], "timestamp", ("%b %d, %Y, %I:%M:%S %p",), ()),
+    ("d", ["2024-03-15", "2024-12-31"], "timestamp", ("%Y-%m-%d",), ()),
+    ("start", ["1710496800", "1710496860"], "timestamp", ("unix",), ()),
+    ("created", ["1710496800123"], "timestamp", ("unix_ms",), ()),
+    ("n", ["1710496800", "1710496860"], "timestamp", ("unix",), ()),  # within a year of each other
+    ("n", ["1710496800.25", "1710496860.5"], "timestamp", ("unix",), ()),
+    ("bytes", ["1710496800", "3221225472"], "bigint", (), ()),  # years apart, no time in the name
+    ("account", ["123456789012"], "string", (), ("aws_account_id",)),
+    ("s", ["10.0.0.1", "2001:db8::1"], "string", (), ("ip",)),
+    ("s", ["10.0.0.1", "ec2.amazonaws.com"], "string", (), ("hostname",)),
+    ("s", ["https://example.com/a?b=1", "http://[::1]:80/"], "string", (), ("url",)),
+    ("s", ["a@example.com", "b.c@example.org"], "string", (), ("email",)),
+    ("s", ["d41d8cd98f00b204e9800998ecf8427e"], "string", (), ("md5",)),
+    ("s", ["da39a3ee5e6b4b0d3255bfef95601890afd80709"], "string", (), ("sha1",)),
+    ("s", ["e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"], "string", (), ("sha256",)),
+    ("s", ["arn:aws:iam::123456789012:user/alice"], "string", (), ("aws_arn",)),
+    ("s", ["i-0abcdef1234567890", "i-12345678"], "string", (), ("aws_instance_id",)),
+    ("userName", ["alice", "bob"], "string", (), ("username",)),
+    ("request_id", ["6cad4a26-8d11", "923a7369-94e3"], "string", (), ("trace_id",)),
+    ("host_name", ["host", "web-1"], "string", (), ("hostname",)),
+    ("user", ["alice smith"], "string", (), ()),  # a space: not a user name by name alone
+    ("s", ["free text", "more text"], "string", (), ()),
+]
+
+
+@pytest.mark.parametrize(("name", "values", "kind", "formats", "indicators"), TEXT_TYPES)
+def test_text_values_get_their_type(
+    name: str, values: list[str], kind: str, formats: tuple[str, ...], indicators: tuple[str, ...]
+) -> None:
+    guess = guess_text(name, values)
+    assert (guess.type, guess.time_formats, guess.indicators) == (kind, formats, indicators)
+    assert guess.why
+
+
+def test_json_strings_keep_digits_as_text() -> None:
+    assert guess_text("version", ["1.09", "1.08"], numbers=False).type == "string"
+    assert guess_text("id", ["12", "13"], numbers=False).type == "string"
+    assert guess_text("t", ["2024-03-15T10:00:00Z"], numbers=False).time_formats == ("rfc3339",)
+
+
+# --- tokens ---------------------------------------------------------------------------------------
+
+PIECES = [
+    ("<158>1", (("<", ">", ""), ("158", "1"))),
+    ('path="/x y"', (("", '="', '"'), ("path", "/x y"))),
+    ("sshd[2718]:", (("", "[", "]:"), ("sshd", "2718"))),
+    ("at=info", (("", "=", ""), ("at", "info"))),
+    ("web.5", (("", ""), ("web.5",))),
+    ("-", (("", ""), ("-",))),
+]
+
+
+@pytest.mark.parametrize(("token", "expected"), PIECES)
+def test_a_token_is_cut_at_its_punctuation(token: str, expected: tuple[tuple[str, ...], ...]) -> None:
+    assert pieces(token) == expected
+
+
+def test_quotes_brackets_and_times_are_whole_tokens() -> None:
+    line = '<34>Oct  1 22:14:15 host [a b] "c \\" d" k="v w" end'
+    found = tokenize(line)
+    assert [t.text for t in found.tokens] == [
+        "<34>",
+        "Oct  1 22:14:15",
+        "host",
+        "[a b]",
+        '"c \\" d"',
+        'k="v w"',
+        "end",
+    ]
+    assert found.lead + "".join(t.text + s for t, s in zip(found.tokens, found.seps, strict=True)) == line
+
+
+# --- JSON lines -----------------------------------------------------------------------------------
+
+JSON_SAMPLE = [
+    {"ts": 1710496800123, "n": 1, "big": 1, "x": 1, "mixed": "a", "shape": {"a": 1},
+     "obj": {"k": "v", "ip": "10.0.0.1"}, "tags": ["a", "b"], "p_note": "x", "none": None, "empty": {},
+     "when": "2024-03-15T10:00:00Z"},
+    {"ts": 1710496800456, "n": 2, "big": 3000000000, "x": 1.5, "mixed": 2, "shape": [1], "obj": {"k": "w"},
+     "tags": [], "p_note": "y", "none": None, "empty": {}},
+]  # fmt: skip
+
+JSON_SHAPE = [
+    "ts:timestamp[unix_ms]!*",
+    "n:int!",
+    "big:bigint!",
+    "x:float!",
+    "mixed:string!",
+    "shape:json!",
+    "obj:object(k:string! ip:string{ip})!",
+    "tags:array<:string>!",
+    "field_p_note:string!",
+    "none:json",
+    "empty:json!",
+    "when:timestamp[rfc3339]",
+]
+
+
+def test_json_lines_types_merge_across_lines(tmp_path: Path) -> None:
+    lines = [json.dumps(obj) for obj in JSON_SAMPLE]
+    schema_file, schema = drafted(tmp_path, lines)
+    assert parser_line(schema) == "json"
+    assert shape(schema) == JSON_SHAPE
+    assert "rename: {from: p_note}" in schema_file.read_text()
+    assert_sound(tmp_path / "out", schema, lines)
+
+
+def test_a_value_the_engine_refuses_loosens_its_field(tmp_path: Path) -> None:
+    """A JSON string that reads as a time in Python's view but not the engine's is not possible
+    here, so a nested value of another shape is used: ``{"a": {}}`` then ``{"a": "x"}``."""
+    lines = ['{"a": {"b": 1}}', '{"a": "x"}']
+    _, schema = drafted(tmp_path, lines)
+    assert shape(schema) == ["a:json!"]
+    assert_sound(tmp_path / "out", schema, lines)
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+CSV_CASES = [
+    (
+        ["name\tcount\twhen", "alice\t3\t2024-03-15T10:00:00Z", "bob\t4\t2024-03-15T10:00:01Z"],
+        "csv '\\t' header=True name count when",
+        ["name:string!", "count:int!", "when:timestamp[rfc3339]!*"],
+    ),
+    (
+        ["10.0.0.1,GET,200", "10.0.0.2,POST,404", "10.0.0.3,GET,-"],
+        "csv ',' header=False column_1 column_2 column_3",
+        ["column_1:string{ip}!", "column_2:string!", "column_3:int"],
+    ),
+    (
+        ["src-addr;Bytes Sent", "10.0.0.1;12", "10.0.0.2;13"],
+        "csv ';' header=True src_addr Bytes_Sent",
+        ["src_addr:string{ip}!", "Bytes_Sent:int!"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("lines", "parser", "fields"), CSV_CASES)
+def test_csv_delimiter_header_and_columns(
+    tmp_path: Path, lines: list[str], parser: str, fields: list[str]
+) -> None:
+    _, schema = drafted(tmp_path, lines)
+    assert (parser_line(schema), shape(schema)) == (parser, fields)
+    assert_sound(tmp_path / "out", schema, lines)
+
+
+# --- text: a key=value application log ------------------------------------------------------------
+
+
+def test_a_key_value_log_gives_one_field_per_key(tmp_path: Path) -> None:
+    lines = read_lines(DATA / "app.log")
+    _, schema = drafted(tmp_path, lines)
+    assert parser_line(schema) == (
+        'fastmatch %{timestamp} level=%{level} user=%{user} ip=%{ip} latency_ms=%{latency_ms} msg="%{msg}"'
+    )
+    assert shape(schema) == [
+        "timestamp:timestamp[rfc3339]!*",
+        "level:string!",
+        "user:string{username}",
+        "ip:string{ip}!",
+        "latency_ms:int!",
+        "msg:string!",
+    ]
+    assert_sound(tmp_path / "out", schema, lines)
+
+
+def test_the_key_value_schema_is_written_exactly(tmp_path: Path) -> None:
+    """The whole file, comments included: what a user reads first."""
+    schema_file, _ = drafted(tmp_path, read_lines(DATA / "app.log"), "Custom.Acme.App")
+    assert schema_file.read_text() == (DATA / "App.expected.yml").read_text()
+
+
+# --- determinism, the CLI and its errors ----------------------------------------------------------
+
+
+def test_two_runs_write_the_same_bytes(tmp_path: Path) -> None:
+    written = []
+    for run in ("a", "b"):
+        subprocess.run(
+            [NORMALIZE, "infer", str(DATA / "app.log"), str(sample_of("Heroku.Runtime")),
+             "--name", "Custom.X", "--dir", str(tmp_path / run)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        folder = tmp_path / run / "Custom"
+        written.append([(p.name, p.read_bytes()) for p in sorted(folder.iterdir())])
+    assert written[0] == written[1]
+    assert [name for name, _ in written[0]] == ["X.tests.yml", "X.yml"]
+
+
+def test_the_cli_explains_and_reports_outliers(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [NORMALIZE, "infer", str(sample_of("Apache.AccessCombined")), "--name", "Custom.Web", "--dir",
+         str(tmp_path), "--explain"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "parser: fastmatch match[0]: %{ip} - %{field_2}" in result.stdout
+    assert "    ip: 100% of 9 values are IP addresses" in result.stdout
+    assert result.stdout.endswith(f"try: normalize test {tmp_path / 'Custom'}\n")
+    assert result.stderr.splitlines()[0] == (
+        "normalize: 1 sample line the schema does not take (outliers; the first 1):"
+    )
+
+
+ERRORS = [
+    (["--name", "custom.lower"], "normalize: schema name 'custom.lower' must be dotted parts that each "
+     "start with an uppercase letter"),
+    (["--name", "Custom.Exists"], "normalize: {dir}/Custom/Exists.yml exists already: not overwritten"),
+    (["--name", "Custom.Empty", "{empty}"], "normalize: no sample lines in {empty}: give lines of the logs "
+     "to infer from"),
+    (["--name", "Custom.Missing", "{dir}/nope.log"], "normalize: cannot read {dir}/nope.log: No such file "
+     "or directory"),
+    ([], "normalize: the following arguments are required: --name (see 'normalize infer --help')"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "message"), ERRORS)
+def test_an_error_is_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    empty = tmp_path / "empty.log"
+    empty.write_text("\n  \n")
+    (tmp_path / "Custom").mkdir()
+    (tmp_path / "Custom" / "Exists.yml").write_text("schema: Custom.Exists\n")
+    given = [a.format(dir=tmp_path, empty=empty) for a in args]
+    if not any(a.endswith(".log") for a in given):
+        given.insert(0, str(DATA / "app.log"))
+    result = subprocess.run(
+        [NORMALIZE, "infer", *given, "--dir", str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stderr) == (2, message.format(dir=tmp_path, empty=empty) + "\n")
