@@ -108,19 +108,17 @@ BUNDLED = {
     "AWS.CloudTrail": "json",
     "AWS.VPCFlow": "csv ' ' header=True version account_id interface_id srcaddr dstaddr srcport dstport "
     "protocol packets bytes start end action log_status",
-    "Apache.AccessCombined": 'fastmatch %{ip} - %{field_2} [%{timestamp}] "%{field_4}" %{field_5} %{field_6} '
+    "Apache.AccessCombined": 'fastmatch %{ip} - %{field_2} [%{timestamp}] "%{field_4}" %{status} %{field_6} '
     '"%{url}" "%{user_agent}"',
-    "Heroku.Runtime": "fastmatch %{field_1} <%{field_2}>%{field_3} %{timestamp} host heroku router - "
+    "Heroku.Runtime": "fastmatch %{field_1} <%{priority}>%{field_3} %{timestamp} host heroku router - "
     'at=%{at} method=%{method} path="%{path}" host=%{host} request_id=%{request_id} fwd="%{fwd}" '
     "dyno=%{dyno} connect=%{connect} service=%{service} status=%{status} bytes=%{bytes} protocol=%{protocol}"
-    " | %{field_1} <%{field_2}>%{field_3} %{timestamp} %{field_5} %{field_6} %{field_7} - %{message}",
-    "Nginx.Access": 'fastmatch %{ip} - %{field_2} [%{timestamp}] "%{request}" %{field_5} %{field_6} "%{url}" '
+    " | %{field_1} <%{priority}>%{field_3} %{timestamp} %{host} %{field_6} %{field_7} - %{message}",
+    "Nginx.Access": 'fastmatch %{ip} - %{field_2} [%{timestamp}] "%{request}" %{status} %{field_6} "%{url}" '
     '"%{user_agent}"',
-    "Syslog.RFC3164": "regex ^<(?P<field_1>[^>]*)>(?P<timestamp>(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct"
-    "|Nov|Dec) [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?|[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:"
-    "[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2}| [A-Z]{3})?))\\ (?P<field_3>[^\\ ]*)\\ "
-    "(?P<message>.*)$",
-    "Syslog.RFC5424": "fastmatch <%{field_1}>%{field_2} %{timestamp} %{field_4} %{field_5} %{field_6} "
+    "Syslog.RFC3164": "regex ^<(?P<priority>[^>]*)>(?P<timestamp>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct"
+    "|Nov|Dec) [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?) (?P<host>[^ ]*) (?P<message>.*)$",
+    "Syslog.RFC5424": "fastmatch <%{priority}>%{field_2} %{timestamp} %{host} %{field_5} %{field_6} "
     "%{field_7} %{message}",
 }
 
@@ -419,3 +417,48 @@ def test_an_error_is_one_line_and_exit_2(tmp_path: Path, args: list[str], messag
         [NORMALIZE, "infer", *given, "--dir", str(tmp_path)], capture_output=True, text=True, check=False
     )
     assert (result.returncode, result.stderr) == (2, message.format(dir=tmp_path, empty=empty) + "\n")
+
+
+TEXT_CASES = [
+    (  # a time holding a space, followed by more text: fastmatch cannot cut it, a regex can
+        [
+            "2024-03-15 10:00:00,123 INFO orders: created order 17 for alice",
+            "2024-03-15 10:00:01,007 WARNING payments: card declined for bob",
+            "2024-03-15 10:00:02,450 INFO orders: shipped order 12",
+            "2024-03-15 10:00:03,999 ERROR db: connection reset",
+        ],
+        "regex ^(?P<timestamp>[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?"
+        "(?:Z|[+-][0-9]{2}:?[0-9]{2}| [A-Z]{3})?) (?P<level>[^ ]*) (?P<field_3>[^:]*): (?P<message>.*)$",
+        [
+            "timestamp:timestamp[%Y-%m-%d %H:%M:%S,%f]!*",
+            "level:string!",
+            "field_3:string!",
+            "message:string!",
+        ],
+    ),
+    (  # literal text that looks like a placeholder is cut at its braces
+        ["a %{x} 1", "b %{y} 2", "c %{z} 3"],
+        "fastmatch %{field_1} %{field_2}{%{field_3}} %{field_4}",
+        ["field_1:string!", "field_2:string!", "field_3:string!", "field_4:int!"],
+    ),
+    (  # one line: no group is large enough; the generic template takes it, all but its last word
+        ["<13>1 2024-03-15T10:00:00Z web-1 app - hello world"],
+        "fastmatch <%{priority}>%{field_2} %{timestamp} %{host} %{field_5} - %{field_6} %{message}",
+        [
+            "priority:int!",
+            "field_2:int!",
+            "timestamp:timestamp[rfc3339]!*",
+            "host:string{hostname}!",
+            "field_5:string!",
+            "field_6:string!",
+            "message:string!",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("lines", "parser", "fields"), TEXT_CASES)
+def test_text_templates(tmp_path: Path, lines: list[str], parser: str, fields: list[str]) -> None:
+    _, schema = drafted(tmp_path, lines)
+    assert (parser_line(schema), shape(schema)) == (parser, fields)
+    assert_sound(tmp_path / "out", schema, lines)

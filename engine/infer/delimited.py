@@ -3,9 +3,10 @@
 Each candidate delimiter splits every line by the engine's own CSV rules (Go's lazy quotes,
 ``engine.parsers.csv``); one that gives the same column count (two or more) on nine lines in ten
 wins, tab first, then comma, semicolon, pipe, and space (space only under a header line: without
-one, space-separated text is better mined as text). A first line of distinct names whose columns
-hold other types below (or that ``csv.Sniffer`` calls a header) is the header; its names become
-the columns (``hasHeader: true`` skips it in each file).
+one, space-separated text is better mined as text; without a header, a comma, semicolon or pipe
+needs three columns, as two are as likely text with one such character in it). A first line of
+distinct names whose columns hold other types below (or that ``csv.Sniffer`` calls a header) is
+the header; its names become the columns (``hasHeader: true`` skips it in each file).
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ def detect(sample: Sequence[Sample]) -> tuple[str, int, bool] | None:
         header = _has_header([first, *rows[1:]])
         if not header and delimiter != " " and all(_NAME_LIKE.fullmatch(c) for c in first):
             header = _sniffed_header(texts, delimiter)
-        if delimiter == " " and not header:
-            continue
+        if not header and (delimiter == " " or (delimiter != "\t" and width < 3)):
+            continue  # two columns on a comma is as likely a comma inside text (a time's fraction)
         return delimiter, width, header
     return None
 

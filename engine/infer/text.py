@@ -4,9 +4,9 @@ Lines are cut into tokens (``tokens.py``). Lines with the same shape (token coun
 the keys of ``key=value`` tokens) form a group; each large group gives a template in which tokens
 that never change are literal text and the others are placeholders, cut further at punctuation
 that every line shares (``<%{a}>%{b}``, ``key=%{key}``, ``"%{quoted}"``). A generic template
-follows: the longest run of leading tokens of one kind on every line, then the rest as
-``message``. Templates are kept in order of the lines they take that no earlier one takes; lines
-none takes are reported as outliers.
+follows: the longest run of leading tokens of one kind on every line, up to a tag that ends with
+a colon (``sshd[2718]:``, ``orders:``), then the rest as ``message``. Templates are kept in order
+of the lines they take that no earlier one takes; lines none takes are reported as outliers.
 
 Fastmatch cuts a placeholder at the first occurrence of the text after it, so a time holding
 spaces (``Mar  7 03:04:05``) followed by a space cannot be a placeholder: such a template is
@@ -24,12 +24,17 @@ from typing import Final
 
 from ..parsers.fastmatch import PatternError, compile_pattern
 from .names import Names, sanitized
-from .tokens import BARE, BRACKET, QUOTED, TIME, TIMES, Tokens, pieces, tokenize
+from .tokens import BARE, BRACKET, ISO_TIME, QUOTED, SYSLOG_TIME, TIME, Tokens, pieces, tokenize
 from .values import URL, is_ip, text_time_formats
 
 MAX_TEMPLATES: Final = 4
 _WORD: Final = re.compile(r"[A-Za-z][A-Za-z_-]*")
 _PUNCT: Final = re.compile(r"[^A-Za-z0-9\s]+")
+_LEVELS: Final = frozenset(
+    ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "ERR", "CRIT", "CRITICAL", "FATAL")
+)
+_HOST: Final = re.compile(r"[a-z0-9][A-Za-z0-9._:-]*")
+_STATUS: Final = re.compile(r"[1-5][0-9][0-9]")
 _REQUEST: Final = re.compile(r"[A-Z]+ \S+ [A-Z]+/[0-9.]+")
 
 
@@ -193,6 +198,8 @@ def _generic(tokenized: Sequence[Tokens]) -> Template:
         budget -= dropped
         lines = keep
         depth += 1
+        if all(t.tokens[depth - 1].text.endswith(":") for t in lines):
+            break  # a tag: the message follows
         del short
     parts: list[Part] = [lead]
     for i in range(depth):
@@ -233,7 +240,10 @@ def _key(text: str, kind: str) -> str | None:
 # --- names and patterns ---------------------------------------------------------------------------
 
 
-def _name_of(var: Var, names: Names, index: int) -> str:
+def _name_of(var: Var, names: Names, index: int, around: tuple[str, str, str]) -> str:
+    """A name for a placeholder: what its values are, or the key before it, else its position.
+    ``around`` is the literal text before and after it, and the name of the placeholder before."""
+    before, after, previous = around
     values = [v for v in var.values if v and v != "-"]
     if var.rest:
         wanted = "message"
@@ -241,6 +251,14 @@ def _name_of(var: Var, names: Names, index: int) -> str:
         wanted = "timestamp"
     elif var.hint not in ("field", "quoted", "bracket"):
         wanted = sanitized(var.hint, "field")
+    elif before.endswith("<") and after.startswith(">") and values and all(v.isdigit() for v in values):
+        wanted = "priority"
+    elif before.endswith('" ') and values and all(_STATUS.fullmatch(v) for v in values):
+        wanted = "status"
+    elif values and all(v.upper() in _LEVELS for v in values):
+        wanted = "level"
+    elif previous == "timestamp" and before == " " and values and all(_HOST.fullmatch(v) for v in values):
+        wanted = "host"
     elif values and all(is_ip(v) for v in values):
         wanted = "ip"
     elif values and all(URL.fullmatch(v) for v in values):
@@ -262,12 +280,18 @@ def named(templates: Sequence[Template]) -> list[list[str | tuple[str, Var]]]:
         names = Names()
         parts: list[str | tuple[str, Var]] = []
         index = 0
-        for part in template.parts:
+        previous = ""
+        for i, part in enumerate(template.parts):
             if isinstance(part, str):
                 parts.append(part)
             else:
                 index += 1
-                parts.append((_name_of(part, names, index), part))
+                before = template.parts[i - 1] if i > 0 else ""
+                after = template.parts[i + 1] if i + 1 < len(template.parts) else ""
+                around = (before if isinstance(before, str) else "", after if isinstance(after, str) else "")
+                name = _name_of(part, names, index, (*around, previous))
+                previous = name
+                parts.append((name, part))
         out.append(parts)
     return out
 
@@ -284,21 +308,26 @@ def fastmatch_source(parts: Sequence[str | tuple[str, Var]]) -> str | None:
     return text
 
 
+def _escaped(text: str) -> str:
+    """``re.escape`` without escaping spaces, which need none and read badly."""
+    return re.escape(text).replace("\\ ", " ")
+
+
 def regex_source(parts: Sequence[str | tuple[str, Var]]) -> str:
     """A regex for named parts: each placeholder takes text up to its delimiter's first character
     (a time, its own shape), anchored at both ends."""
     out = ["^"]
     for i, part in enumerate(parts):
         if isinstance(part, str):
-            out.append(re.escape(part))
+            out.append(_escaped(part))
             continue
         name, var = part
         after = parts[i + 1] if i + 1 < len(parts) else None
         if var.kind == TIME:
-            body = "(?:" + TIMES.pattern.replace("(?<![A-Za-z])", "").replace("(?<![0-9])", "") + ")"
-            body = body.replace("(?![0-9])", "").replace("(?![A-Za-z])", "")
+            syslog = all(re.fullmatch(SYSLOG_TIME, v) for v in var.values if v != "-")
+            body = SYSLOG_TIME if syslog else ISO_TIME
         elif isinstance(after, str):
-            body = f"[^{re.escape(after[0])}]*"
+            body = f"[^{_escaped(after[0])}]*"
         else:
             body = ".*"
         out.append(f"(?P<{name}>{body})")

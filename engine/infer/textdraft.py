@@ -34,6 +34,8 @@ def draft_text(sample: Sequence[Sample]) -> Draft:
         source = None if template.spaced_time() else fastmatch_source(named_parts)
         if source is not None:
             matchers.append((template, source, compile_pattern(source)))
+    if not matchers and generic is not None:  # literal text fastmatch cannot hold, such as "%{"
+        return _regex_draft(sample, templates[generic], parts[generic])
     chosen: list[tuple[Template, str]] = []
     taken: dict[int, tuple[int, tuple[str, ...]]] = {}  # line index → (pattern index, values)
     for template, source, pattern in matchers:

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from typing import Final
 
 _MONTHS: Final = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
-TIMES: Final = re.compile(
-    rf"(?<![A-Za-z])(?:{_MONTHS}) [ 0-9][0-9] [0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(?:\.[0-9]+)?(?![0-9])"
-    r"|(?<![0-9])[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?"
-    r"(?:Z|[+-][0-9]{2}:?[0-9]{2}| [A-Z]{3}(?![A-Za-z]))?(?![0-9])"
+SYSLOG_TIME: Final = rf"(?:{_MONTHS}) [ 0-9][0-9] [0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(?:\.[0-9]+)?"
+"""A syslog time, ``Mar  7 03:04:05``: no year, the day padded with a space."""
+_ZONE: Final = r"(?:Z|[+-][0-9]{2}:?[0-9]{2}| [A-Z]{3})?"
+ISO_TIME: Final = (
+    rf"[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[ T][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(?:[.,][0-9]+)?{_ZONE}"
 )
+"""A date and a time of day, with a space or a T between (``2024-03-15 10:00:00,123``)."""
+TIMES: Final = re.compile(rf"(?<![A-Za-z]){SYSLOG_TIME}(?![0-9])|(?<![0-9]){ISO_TIME}(?![0-9A-Za-z])")
 _SPACE: Final = re.compile(r"[ \t]+")
 
 QUOTED, BRACKET, TIME, BARE = "quoted", "bracket", "time", "bare"
