@@ -28,6 +28,8 @@ from .tokens import BARE, BRACKET, ISO_TIME, QUOTED, SYSLOG_TIME, TIME, Tokens, 
 from .values import URL, is_ip, text_time_formats
 
 MAX_TEMPLATES: Final = 4
+MAX_MINED: Final = 5000
+"""Templates are mined from the first lines only; every line is then matched, typed and checked."""
 _WORD: Final = re.compile(r"[A-Za-z][A-Za-z_-]*")
 _PUNCT: Final = re.compile(r"[^A-Za-z0-9\s]+")
 _LEVELS: Final = frozenset(
@@ -216,7 +218,7 @@ def _rest(t: Tokens, depth: int) -> str:
 
 def mine(lines: Sequence[str]) -> list[Template]:
     """Candidate templates for ``lines``: the large groups' own, then the generic one."""
-    tokenized = [tokenize(line) for line in lines]
+    tokenized = [tokenize(line) for line in lines[:MAX_MINED]]
     groups: dict[tuple[object, ...], list[Tokens]] = {}
     for t in tokenized:
         keys = tuple(_key(tok.text, tok.kind) for tok in t.tokens)

@@ -114,10 +114,11 @@ def _typed(
             draft.required = True
             draft.why.append(f"required: captured on all {count(len(captures), 'line')}")
         fields.append(draft)
+    taken = set(covered)
     outliers = [
         Outlier(sample[i][0], sample[i][1], sample[i][2], "no template takes it")
         for i in range(len(sample))
-        if i not in set(covered)
+        if i not in taken
     ]
     _ = Var  # the placeholder type, re-exported for readers of the draft
     return Draft("text", parser, fields, parser_why=why, outliers=outliers)

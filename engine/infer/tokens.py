@@ -8,6 +8,7 @@ separator text (spaces, or nothing where a bracket or a time starts inside a wor
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -115,6 +116,7 @@ def tokenize(line: str) -> Tokens:
 _SPLIT_CHARS: Final = frozenset("<>[](){}=\"'")
 
 
+@functools.lru_cache(maxsize=65536)  # tokens repeat from line to line
 def pieces(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A bare token as its punctuation skeleton and the text between: ``<158>1`` →
     ``(("<", ">", ""), ("158", "1"))``, ``path="/x"`` → ``(("", '="', '"'), ("path", "/x"))``.

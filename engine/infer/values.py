@@ -85,6 +85,7 @@ _TIME_WORDS: Final = frozenset(
     ]
 )
 
+_TIME_LIKE: Final = re.compile(r"[0-9][-/:T., ]|[-/:][0-9]")
 URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#]+\S*")
 _EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 _DOMAIN: Final = re.compile(
@@ -191,23 +192,31 @@ def _parses(fmt: str, values: Sequence[str]) -> bool:
 
 
 def text_time_formats(values: Sequence[str]) -> tuple[tuple[str, ...], str] | None:
-    """The time formats that read every value (one, or two when no single one does), and why."""
-    if not values or not all(any(c.isdigit() for c in v) for v in values):
+    """The time formats that read every value (one, or two when no single one does), and why.
+
+    Each distinct value is parsed once per format tried; a column whose first values have no
+    digit next to a date or clock separator is not tried at all.
+    """
+    distinct = list(dict.fromkeys(values))
+    if not distinct or not all(_TIME_LIKE.search(v) for v in distinct[:50]):
         return None
     for fmt in ("rfc3339", *STRFTIME_FORMATS):
-        if _parses(fmt, values):
+        if _parses(fmt, distinct):
             what = "RFC 3339 times" if fmt == "rfc3339" else f"times in the format {fmt!r}"
             return (fmt,), f"{share(len(values), len(values))} are {what} (e.g. {example(values)})"
-    candidates = ("rfc3339", *STRFTIME_FORMATS)
+    head = distinct[:50]
+    candidates = [f for f in ("rfc3339", *STRFTIME_FORMATS) if any(_parses(f, [v]) for v in head)]
     for first in candidates:
-        taken = {v for v in values if _parses(first, [v])}
-        rest = [v for v in values if v not in taken]
+        taken = {v for v in distinct if _parses(first, [v])}
+        rest = [v for v in distinct if v not in taken]
         if not taken or not rest:
             continue
         for second in candidates:
             if second != first and _parses(second, rest):
-                shares = share(len(taken), len(values))
-                return (first, second), f"{shares} read as {first!r}, the other {len(rest):,} as {second!r}"
+                first_count = sum(1 for v in values if v in taken)
+                shares = share(first_count, len(values))
+                rest_count = len(values) - first_count
+                return (first, second), f"{shares} read as {first!r}, the other {rest_count:,} as {second!r}"
     return None
 
 
