@@ -295,6 +295,13 @@ def test_json_lines_types_merge_across_lines(tmp_path: Path) -> None:
     assert_sound(tmp_path / "out", schema, lines)
 
 
+def test_an_object_whose_keys_vary_is_kept_as_json(tmp_path: Path) -> None:
+    lines = [json.dumps({"action": f"a{i}", "params": {f"key{i}": i, "common": "x"}}) for i in range(10)]
+    _, schema = drafted(tmp_path, lines)
+    assert shape(schema) == ["action:string!", "params:json!"]
+    assert_sound(tmp_path / "out", schema, lines)
+
+
 def test_a_value_the_engine_refuses_loosens_its_field(tmp_path: Path) -> None:
     """A JSON string that reads as a time in Python's view but not the engine's is not possible
     here, so a nested value of another shape is used: ``{"a": {}}`` then ``{"a": "x"}``."""

@@ -18,6 +18,12 @@ MAX_OBJECT_FIELDS: Final = 200
 """An object with more distinct keys than this is kept as ``json`` (a map, not a record)."""
 
 
+VARYING_KEYS: Final = 8
+VARYING_SHARE: Final = 0.25
+"""An object with at least this many keys, each in less than this share of the objects on average,
+is kept as ``json``: its keys depend on the line (request parameters), not a fixed record."""
+
+
 @dataclass
 class Node:
     """What one key (or an array's elements) held across the sample lines."""
@@ -130,6 +136,13 @@ def draft_of(name: str, node: Node) -> FieldDraft:
             return FieldDraft(
                 name, "json", [f"json: {len(node.children):,} distinct keys, a map rather than a record"]
             )
+        mean = sum(c.present + c.nulls for c in node.children.values()) / len(node.children) / node.objects
+        if len(node.children) >= VARYING_KEYS and mean < VARYING_SHARE:
+            why = (
+                f"json: {len(node.children)} keys, each in {mean:.0%} of the objects on average: keys "
+                "that vary from line to line (parameters, a map), kept as JSON"
+            )
+            return FieldDraft(name, "json", [why])
         return FieldDraft(
             name,
             "object",
