@@ -110,15 +110,15 @@ BUNDLED = {
     "protocol packets bytes start end action log_status",
     "Apache.AccessCombined": 'fastmatch %{ip} - %{field_2} [%{timestamp}] "%{field_4}" %{status} %{field_6} '
     '"%{url}" "%{user_agent}"',
-    "Heroku.Runtime": "fastmatch %{field_1} <%{priority}>%{field_3} %{timestamp} host heroku router - "
+    "Heroku.Runtime": "fastmatch %{field_1} <%{priority}>%{version} %{timestamp} host heroku router - "
     'at=%{at} method=%{method} path="%{path}" host=%{host} request_id=%{request_id} fwd="%{fwd}" '
     "dyno=%{dyno} connect=%{connect} service=%{service} status=%{status} bytes=%{bytes} protocol=%{protocol}"
-    " | %{field_1} <%{priority}>%{field_3} %{timestamp} %{host} %{field_6} %{field_7} - %{message}",
+    " | %{field_1} <%{priority}>%{version} %{timestamp} %{host} %{field_6} %{field_7} - %{message}",
     "Nginx.Access": 'fastmatch %{ip} - %{field_2} [%{timestamp}] "%{request}" %{status} %{field_6} "%{url}" '
     '"%{user_agent}"',
     "Syslog.RFC3164": "regex ^<(?P<priority>[^>]*)>(?P<timestamp>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct"
     "|Nov|Dec) [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?) (?P<host>[^ ]*) (?P<message>.*)$",
-    "Syslog.RFC5424": "fastmatch <%{priority}>%{field_2} %{timestamp} %{host} %{field_5} %{field_6} "
+    "Syslog.RFC5424": "fastmatch <%{priority}>%{version} %{timestamp} %{host} %{field_5} %{field_6} "
     "%{field_7} %{message}",
 }
 
@@ -143,7 +143,7 @@ OUTLIERS = {
     "Apache.AccessCombined": [10],
     "Heroku.Runtime": [24],
     "Nginx.Access": [10],
-    "Syslog.RFC3164": [],  # its bad lines make the whole line one message: nothing is left out
+    "Syslog.RFC3164": [8, 10, 11],  # a year in the time, a four-letter month, no priority
     "Syslog.RFC5424": [],
 }
 
@@ -450,10 +450,10 @@ TEXT_CASES = [
     ),
     (  # one line: no group is large enough; the generic template takes it, all but its last word
         ["<13>1 2024-03-15T10:00:00Z web-1 app - hello world"],
-        "fastmatch <%{priority}>%{field_2} %{timestamp} %{host} %{field_5} - %{field_6} %{message}",
+        "fastmatch <%{priority}>%{version} %{timestamp} %{host} %{field_5} - %{field_6} %{message}",
         [
             "priority:int!",
-            "field_2:int!",
+            "version:int!",
             "timestamp:timestamp[rfc3339]!*",
             "host:string{hostname}!",
             "field_5:string!",

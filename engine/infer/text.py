@@ -171,7 +171,8 @@ def _generic(tokenized: Sequence[Tokens]) -> Template:
     """Leading tokens of one class and separator on the lines, then the rest as ``message``.
 
     Lines that break the run (another class, another separator, too few tokens) are left out of the
-    template while they are at most a fifth of the lines: they are the outliers to report.
+    template while they are at most a fifth of the lines, or a third at the first token (where lines
+    of another format show): they are the outliers to report.
     """
     leads = Counter(t.lead for t in tokenized)
     lead = leads.most_common(1)[0][0]
@@ -180,7 +181,6 @@ def _generic(tokenized: Sequence[Tokens]) -> Template:
     budget -= len(tokenized) - len(lines)
     depth = 0
     while True:
-        short = [t for t in lines if len(t.tokens) <= depth + 1]
         longer = [t for t in lines if len(t.tokens) > depth + 1]
         if not longer:
             break
@@ -195,14 +195,13 @@ def _generic(tokenized: Sequence[Tokens]) -> Template:
             if t.seps[depth] == sep and _class(t.tokens[depth].text, t.tokens[depth].kind) in (major, "-")
         ]
         dropped = len(lines) - len(keep)
-        if dropped > budget:
+        if dropped > (len(tokenized) // 3 if depth == 0 else budget):
             break
-        budget -= dropped
+        budget = max(0, budget - dropped)
         lines = keep
         depth += 1
         if all(t.tokens[depth - 1].text.endswith(":") for t in lines):
             break  # a tag: the message follows
-        del short
     parts: list[Part] = [lead]
     for i in range(depth):
         parts += _column(lines, i, specific=False)
@@ -255,6 +254,13 @@ def _name_of(var: Var, names: Names, index: int, around: tuple[str, str, str]) -
         wanted = sanitized(var.hint, "field")
     elif before.endswith("<") and after.startswith(">") and values and all(v.isdigit() for v in values):
         wanted = "priority"
+    elif (
+        previous == "priority"
+        and before == ">"
+        and values
+        and all(v.isdigit() and len(v) < 3 for v in values)
+    ):
+        wanted = "version"
     elif before.endswith('" ') and values and all(_STATUS.fullmatch(v) for v in values):
         wanted = "status"
     elif values and all(v.upper() in _LEVELS for v in values):
