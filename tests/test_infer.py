@@ -370,6 +370,21 @@ def test_the_key_value_schema_is_written_exactly(tmp_path: Path) -> None:
 # --- determinism, the CLI and its errors ----------------------------------------------------------
 
 
+def test_each_file_of_a_csv_sample_has_its_header(tmp_path: Path) -> None:
+    """Two files, each with its header line: the header is skipped in each, every row is an event."""
+    for name, rows in (("a.csv", ["1,x,2024-03-15", "2,y,2024-03-16"]), ("b.csv", ["3,z,2024-03-17"])):
+        (tmp_path / name).write_text("id,name,day\n" + "\n".join(rows) + "\n")
+    inferred = infer(
+        [str(tmp_path / "a.csv"), str(tmp_path / "b.csv")], "Custom.Two", tmp_path / "out", JSON_SCHEMA
+    )
+    schema = load_schema_file(inferred.schema_file)
+    assert parser_line(schema) == "csv ',' header=True id name day"
+    assert shape(schema) == ["id:int!", "name:string!", "day:timestamp[%Y-%m-%d]!*"]
+    assert (inferred.events, inferred.lines, inferred.draft.outliers) == (3, 3, [])
+    assert exit_code(lint_paths([tmp_path / "out"]), "warning") == 0
+    assert all(r.passed for r in run_paths([tmp_path / "out"]))
+
+
 def test_two_runs_write_the_same_bytes(tmp_path: Path) -> None:
     written = []
     for run in ("a", "b"):
@@ -407,6 +422,7 @@ ERRORS = [
      "to infer from"),
     (["--name", "Custom.Missing", "{dir}/nope.log"], "normalize: cannot read {dir}/nope.log: No such file "
      "or directory"),
+    (["--name", "Custom.Binary", "{binary}"], "normalize: {binary}: not UTF-8 text (byte 2)"),
     ([], "normalize: the following arguments are required: --name (see 'normalize infer --help')"),
 ]  # fmt: skip
 
@@ -415,15 +431,18 @@ ERRORS = [
 def test_an_error_is_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
     empty = tmp_path / "empty.log"
     empty.write_text("\n  \n")
+    binary = tmp_path / "binary.log"
+    binary.write_bytes(b"ab\xff\n")
     (tmp_path / "Custom").mkdir()
     (tmp_path / "Custom" / "Exists.yml").write_text("schema: Custom.Exists\n")
-    given = [a.format(dir=tmp_path, empty=empty) for a in args]
+    given = [a.format(dir=tmp_path, empty=empty, binary=binary) for a in args]
     if not any(a.endswith(".log") for a in given):
         given.insert(0, str(DATA / "app.log"))
     result = subprocess.run(
         [NORMALIZE, "infer", *given, "--dir", str(tmp_path)], capture_output=True, text=True, check=False
     )
-    assert (result.returncode, result.stderr) == (2, message.format(dir=tmp_path, empty=empty) + "\n")
+    expected = message.format(dir=tmp_path, empty=empty, binary=binary)
+    assert (result.returncode, result.stderr) == (2, expected + "\n")
 
 
 TEXT_CASES = [

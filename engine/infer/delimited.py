@@ -67,13 +67,15 @@ def detect(sample: Sequence[Sample]) -> tuple[str, int, bool] | None:
     texts = [text for _, _, text in sample]
     if len(texts) < 2:
         return None
+    starts = _first_lines(sample)
+    body = [t for i, t in enumerate(texts) if i not in starts]  # a header is only ever a file's first line
     for delimiter in DELIMITERS:
         width, lines = _columns(texts, delimiter)
         if width < 2 or lines * 10 < len(texts) * 9:
             continue
-        rows = [c for t in texts if (c := _cells(t, delimiter)) is not None and len(c) == width]
+        rows = [c for t in body if (c := _cells(t, delimiter)) is not None and len(c) == width]
         first = _cells(texts[0], delimiter) or []
-        header = _has_header([first, *rows[1:]])
+        header = _has_header([first, *rows])
         if not header and delimiter != " " and all(_NAME_LIKE.fullmatch(c) for c in first):
             header = _sniffed_header(texts, delimiter)
         if not header and (delimiter == " " or (delimiter != "\t" and width < 3)):
@@ -82,15 +84,21 @@ def detect(sample: Sequence[Sample]) -> tuple[str, int, bool] | None:
     return None
 
 
+def _first_lines(sample: Sequence[Sample]) -> set[int]:
+    """The index of each file's first line in the sample."""
+    seen: set[str] = set()
+    firsts = set()
+    for i, (source, _, _) in enumerate(sample):
+        if source not in seen:
+            seen.add(source)
+            firsts.add(i)
+    return firsts
+
+
 def draft_csv(sample: Sequence[Sample], delimiter: str, width: int, header: bool) -> Draft:
     """The draft of a CSV schema: columns named by the header (or by position), each typed."""
     why = [f"csv: every line splits into {width} columns on a {_SHOWN[delimiter]} ({_SHOWN[delimiter]!r})"]
-    first_of_file: set[int] = set()
-    seen_sources: set[str] = set()
-    for i, (source, _, _) in enumerate(sample):
-        if source not in seen_sources:
-            seen_sources.add(source)
-            first_of_file.add(i)
+    first_of_file = _first_lines(sample)
     names = Names()
     if header:
         head = _cells(sample[0][2], delimiter) or []
