@@ -274,12 +274,13 @@ def _cases(
 
 def explain(draft: Draft) -> list[str]:
     """Why each choice was made: the parser, then each field's type, format, indicators."""
-    lines = [f"parser: {why}" for why in draft.parser_why]
+    lines = []
     for kind, config in (draft.parser or {}).items():
         patterns = enumerate(config.get("match", ()))
         lines += [f"parser: {kind} match[{i}]: {pattern}" for i, pattern in patterns]
         if "columns" in config:
             lines.append(f"parser: {kind} columns: {', '.join(config['columns'])}")
+    lines += [f"parser: {why}" for why in draft.parser_why]
     lines += [f"note: {note}" for note in draft.notes]
     for path, f in draft.walk():
         detail = f.type

@@ -279,8 +279,21 @@ def _account_guess(name: str, values: Sequence[str]) -> Guess | None:
 def _string(name: str, values: Sequence[str], note: str | None) -> Guess:
     indicators, why = indicators_for(name, values)
     n = len(values)
-    reasons = [note or f"text ({share(n, n)}, e.g. {example(values)}) that no other type reads"]
+    reasons = [
+        note or _mostly(values) or f"text ({share(n, n)}, e.g. {example(values)}) that no other type reads"
+    ]
     return Guess("string", indicators=indicators, why=(*reasons, *why))
+
+
+def _mostly(values: Sequence[str]) -> str | None:
+    """Why a column that is mostly numbers is a string after all: the values that are not."""
+    n = len(values)
+    for what, pattern in (("integers", _INT_TEXT), ("numbers", _FLOAT_TEXT)):
+        fit = sum(1 for v in values if pattern.fullmatch(v))
+        if n > fit >= n / 2:
+            others = [v for v in values if not pattern.fullmatch(v)]
+            return f"{share(fit, n)} are {what}, but {example(others)} is not: string takes every value"
+    return None
 
 
 # --- indicators -----------------------------------------------------------------------------------
