@@ -12,13 +12,13 @@ event. The files are written only then (``write``), with test cases the engine's
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
+from ..batch import Batch, Reject
 from ..errors import NormalizeError, SchemaError
 from ..normalizer import Normalizer
 from ..registry import load_schema_document
@@ -38,6 +38,8 @@ __all__ = ["Inferred", "infer"]
 MAX_CASES: Final = 4
 MAX_ROUNDS: Final = 50
 Sample = tuple[str, int, str]
+Result = tuple[str, int, "dict[str, Any] | Reject"]
+"""A sample line's outcome: its file, its number, and its event or reject."""
 
 
 @dataclass
@@ -138,9 +140,9 @@ def _schema_of(text: str) -> Schema:
     return load_schema_document(parse_yaml(text, "<draft>"))
 
 
-def _run(schema: Schema, files: dict[str, list[str]]) -> list[tuple[str, int, object]]:
+def _run(schema: Schema, files: dict[str, list[str]]) -> list[Result]:
     """Every sample line through the schema: (source, line, event or reject)."""
-    out: list[tuple[str, int, object]] = []
+    out: list[Result] = []
     normalizer = Normalizer(schema, fast_path=False)
     for source, lines in files.items():
         batch = normalizer.normalize(lines, source=source, first_line=1)
@@ -150,9 +152,9 @@ def _run(schema: Schema, files: dict[str, list[str]]) -> list[tuple[str, int, ob
     return out
 
 
-def _event_lines(lines: list[str], batch: object, schema: Schema) -> list[int]:
+def _event_lines(lines: list[str], batch: Batch, schema: Schema) -> list[int]:
     """The line numbers of a batch's events: the lines neither rejected nor skipped, in order."""
-    rejected = {r.line for r in batch.rejects}  # type: ignore[attr-defined]
+    rejected = {r.line for r in batch.rejects}
     header = schema.parser.kind == "csv" and schema.parser.config.get("hasHeader")
     numbers = []
     first = True
@@ -176,11 +178,13 @@ def _by_path(draft: Draft, path: str) -> FieldDraft | None:
     return None
 
 
-def _repair(draft: Draft, rejects: list[tuple[str, int, object]]) -> bool:
+def _repair(draft: Draft, rejects: list[Result]) -> bool:
     """Loosen what the engine refused; True when something changed."""
     changed = False
     for source, line, reject in rejects:
-        reason, name = reject.reason, reject.field  # type: ignore[attr-defined]
+        if not isinstance(reject, Reject):
+            continue
+        reason, name = reject.reason, reject.field
         target = _by_path(draft, name) if name else None
         if reason == "bad_value" and target is not None:
             element = target.element if target.type == "array" and target.element is not None else None
@@ -192,7 +196,7 @@ def _repair(draft: Draft, rejects: list[tuple[str, int, object]]) -> bool:
             elif fix.type != "json":
                 fix.type = "string" if fix.type != "string" else "json"
             fix.time_formats, fix.is_event_time, fix.indicators = (), False, ()
-            fix.why.append(f"loosened to {fix.type}: the engine refused {source}:{line} ({reject.message})")  # type: ignore[attr-defined]
+            fix.why.append(f"loosened to {fix.type}: the engine refused {source}:{line} ({reject.message})")
             changed = True
         elif reason == "validation_failed" and target is not None and target.required:
             target.required = False
@@ -235,9 +239,9 @@ def infer(paths: Sequence[str], name: str, folder: Path, json_schema: Path) -> I
     )
     known = {(o.source, o.line) for o in draft.outliers}
     for source, line, reject in sorted((r for r in rejects), key=lambda r: (list(files).index(r[0]), r[1])):
-        if (source, line) not in known:
+        if (source, line) not in known and isinstance(reject, Reject):
             text = files[source][line - 1] if 0 < line <= len(files[source]) else ""
-            draft.outliers.append(Outlier(source, line, text, f"{reject.reason}: {reject.message}"))  # type: ignore[attr-defined]
+            draft.outliers.append(Outlier(source, line, text, f"{reject.reason}: {reject.message}"))
     schema_file.parent.mkdir(parents=True, exist_ok=True)
     link = json_schema_link(schema_file, folder, json_schema)
     modeline = MODELINE.format(link).rstrip("\n") if link is not None else ""
@@ -249,9 +253,7 @@ def infer(paths: Sequence[str], name: str, folder: Path, json_schema: Path) -> I
     return Inferred(schema_file, tests_file, draft, len(sample) - headers, len(events), explain(draft))
 
 
-def _cases(
-    events: list[tuple[str, int, object]], files: dict[str, list[str]], schema: Schema
-) -> list[tuple[str, str, dict]]:
+def _cases(events: list[Result], files: dict[str, list[str]], schema: Schema) -> list[tuple[str, str, dict]]:
     """A few events of distinct shapes (the set of fields present), first seen first."""
     header = schema.parser.kind == "csv" and schema.parser.config.get("hasHeader")
     seen: set[frozenset[str]] = set()
@@ -291,6 +293,3 @@ def explain(draft: Draft) -> list[str]:
         lines.append(f"{path}: {detail}")
         lines.extend(f"    {why}" for why in f.why)
     return lines
-
-
-_ = os  # paths are plain strings here

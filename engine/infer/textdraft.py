@@ -14,7 +14,7 @@ import regex
 
 from ..parsers.fastmatch import compile_pattern
 from .model import Draft, FieldDraft, Outlier
-from .text import MAX_TEMPLATES, Template, Var, fastmatch_source, mine, named, regex_source
+from .text import MAX_TEMPLATES, Template, fastmatch_source, mine, named, regex_source
 from .values import count, guess_text
 
 EMPTY = "-"
@@ -120,5 +120,4 @@ def _typed(
         for i in range(len(sample))
         if i not in taken
     ]
-    _ = Var  # the placeholder type, re-exported for readers of the draft
     return Draft("text", parser, fields, parser_why=why, outliers=outliers)
