@@ -124,6 +124,8 @@ def draft_of(sample: Sequence[Sample]) -> Draft:
         why = [f"JSON lines: {count(len(objects), 'line')} of {len(sample):,} are JSON objects"]
         draft = Draft("JSON lines", None, fields, parser_why=why, outliers=outliers)
         draft.notes.append(why[0])
+        if "" in root.children:
+            draft.notes.append('the empty key "" is left out: a field needs a name')
     else:
         csv = detect(sample)
         draft = draft_csv(sample, *csv) if csv is not None else draft_text(sample)
