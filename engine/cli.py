@@ -85,8 +85,9 @@ def _run_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out",
         metavar="DIR",
-        help="write events and rejects to a lake: DIR/events/<log type>/<YYYY/MM/DD/HH>/..., "
-        "DIR/rejects/..., each batch fsynced (the layout of normalize serve)",
+        help="write events and rejects to a lake: DIR/events/p_log_type=<log type>/year=YYYY/month=MM/"
+        "day=DD/hour=HH/<writer>.ndjson (or .parquet), DIR/rejects/schema=<schema>/..., each batch "
+        "fsynced (the layout of normalize serve)",
     )
     p.add_argument("--rejects", metavar="FILE", help="write rejects here (NDJSON) instead of stderr")
     p.add_argument("--strict", action="store_true", help="exit 1 when any line was rejected")
