@@ -163,27 +163,46 @@ class ParquetLake:
         self._waiting_bytes += rows.nbytes
 
     def _drain(self) -> None:
-        """Write full row groups, then the largest partitions' rows while over ``buffer_bytes``."""
-        for key, partition in list(self._partitions.items()):
-            while partition.rows >= self.row_group_rows:
-                if self._write_group(key, partition):
-                    return  # a checkpoint: everything went out
-        while self._waiting_bytes > self.buffer_bytes:
-            key, partition = max(self._partitions.items(), key=lambda item: item[1].nbytes)
-            if self._write_group(key, partition):
+        """Write full row groups, then the largest partitions' rows while over ``buffer_bytes``;
+        checkpoint when a file to write to is full, or one more would be opened past the cap."""
+        while True:
+            key, partition = self._next_group()
+            if partition is None:
                 return
+            file = partition.file
+            if (file is not None and self._full(file)) or (
+                file is None and len(self._open) >= self.max_open_files
+            ):
+                self.checkpoint()  # every row goes out, this batch's included: a batch boundary
+                return
+            self._write_group(key, partition)
 
-    def _write_group(self, key: Key, partition: _Partition) -> bool:
-        """Write one row group of ``partition``'s waiting rows; whether that made a checkpoint
-        (a file full, or one file too many to open)."""
-        if partition.file is None and len(self._open) >= self.max_open_files:
-            self.checkpoint()
+    def _next_group(self) -> tuple[Key, _Partition | None]:
+        """The partition whose rows should go out as a row group now, if any."""
+        for key, partition in self._partitions.items():
+            if partition.rows >= self.row_group_rows:
+                return key, partition
+        if self._waiting_bytes > self.buffer_bytes:
+            return max(self._partitions.items(), key=lambda item: item[1].nbytes)
+        return (EVENTS, "", ""), None
+
+    def _full(self, file: _File) -> bool:
+        """Whether ``file`` takes no more rows (``max_file_rows``, or past ``max_file_bytes``)."""
+        if self.max_file_rows is not None and file.rows >= self.max_file_rows:
             return True
+        return file.sink.tell() >= self.max_file_bytes
+
+    def _write_group(self, key: Key, partition: _Partition) -> None:
+        """One row group of ``partition``'s waiting rows (at most what its file still takes) to
+        its file, opened when it has none."""
         file = partition.file or self._open_file(key, partition)
         self._open[key] = self._open.pop(key, None)  # the most recently written, last
+        rows = self.row_group_rows
+        if self.max_file_rows is not None:
+            rows = min(rows, self.max_file_rows - file.rows)
         table = pa.Table.from_batches(partition.waiting, partition.schema)
-        group = table.slice(0, self.row_group_rows)
-        file.writer.write_table(group, row_group_size=self.row_group_rows)
+        group = table.slice(0, rows)
+        file.writer.write_table(group, row_group_size=rows)
         file.rows += group.num_rows
         rest = table.slice(group.num_rows)
         partition.waiting = rest.to_batches() if rest.num_rows else []
@@ -191,12 +210,6 @@ class ParquetLake:
         partition.rows = rest.num_rows
         partition.nbytes = sum(b.nbytes for b in partition.waiting)
         self._waiting_bytes += partition.nbytes
-        full = file.sink.tell() >= self.max_file_bytes or (
-            self.max_file_rows is not None and file.rows >= self.max_file_rows
-        )
-        if full:
-            self.checkpoint()
-        return full
 
     def _open_file(self, key: Key, partition: _Partition) -> _File:
         kind, name, hour = key
@@ -227,16 +240,11 @@ class ParquetLake:
         closed: list[_File] = []
         for key, partition in self._partitions.items():
             while partition.rows:
-                if partition.file is None:
-                    self._open_file(key, partition)
-                self._write_rest(partition)
-            file = partition.file
-            if file is None:
-                continue
-            partition.file = None
-            self._open.pop(key, None)
-            closed.append(file)  # first: an abort removes it even when closing fails
-            _finish(file, self.fsync)
+                if partition.file is not None and self._full(partition.file):
+                    closed.append(self._close(key, partition))
+                self._write_group(key, partition)
+            if partition.file is not None:
+                closed.append(self._close(key, partition))
         renamed: list[_File] = []
         try:
             for file in closed:
@@ -257,15 +265,14 @@ class ParquetLake:
             self.checkpoints += 1
         return [file.final for file in closed]
 
-    def _write_rest(self, partition: _Partition) -> None:
-        """All waiting rows of ``partition`` to its open file, in row groups."""
+    def _close(self, key: Key, partition: _Partition) -> _File:
+        """Finish ``partition``'s file under its hidden name (an ``abort`` still removes it)."""
         file = partition.file
         assert file is not None
-        table = pa.Table.from_batches(partition.waiting, partition.schema)
-        file.writer.write_table(table, row_group_size=self.row_group_rows)
-        file.rows += table.num_rows
-        self._waiting_bytes -= partition.nbytes
-        partition.waiting, partition.rows, partition.nbytes = [], 0, 0
+        partition.file = None
+        self._open.pop(key, None)
+        _finish(file, self.fsync)
+        return file
 
     def abort(self) -> None:
         """Drop every row added since the last checkpoint: waiting rows, open and closed hidden
