@@ -43,7 +43,7 @@ from .values import encode_default
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("ndjson", "parquet")
-ROW_GROUP_ROWS = 128 << 10
+ROW_GROUP_ROWS = 64 << 10
 """``parquet.ROW_GROUP_ROWS``, repeated: the help must not import pyarrow."""
 JSON_SCHEMA = Path(__file__).with_name("schema.json")
 PROG = "normalize"

@@ -65,8 +65,10 @@ from .lake import (
 )
 from .spec import Schema
 
-ROW_GROUP_ROWS: Final = 128 << 10
-"""Rows of a row group (the last of a file may hold fewer)."""
+ROW_GROUP_ROWS: Final = 64 << 10
+"""Rows of a row group (the last of a file may hold fewer). Measured on Heroku events (about 350
+Arrow bytes and 70 Parquet bytes a row): writing costs 1.70 µs a row with 16 Ki rows, 1.33 with
+64 Ki and 1.29 with 128 Ki, whose rows hold 45 MB while they wait, against 22 MB."""
 BUFFER_BYTES: Final = 64 << 20
 """Arrow bytes of the rows waiting for their row group, all partitions together."""
 MAX_OPEN_FILES: Final = 64

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from engine import cli, parquet
 from engine.columnar import REJECTS_SCHEMA, TIMESTAMP, events_schema
 from engine.parquet import ParquetLake, by_hour
 from engine.registry import Registry, search_path
@@ -406,6 +407,10 @@ def test_errors_are_one_line_and_exit_2(tmp_path: Path, args: list[str] | None, 
     if message is not None:
         assert lines == [message]
     assert not (tmp_path / "L").exists()
+
+
+def test_the_help_says_the_default_row_group_without_importing_pyarrow() -> None:
+    assert cli.ROW_GROUP_ROWS == parquet.ROW_GROUP_ROWS
 
 
 def test_ndjson_runs_do_not_import_pyarrow() -> None:
