@@ -469,7 +469,7 @@ def _parquet_sinks(
     )
     for path in lake.recover():
         print(f"{PROG}: {path}: removed a hidden file left by a killed writer", file=sys.stderr)
-    sinks = ParquetSinks(lake, schemas)
+    sinks = stack.enter_context(ParquetSinks(lake, schemas))  # closed before the lake
     return sinks.events, sinks.rejects
 
 

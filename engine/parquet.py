@@ -24,9 +24,10 @@ their torn NDJSON tails.
 **What a stop promises: checkpoints.** A Parquet file cannot be appended to once closed, and rows
 become visible only when their file is renamed. So files are never finalized one by one: a
 *checkpoint* finalizes every file the lake has open or buffered, together, and only at a batch
-boundary. It happens when a file reaches its size (``max_file_bytes`` or ``max_file_rows``), when
-one more file would have to be opened past ``max_open_files``, and at the end of the run (after
-SIGINT or SIGTERM too: everything buffered is finalized and the position is the last batch).
+boundary, in the run's thread (the writer thread only says one is ``due``). It happens when a file
+reaches its size (``max_file_bytes`` or ``max_file_rows``), when one more file would have to be
+opened past ``max_open_files``, and at the end of the run (after SIGINT or SIGTERM too: everything
+buffered is finalized and the position is the last batch).
 Between checkpoints the sinks say ``pending``, so ``pipeline.Run`` keeps reporting the position of
 the last checkpoint; a write that fails (a full disk, a file size limit) discards everything since
 the last checkpoint (``abort``: hidden files removed), and the run reports that position: every
@@ -40,6 +41,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -136,17 +139,19 @@ class ParquetLake:
         self._new_folders: set[Path] = set()
         self.checkpoints = 0
         """Checkpoints that made files visible."""
+        self.pending = False
+        """Whether rows were added since the last checkpoint (not visible yet): a plain flag, read
+        from another thread than the one writing."""
+        self.due = False
+        """Whether the lake needs a checkpoint (a file is full, or too many are open): the caller
+        makes it, between batches, where it knows the position it stands for."""
 
     # --- writing --------------------------------------------------------------------------------
 
-    @property
-    def pending(self) -> bool:
-        """Whether rows were added since the last checkpoint (not visible yet)."""
-        return any(p.rows or p.file is not None for p in self._partitions.values())
-
     def add(self, events: dict[str, pa.RecordBatch], rejects: pa.RecordBatch, *, now: float) -> None:
         """One batch's events (by log type) and rejects (in the hour ``now``); may write row groups
-        and checkpoint, after the whole batch is taken in. ``OSError``: call ``abort``."""
+        and make a checkpoint ``due``. ``OSError``: call ``abort``."""
+        self.pending = True
         for log_type, batch in events.items():
             for hour, rows in by_hour(batch):
                 self._take((EVENTS, safe_name(log_type), hour), rows)
@@ -166,8 +171,9 @@ class ParquetLake:
 
     def _drain(self) -> None:
         """Write full row groups, then the largest partitions' rows while over ``buffer_bytes``;
-        checkpoint when a file to write to is full, or one more would be opened past the cap."""
-        while True:
+        stop, a checkpoint ``due``, when a file to write to is full or one more would be opened
+        past the cap (rows wait until the checkpoint)."""
+        while not self.due:
             key, partition = self._next_group()
             if partition is None:
                 return
@@ -175,7 +181,7 @@ class ParquetLake:
             if (file is not None and self._full(file)) or (
                 file is None and len(self._open) >= self.max_open_files
             ):
-                self.checkpoint()  # every row goes out, this batch's included: a batch boundary
+                self.due = True
                 return
             self._write_group(key, partition)
 
@@ -263,6 +269,7 @@ class ParquetLake:
             raise
         self._partitions.clear()  # a partition's next file takes the next free number
         self._new_folders.clear()
+        self.pending = self.due = False
         if closed:
             self.checkpoints += 1
         return [file.final for file in closed]
@@ -294,6 +301,7 @@ class ParquetLake:
         self._open.clear()
         self._new_folders.clear()
         self._waiting_bytes = 0
+        self.pending = self.due = False
 
     def close(self) -> None:
         """Drop what no checkpoint made visible (``abort``) and let the writer's name go."""
@@ -374,8 +382,15 @@ def by_schema(rejects: pa.RecordBatch) -> list[tuple[str, pa.RecordBatch]]:
 class ParquetSinks:
     """A Parquet lake as a run's two sinks (``events``, ``rejects``: the ``sinks.Sink`` interface,
     plus ``prepare``, ``pending`` and ``checkpoint`` that ``pipeline.Run`` asks for): each batch is
-    converted to Arrow (``prepare``), taken in whole when the run commits it, and visible from the
-    next checkpoint on."""
+    converted to Arrow (``prepare``), handed whole to a writer thread when the run commits it, and
+    visible from the next checkpoint on.
+
+    The writer thread encodes and compresses row groups (pyarrow lets go of the GIL) while the run
+    reads, normalizes and converts the next batches; at most ``IN_FLIGHT`` batches wait for it. A
+    write that fails there is raised by the next commit or checkpoint; until then the sinks stay
+    ``pending``, so the run's position never passes the last checkpoint."""
+
+    IN_FLIGHT: Final = 2
 
     def __init__(self, lake: ParquetLake, schemas: Sequence[Schema]) -> None:
         self.lake = lake
@@ -384,6 +399,13 @@ class ParquetSinks:
         self._staged: Converted | None = None
         self.events = _ParquetSink(self, f"{lake.root}/events")
         self.rejects = _ParquetSink(self, f"{lake.root}/rejects")
+        self._queue: queue.Queue[tuple[Converted, float] | None] = queue.Queue(self.IN_FLIGHT)
+        self._busy = 0
+        """Batches handed to the writer thread and not yet taken in by the lake."""
+        self._count = threading.Lock()
+        self._error: BaseException | None = None
+        self._writer = threading.Thread(target=self._write_forever, name="parquet-writer", daemon=True)
+        self._writer.start()
 
     def prepare(self, batch: Encoded, source: str) -> Encoded:
         """The batch as Arrow, kept for its commit; returns it as it now counts (events whose
@@ -395,18 +417,83 @@ class ParquetSinks:
         self._staged = columnar.convert(batch)
         return self._staged.encoded
 
+    @property
+    def pending(self) -> bool:
+        """Whether committed batches are not all visible: some wait for the writer thread, or the
+        lake holds rows no checkpoint has made visible (``_busy`` first: once it is 0, the lake's
+        flag is final)."""
+        return self._busy > 0 or self.lake.pending
+
+    def _write_forever(self) -> None:
+        """The writer thread: each batch into the lake, until ``None``; after a failure, batches
+        are dropped (the run rolls back to the last checkpoint)."""
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                if self._error is None:
+                    converted, now = item
+                    self.lake.add(converted.events, converted.rejects, now=now)
+            except BaseException as exc:  # handed to the run's thread, raised there
+                self._error = exc
+            finally:
+                if item is not None:
+                    with self._count:
+                        self._busy -= 1
+                self._queue.task_done()
+
+    def _raise_error(self) -> None:
+        """Raise what the writer thread met; it stays set (queued batches are dropped) until the
+        run rolls back."""
+        if self._error is not None and not isinstance(self._error, _Dropped):
+            raise self._error
+
     def _commit(self) -> None:
+        """Hand the staged batch to the writer thread (raising a failure it met before)."""
         staged, self._staged = self._staged, None
+        self._raise_error()
         if staged is not None:
-            self.lake.add(staged.events, staged.rejects, now=time.time())
+            with self._count:
+                self._busy += 1
+            self._queue.put((staged, time.time()))
         for sink in (self.events, self.rejects):
             sink.count += sink.records
             sink.records = 0
+        if self.lake.due:  # here, between batches: what it makes visible ends at this one
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Every committed batch taken in by the lake, then made visible."""
+        self._queue.join()
+        self._raise_error()
+        self.lake.checkpoint()
 
     def _rollback(self) -> None:
+        """Everything since the last checkpoint dropped, batches waiting for the writer included."""
         self._staged = None
         self.events.records = self.rejects.records = 0
+        self._error = self._error or _Dropped()
+        self._queue.join()  # the writer thread drops what is queued, then idles
+        self._error = None
         self.lake.abort()
+
+    def close(self) -> None:
+        """Stop the writer thread (what it holds is dropped: the lake's ``close`` removes it)."""
+        if self._writer.is_alive():
+            self._error = self._error or _Dropped()
+            self._queue.put(None)
+            self._writer.join()
+
+    def __enter__(self) -> ParquetSinks:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Dropped(Exception):
+    """Set as the writer thread's error to make it drop what is queued."""
 
 
 class _ParquetSink:
@@ -440,11 +527,11 @@ class _ParquetSink:
     @property
     def pending(self) -> bool:
         """Whether committed batches are not visible yet (no checkpoint since)."""
-        return self.owner.lake.pending
+        return self.owner.pending
 
     def checkpoint(self) -> None:
         """Make every committed batch visible."""
-        self.owner.lake.checkpoint()
+        self.owner._checkpoint()
 
 
 __all__ = ["ROW_GROUP_ROWS", "ParquetLake", "ParquetSinks", "by_hour", "by_schema"]
