@@ -47,15 +47,15 @@ MICROS: Final = pa.timestamp("us", tz="UTC")
 # --- the Spark form of the events' Arrow schema ----------------------------------------------------
 
 
-def spark_type(kind: pa.DataType) -> pa.DataType:
+def spark_type(kind: pa.DataType, where: str = "a struct") -> pa.DataType:
     """``kind`` as the batches handed to Spark hold it: times in microseconds, structs with their
-    ``_ns`` companions."""
+    ``_ns`` companions (``where`` names the value, for ``spark_fields``' error)."""
     if kind == TIMESTAMP:
         return MICROS
     if pa.types.is_struct(kind):
-        return pa.struct(spark_fields(list(kind), "a struct"))
+        return pa.struct(spark_fields(list(kind), where))
     if pa.types.is_list(kind):
-        return pa.list_(spark_type(kind.value_type))
+        return pa.list_(spark_type(kind.value_type, where))
     return kind
 
 
@@ -76,7 +76,7 @@ def spark_fields(fields: Sequence[pa.Field], where: str) -> list[pa.Field]:
     names = {f.name for f in fields}
     out: list[pa.Field] = []
     for f in fields:
-        out.append(f.with_type(spark_type(f.type)))
+        out.append(f.with_type(spark_type(f.type, f"field {f.name!r} of {where}")))
         ns = _ns_type(f.type)
         if ns is not None:
             companion = f.name + NS_SUFFIX
@@ -372,7 +372,8 @@ def normalized(
 ) -> DataFrame:
     """The combined DataFrame behind ``normalize_dataframe``: a struct column ``event`` and a struct
     column ``reject``, exactly one of them set per row; ``split`` gives the two DataFrames. Persist it
-    to write events and rejects from one pass over the input."""
+    to write events and rejects from one pass over the input. ``options`` are the other keyword
+    arguments of ``normalize_dataframe``."""
     if column not in df.columns:
         raise ValueError(f"the DataFrame has no column {column!r} (its columns: {', '.join(df.columns)})")
     kind = df.schema[column].dataType.typeName()

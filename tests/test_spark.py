@@ -115,8 +115,7 @@ def assert_as_cli(
     df = spark.read.text(str(path))
     assert df.rdd.getNumPartitions() == 1
     events, rejects = normalize_dataframe(df, names, schema_dirs=folders)
-    registry = Registry(search_path(folders))
-    columns = layout([registry.load(name) for name in names]).columns
+    columns = layout(Registry(search_path(folders)).load_all(names)).columns
     got_events, got_rejects = spark_events(events, columns), spark_rejects(rejects)
     assert got_events == expected_events(cli_events, list(folders))
     assert without_source(got_rejects) == without_source(cli_rejects)
@@ -170,6 +169,14 @@ def test_several_schemas_classify_as_the_cli_does_into_one_dataframe(
     assert (types.count("Apache.AccessCombined"), types.count("Heroku.Runtime")) == (7, 21)
     assert {r["reason"] for r in rejects} == {"no_match"}
     assert all(len(r["refusals"]) == 2 for r in rejects)
+
+
+def test_a_glob_names_the_schemas_it_matches_as_on_the_cli(spark: SparkSession, tmp_path: Path) -> None:
+    lines = [(ROOT / SAMPLES[name]).read_text() for name in ("Syslog.RFC5424", "Syslog.RFC3164")]
+    path = tmp_path / "syslog.log"
+    path.write_text("".join(lines))
+    events, _ = assert_as_cli(spark, path, ["Syslog.*"], tmp_path)
+    assert {e["p_log_type"] for e in events} == {"Syslog.RFC3164", "Syslog.RFC5424"}
 
 
 NESTED = """\
@@ -277,6 +284,12 @@ def custom(name: str, *fields: str) -> str:
     return f"schema: {name}\nparser: {{fastmatch: {{match: ['%{{a}} %{{b}}']}}}}\nfields:\n{listed}"
 
 
+NESTED_TAKEN = (
+    "schema: Custom.F\nfields:\n  - name: inner\n    type: object\n"
+    f"    fields: [{TIME}, {{name: a_ns, type: bigint}}]\n"
+)
+
+
 @pytest.mark.parametrize(
     ("files", "names", "column", "error", "message"),
     [
@@ -318,8 +331,23 @@ def custom(name: str, *fields: str) -> str:
             "column 'a_ns' is the nanoseconds of a timestamp (int64) in Custom.D but int64 in Custom.E: "
             "one events DataFrame cannot hold both; normalize them separately",
         ),
+        (
+            {"f.yml": NESTED_TAKEN},
+            ["Custom.F"],
+            "value",
+            ValueError,
+            "field 'inner' of schema Custom.F has a field 'a_ns', the name of the nanoseconds column of its "
+            "timestamp 'a': rename one of them",
+        ),
     ],
-    ids=["unknown schema", "missing column", "union conflict", "companion name taken", "companion across"],
+    ids=[
+        "unknown schema",
+        "missing column",
+        "union conflict",
+        "companion name taken",
+        "companion across",
+        "companion in a struct",
+    ],
 )
 def test_errors_are_raised_on_the_driver_before_any_job(
     spark: SparkSession,
