@@ -154,6 +154,17 @@ def test_times_keep_their_nanoseconds_and_are_utc_microseconds_in_spark(
     assert rejects.count() == 0
 
 
+def test_a_session_time_zone_other_than_utc_shows_the_same_instants_in_its_zone(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(heroku("2024-03-15T03:00:01.123456789-07:00"),)], "value string")
+    spark.conf.set("spark.sql.session.timeZone", "America/Los_Angeles")
+    try:
+        events, _ = normalize_dataframe(df, "Heroku.Runtime")
+        row = events.selectExpr("unix_micros(timestamp)", "CAST(timestamp AS STRING)", "timestamp_ns").first()
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", "UTC")
+    assert tuple(row) == (1710496801123456, "2024-03-15 03:00:01.123456", 1710496801123456789)
+
+
 def test_several_schemas_classify_as_the_cli_does_into_one_dataframe(
     spark: SparkSession, tmp_path: Path
 ) -> None:
