@@ -44,6 +44,7 @@ WITH_PLAN = [
     "AWS.CloudTrail",
     "AWS.VPCFlow",
     "Apache.AccessCombined",
+    "Heroku.CLI",
     "Heroku.Runtime",
     "Nginx.Access",
     *(["Syslog.RFC3164", "Syslog.RFC5424"] if plan.AVAILABLE and plan._fastpath.PCRE2_VERSION else []),
