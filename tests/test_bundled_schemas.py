@@ -648,7 +648,7 @@ def normalizers() -> dict[str, Normalizer]:
 def test_bundled_schema_names(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NORMALIZE_SCHEMAS", raising=False)
     assert Registry(search_path()).names() == sorted(
-        ["AWS.CloudTrail", "AWS.VPCFlow", "Heroku.Runtime", *SAMPLES]
+        ["AWS.CloudTrail", "AWS.VPCFlow", "Heroku.Router", "Heroku.Runtime", *SAMPLES]
     )
 
 
