@@ -11,9 +11,10 @@ setup(
     ext_modules=[
         Extension(
             "engine._fastpath",
-            # _pcre2.c: regex patterns, PCRE2 by dlopen; yyjson (vendored, MIT): JSON-lines plans
-            ["engine/_fastpath.c", "engine/_pcre2.c", "engine/vendor/yyjson/yyjson.c"],
-            depends=["engine/_pcre2.h", "engine/vendor/yyjson/yyjson.h"],
+            # _pcre2.c: regex patterns, PCRE2 by dlopen; yyjson (vendored, MIT): JSON-lines plans;
+            # _arrow.c: NDJSON events read into Arrow buffers (engine/columnar.py)
+            ["engine/_fastpath.c", "engine/_pcre2.c", "engine/_arrow.c", "engine/vendor/yyjson/yyjson.c"],
+            depends=["engine/_pcre2.h", "engine/_arrow.h", "engine/vendor/yyjson/yyjson.h"],
             # only yyjson's reader, in its strict RFC 8259 form, is used
             define_macros=[("YYJSON_DISABLE_WRITER", "1"), ("YYJSON_DISABLE_UTILS", "1")],
             optional=True,

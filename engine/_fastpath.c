@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "_arrow.h"
 #include "_pcre2.h"
 #include "vendor/yyjson/yyjson.h"
 
@@ -3366,6 +3367,7 @@ static PyMethodDef module_methods[] = {
     {"ip_member", rule_ip_member, METH_VARARGS, ip_member_doc},
     {"utf8_valid", rule_utf8_valid, METH_O, utf8_valid_doc},
     {"whitespace", rule_whitespace, METH_NOARGS, whitespace_doc},
+    {"arrow_columns", arrow_columns, METH_VARARGS, arrow_columns_doc},
     {NULL, NULL, 0, NULL},
 };
 

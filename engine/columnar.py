@@ -20,6 +20,7 @@ An event with a time outside that range cannot be a row: it becomes a ``bad_valu
 from __future__ import annotations
 
 import base64
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,11 @@ from typing import Any, Final
 
 import orjson
 import pyarrow as pa
+
+try:
+    from . import _fastpath
+except ImportError:  # built without a C compiler: the Python twin does the work
+    _fastpath = None  # type: ignore[assignment]
 
 from .batch import Encoded
 from .errors import BAD_VALUE
@@ -38,6 +44,9 @@ NS_MIN: Final = -(1 << 63)
 NS_MAX: Final = (1 << 63) - 1
 TIME_RANGE: Final = "a time from 1677-09-21 00:12:43.145224192 to 2262-04-11 23:47:16.854775807 UTC"
 """What Arrow's timestamp[ns] holds, in the words of a reject."""
+
+JSON: Final = {b"logical": b"json"}
+"""The metadata of a json field's utf8 column, which holds its value's JSON text."""
 
 _SCALARS: Final[dict[str, pa.DataType]] = {
     "string": pa.string(),
@@ -51,14 +60,24 @@ _SCALARS: Final[dict[str, pa.DataType]] = {
 }
 
 
+def arrow_field(name: str, value: Value) -> pa.Field:
+    """The Arrow field of a schema value (a json value's field carries ``JSON``)."""
+    return pa.field(name, arrow_type(value), metadata=JSON if value.type == "json" else None)
+
+
 def arrow_type(value: Value) -> pa.DataType:
     """The Arrow type of a schema value."""
     if value.type == "object":
-        return pa.struct([pa.field(f.name, arrow_type(f.value)) for f in value.fields])
+        return pa.struct([arrow_field(f.name, f.value) for f in value.fields])
     if value.type == "array":
         assert value.element is not None
-        return pa.list_(arrow_type(value.element))
+        return pa.list_(arrow_field("item", value.element))
     return _SCALARS[value.type]
+
+
+def is_json(field: pa.Field) -> bool:
+    """Whether a utf8 field holds JSON text (a ``json`` value)."""
+    return field.metadata == JSON
 
 
 def _indicators(value: Value) -> Iterable[str]:
@@ -74,7 +93,7 @@ def events_schema(schema: Schema) -> pa.Schema:
     p_any = sorted({key for f in schema.fields for name in _indicators(f.value) for key in FIELD_OF[name]})
     return pa.schema(
         [
-            *(pa.field(f.name, arrow_type(f.value)) for f in schema.fields),
+            *(arrow_field(f.name, f.value) for f in schema.fields),
             pa.field("p_log_type", pa.string()),
             pa.field("p_row_id", pa.string()),
             pa.field("p_event_time", TIMESTAMP),
@@ -133,27 +152,59 @@ class Unrepresentable(ValueError):
 Converter = Callable[[Any], Any]
 
 
-def _converter(kind: pa.DataType) -> Converter | None:
-    """What a decoded JSON value becomes in a column of ``kind`` (``None``: itself)."""
+def _converter(field: pa.Field) -> Converter | None:
+    """What a decoded JSON value (not null) becomes in the column of ``field`` (``None``: itself)."""
+    kind = field.type
+    if is_json(field):
+        return lambda value: orjson.dumps(value).decode()
     if kind == TIMESTAMP:
         return _ns
     if pa.types.is_struct(kind):
-        children = [(kind.field(i).name, _converter(kind.field(i).type)) for i in range(kind.num_fields)]
-        if all(c is None for _, c in children):
-            return None
-        return lambda value: {
-            name: (value[name] if convert is None or value.get(name) is None else convert(value[name]))
-            for name, convert in children
-            if name in value
-        }
+        children = [(child.name, _converter(child)) for child in kind]
+        names = {name for name, _ in children}
+
+        def convert_object(value: dict[str, Any]) -> dict[str, Any]:
+            if not isinstance(value, dict) or value.keys() - names:
+                raise ValueError(f"{value!r} does not fit {kind}")
+            return {
+                name: value[name] if convert is None or value[name] is None else convert(value[name])
+                for name, convert in children
+                if name in value
+            }
+
+        return convert_object
     if pa.types.is_list(kind):
-        element = _converter(kind.value_type)
-        if element is None:
-            return None
-        return lambda value: [None if item is None else element(item) for item in value]
-    if kind == pa.string():
-        return None
-    return None
+        element = _converter(kind.value_field)
+
+        def convert_list(value: list[Any]) -> list[Any]:
+            if not isinstance(value, list):
+                raise ValueError(f"{value!r} does not fit {kind}")
+            return [None if item is None or element is None else element(item) for item in value]
+
+        return convert_list
+    return _checker(kind)
+
+
+_INT_BOUNDS: Final = {pa.int16(): 1 << 15, pa.int32(): 1 << 31, pa.int64(): 1 << 63}
+
+
+def _checker(kind: pa.DataType) -> Converter:
+    """A scalar column's check: a value of another JSON type, or out of range, is a ``ValueError``."""
+    bound = _INT_BOUNDS.get(kind)
+
+    def check(value: Any) -> Any:
+        if bound is not None:
+            ok = type(value) is int and -bound <= value < bound
+        elif kind == pa.float64():
+            ok = type(value) in (int, float)
+            value = float(value) if ok else value
+        else:
+            ok = type(value) is (bool if kind == pa.bool_() else str)
+        if not ok:
+            raise ValueError(f"{value!r} does not fit {kind}")
+        return value
+
+    return check
 
 
 _DAYS_BEFORE_MONTH: Final = (0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
@@ -167,52 +218,114 @@ def _days_from_civil(year: int, month: int, day: int) -> int:
     return days + _DAYS_BEFORE_MONTH[month] + (1 if leap and month > 2 else 0) + day - 1
 
 
+_TIME: Final = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) \d\d:\d\d:\d\d(\.\d{1,9})?", re.ASCII)
+
+
 def _ns(text: str) -> int:
-    """``YYYY-MM-DD HH:MM:SS.fffffffff`` (UTC, as the engine writes times) → epoch nanoseconds."""
+    """``YYYY-MM-DD HH:MM:SS.fffffffff`` (UTC, as the engine writes times) → epoch nanoseconds;
+    ``OverflowError`` past what int64 holds."""
+    if not isinstance(text, str) or not _TIME.fullmatch(text):
+        raise ValueError(f"{text!r} is not a time as the engine writes them")
     days = _days_from_civil(int(text[0:4]), int(text[5:7]), int(text[8:10]))
     seconds = days * 86400 + int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
-    ns = seconds * 1_000_000_000 + (int(text[20:29]) if len(text) > 19 else 0)
+    ns = seconds * 1_000_000_000 + (int(text[20:].ljust(9, "0")) if len(text) > 19 else 0)
     if not NS_MIN <= ns <= NS_MAX:
         raise OverflowError(text)
     return ns
 
 
-def python_columns(
-    lines: Sequence[bytes], schema: pa.Schema, json_columns: Sequence[str] = ()
-) -> pa.RecordBatch:
-    """NDJSON records (one a line, no newline) → a record batch of ``schema``, in Python.
-
-    ``json_columns`` are the top-level utf8 columns that hold a JSON value's text; in nested
-    objects, a ``json`` value is found by its column type being utf8 while the value is not a string.
-    Raises ``Unrepresentable`` with every row whose times Arrow cannot hold.
-    """
-    converters = [(f.name, _converter(f.type), f.type == pa.string()) for f in schema]
+def python_columns(lines: Sequence[bytes], schema: pa.Schema) -> pa.RecordBatch:
+    """NDJSON records (one a line, no newline) → a record batch of ``schema``, in Python: the twin
+    of ``_fastpath.arrow_columns``. Raises ``Unrepresentable`` with every record whose times Arrow
+    cannot hold, and ``ValueError`` for a record with a key its schema lacks."""
+    converters = [(f.name, _converter(f)) for f in schema]
     columns: dict[str, list[Any]] = {f.name: [] for f in schema}
     bad: list[int] = []
     for row, line in enumerate(lines):
         record = orjson.loads(line)
+        unknown = record.keys() - columns.keys()
+        if unknown:
+            raise ValueError(f"record {row} does not fit its Arrow schema: keys {sorted(unknown)}")
         try:
-            values = [_cell(record.get(name), convert, text) for name, convert, text in converters]
+            values = [
+                None if (value := record.get(name)) is None else value if convert is None else convert(value)
+                for name, convert in converters
+            ]
         except OverflowError:
             bad.append(row)
             continue
-        for (name, _, _), value in zip(converters, values, strict=True):
+        for (name, _), value in zip(converters, values, strict=True):
             columns[name].append(value)
-        unknown = record.keys() - columns.keys()
-        if unknown:
-            raise ValueError(f"an event has keys its schema does not: {sorted(unknown)}")
     if bad:
         raise Unrepresentable(bad)
-    del json_columns
     return pa.RecordBatch.from_pydict(columns, schema=schema)
 
 
-def _cell(value: Any, convert: Converter | None, text: bool) -> Any:
-    if value is None:
-        return None
-    if text and not isinstance(value, str):
-        return orjson.dumps(value).decode()  # a json field: its value's JSON text
-    return value if convert is None else convert(value)
+# --- NDJSON → Arrow, in C ------------------------------------------------------------------------
+
+Spec = tuple[bytes, str, tuple["Spec", ...]]
+
+
+def _spec(field: pa.Field) -> Spec:
+    """A column as ``_fastpath.arrow_columns`` reads it: its key as JSON writes it, kind, children."""
+    key = orjson.dumps(field.name)[1:-1]
+    kind = field.type
+    if is_json(field):
+        return (key, "json", ())
+    if pa.types.is_struct(kind):
+        return (key, "struct", tuple(_spec(child) for child in kind))
+    if pa.types.is_list(kind):
+        return (key, "list", (_spec(kind.value_field),))
+    return (key, _KINDS[kind], ())
+
+
+_KINDS: Final[dict[pa.DataType, str]] = {
+    pa.string(): "utf8",
+    pa.int32(): "int32",
+    pa.int16(): "int16",
+    pa.int64(): "int64",
+    pa.float64(): "float64",
+    pa.bool_(): "bool",
+    TIMESTAMP: "timestamp",
+}
+
+Result = tuple[int, int, bytes | None, bytes | None, bytes | None, list["Result"]]
+
+
+def _array(kind: pa.DataType, result: Result) -> pa.Array:
+    """The Arrow array of one column's buffers, as ``_fastpath.arrow_columns`` returns them."""
+    length, nulls, validity, offsets, data, children = result
+    buffers = [None if validity is None else pa.py_buffer(validity)]
+    nested = None
+    if pa.types.is_struct(kind):
+        nested = [_array(child.type, c) for child, c in zip(kind, children, strict=True)]
+    elif pa.types.is_list(kind):
+        buffers.append(pa.py_buffer(offsets))
+        nested = [_array(kind.value_type, children[0])]
+    elif offsets is not None:
+        buffers += [pa.py_buffer(offsets), pa.py_buffer(data)]
+    else:
+        buffers.append(pa.py_buffer(data))
+    return pa.Array.from_buffers(kind, length, buffers, null_count=nulls, children=nested)
+
+
+def _batch(schema: pa.Schema, rows: int, columns: list[Result]) -> pa.RecordBatch:
+    arrays = [_array(f.type, c) for f, c in zip(schema, columns, strict=True)]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema) if arrays else pa.RecordBatch.from_pylist([])
+
+
+def c_columns(ndjson: bytes, schemas: Sequence[pa.Schema], log_types: Sequence[str]) -> list[pa.RecordBatch]:
+    """NDJSON records → a record batch per schema (each record to the schema of its ``p_log_type``
+    when there are several), in C. Raises ``Unrepresentable`` as ``python_columns`` does."""
+    assert _fastpath is not None
+    tables = tuple(
+        (name.encode(), tuple(_spec(f) for f in schema))
+        for name, schema in zip(log_types, schemas, strict=True)
+    )
+    results, out_of_range = _fastpath.arrow_columns(ndjson, tables)
+    if out_of_range:
+        raise Unrepresentable(out_of_range)
+    return [_batch(schema, rows, root[5]) for schema, (rows, root) in zip(schemas, results, strict=True)]
 
 
 # --- batches -------------------------------------------------------------------------------------
@@ -229,40 +342,55 @@ class Converted:
 
 
 class Columnar:
-    """The Arrow form of the events of ``schemas`` (a normalizer's, in its order) and of rejects."""
+    """The Arrow form of the events of ``schemas`` (a normalizer's, in its order) and of rejects.
 
-    def __init__(self, schemas: Sequence[Schema], *, source: str = "-") -> None:
+    ``accelerated=False`` keeps the conversion in Python (``python_columns``), for comparison.
+    """
+
+    def __init__(self, schemas: Sequence[Schema], *, source: str = "-", accelerated: bool = True) -> None:
         self.schemas = {s.name: events_schema(s) for s in schemas}
         self.source = source
+        self.accelerated = accelerated and _fastpath is not None
 
     def events(self, ndjson: bytes) -> tuple[dict[str, pa.RecordBatch], list[bytes]]:
-        """Event records → a batch per log type (in order of first appearance), and the records
-        whose times Arrow cannot hold."""
-        lines = ndjson.splitlines()
-        if len(self.schemas) == 1:
-            groups = {next(iter(self.schemas)): lines}
-        else:
-            groups = {}
-            for line in lines:
-                groups.setdefault(_log_type(line), []).append(line)
-        batches: dict[str, pa.RecordBatch] = {}
+        """Event records → a batch per log type that has events (in the schemas' order), and the
+        records whose times Arrow cannot hold, left out of the batches."""
         left_out: list[bytes] = []
-        for name, group in groups.items():
-            if not group:
-                continue
-            schema = self.schemas[name]
+        try:
+            batches = self._columns(ndjson)
+        except Unrepresentable as exc:
+            lines = ndjson.splitlines()
+            rows = set(exc.rows)
+            left_out = [lines[i] for i in exc.rows]
+            kept = [line for i, line in enumerate(lines) if i not in rows]
+            batches = self._columns(b"".join(line + b"\n" for line in kept))
+        return {name: batch for name, batch in batches.items() if batch.num_rows}, left_out
+
+    def _columns(self, ndjson: bytes) -> dict[str, pa.RecordBatch]:
+        names = list(self.schemas)
+        if self.accelerated:
+            return dict(zip(names, c_columns(ndjson, list(self.schemas.values()), names), strict=True))
+        lines = ndjson.splitlines()
+        if len(names) == 1:
+            return {names[0]: python_columns(lines, self.schemas[names[0]])}
+        groups: dict[str, list[bytes]] = {name: [] for name in names}
+        rows: dict[str, list[int]] = {name: [] for name in names}
+        for index, line in enumerate(lines):
+            name = _log_type(line)
+            groups[name].append(line)
+            rows[name].append(index)
+        batches = {}
+        for name in names:
             try:
-                batches[name] = python_columns(group, schema)
-            except Unrepresentable as exc:
-                rows = set(exc.rows)
-                left_out += [group[i] for i in exc.rows]
-                kept = [line for i, line in enumerate(group) if i not in rows]
-                if kept:
-                    batches[name] = python_columns(kept, schema)
-        return batches, left_out
+                batches[name] = python_columns(groups[name], self.schemas[name])
+            except Unrepresentable as exc:  # as indices into all the lines, as C gives them
+                raise Unrepresentable(sorted(rows[name][i] for i in exc.rows)) from None
+        return batches
 
     def rejects(self, ndjson: bytes) -> pa.RecordBatch:
         """Reject records → a batch of ``REJECTS_SCHEMA``."""
+        if self.accelerated:
+            return c_columns(ndjson, [REJECTS_SCHEMA], [""])[0]
         return python_columns(ndjson.splitlines(), REJECTS_SCHEMA)
 
     def convert(self, encoded: Encoded) -> Converted:
