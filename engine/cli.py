@@ -31,7 +31,7 @@ from .allocator import keep_freed_memory
 from .batch import DEFAULT_MAX_LINE_BYTES, is_utf8
 from .compiler import DEFAULT_REGEX_TIMEOUT
 from .errors import NormalizeError
-from .lake import Lake, LakeSinks
+from .lake import MAX_FILE_BYTES, Lake, LakeSinks
 from .normalizer import Normalizer
 from .parallel import available_cores
 from .pipeline import STDIN, Interrupted, OnRead, OutputError, Run, Stop, WorkerError, shown
@@ -42,6 +42,9 @@ from .spec import Schema
 from .values import encode_default
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
+FORMATS = ("ndjson", "parquet")
+ROW_GROUP_ROWS = 64 << 10
+"""``parquet.ROW_GROUP_ROWS``, repeated: the help must not import pyarrow."""
 JSON_SCHEMA = Path(__file__).with_name("schema.json")
 PROG = "normalize"
 
@@ -86,10 +89,36 @@ def _run_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out",
         metavar="DIR",
-        help="write events and rejects to a lake: DIR/events/<log type>/<YYYY/MM/DD/HH>/..., "
-        "DIR/rejects/..., each batch fsynced (the layout of normalize serve)",
+        help="write events and rejects to a lake: DIR/events/p_log_type=<log type>/year=YYYY/month=MM/"
+        "day=DD/hour=HH/<writer>.ndjson (or .parquet), DIR/rejects/schema=<schema>/..., each batch "
+        "fsynced (the layout of normalize serve)",
     )
     p.add_argument("--rejects", metavar="FILE", help="write rejects here (NDJSON) instead of stderr")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="ndjson",
+        help="ndjson (the default), or parquet: a lake of Parquet files under --out DIR, each file "
+        "written under a hidden name and renamed into place when whole (needs normalize[parquet])",
+    )
+    p.add_argument(
+        "--row-group-rows",
+        type=int,
+        metavar="N",
+        help=f"with --format parquet: rows of a Parquet row group (default {ROW_GROUP_ROWS})",
+    )
+    p.add_argument(
+        "--max-file-bytes",
+        type=int,
+        metavar="N",
+        help=f"with --out: a lake file past this many bytes rolls over (default {MAX_FILE_BYTES})",
+    )
+    p.add_argument(
+        "--max-file-rows",
+        type=int,
+        metavar="N",
+        help="with --format parquet: a file past this many rows rolls over to the next (default: no limit)",
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 when any line was rejected")
     p.add_argument("--source-id", default="", help="value of p_source_id")
     p.add_argument("--source-label", default="", help="value of p_source_label")
@@ -414,8 +443,10 @@ def _normalize(argv: list[str]) -> int:
         if args.out is None:
             events: Sink = _sink(stack, args.output, sys.stdout)
             rejects: Sink = _sink(stack, args.rejects, sys.stderr)
+        elif args.format == "parquet":
+            events, rejects = _parquet_sinks(stack, args, schemas)
         else:
-            lake = stack.enter_context(Lake(args.out))
+            lake = stack.enter_context(Lake(args.out, max_file_bytes=args.max_file_bytes or MAX_FILE_BYTES))
             for path, lost in lake.recover():
                 print(
                     f"{PROG}: {path}: cut {lost} bytes of a torn record left by a killed writer",
@@ -447,8 +478,53 @@ def _normalize(argv: list[str]) -> int:
     return status
 
 
+def _parquet_sinks(
+    stack: contextlib.ExitStack, args: argparse.Namespace, schemas: list[Schema]
+) -> tuple[Sink, Sink]:
+    """The sinks of ``--format parquet``: a Parquet lake under ``--out``, hidden files of killed
+    writers removed first."""
+    from .parquet import ParquetLake, ParquetSinks  # noqa: PLC0415 - pyarrow only for parquet runs
+
+    lake = stack.enter_context(
+        ParquetLake(
+            args.out,
+            row_group_rows=args.row_group_rows or ROW_GROUP_ROWS,
+            max_file_bytes=args.max_file_bytes or MAX_FILE_BYTES,
+            max_file_rows=args.max_file_rows,
+        )
+    )
+    for path in lake.recover():
+        print(f"{PROG}: {path}: removed a hidden file left by a killed writer", file=sys.stderr)
+    sinks = stack.enter_context(ParquetSinks(lake, schemas))  # closed before the lake
+    return sinks.events, sinks.rejects
+
+
+def _check_format(args: argparse.Namespace) -> None:
+    """``--format`` and the options that go with it; pyarrow present for parquet."""
+    if args.format == "parquet":
+        if args.out is None:
+            raise NormalizeError("--format parquet writes a lake: give --out DIR")
+        if args.output is not None or args.rejects is not None:
+            raise NormalizeError("--format parquet writes to its lake under --out: not with -o or --rejects")
+        try:
+            import pyarrow  # noqa: F401, PLC0415 - only parquet runs need it
+        except ImportError:
+            raise NormalizeError("--format parquet needs pyarrow: pip install 'normalize[parquet]'") from None
+    else:
+        for option in ("row_group_rows", "max_file_rows"):
+            if getattr(args, option) is not None:
+                raise NormalizeError(f"--{option.replace('_', '-')} is for --format parquet")
+        if args.max_file_bytes is not None and args.out is None:
+            raise NormalizeError("--max-file-bytes is for a lake: give --out DIR")
+    for option in ("row_group_rows", "max_file_bytes", "max_file_rows"):
+        value = getattr(args, option)
+        if value is not None and value < 1:
+            raise NormalizeError(f"--{option.replace('_', '-')} must be at least 1")
+
+
 def _check_options(args: argparse.Namespace) -> None:
     """Refuse values that would mean something else than they say, before anything starts."""
+    _check_format(args)
     if args.max_line_bytes < 1:
         raise NormalizeError("--max-line-bytes must be at least 1")
     if args.workers is not None and args.workers < 1:

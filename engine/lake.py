@@ -1,14 +1,16 @@
 """A folder of NDJSON files as a data lake reads them: events by log type and event hour, rejects
 beside them, appended durably, with the fsyncs of concurrent writers shared (group commit).
 
-Layout, one hour a folder::
+Layout, one hour a folder, Hive-style (``key=value`` folders, which Spark, Athena, DuckDB and
+pyarrow discover as partition columns); ``partition_folder`` builds it, for the Parquet lake too::
 
-    DIR/events/<p_log_type>/<YYYY>/<MM>/<DD>/<HH>/<writer>.ndjson
-    DIR/rejects/<schema>/<YYYY>/<MM>/<DD>/<HH>/<writer>.ndjson     (the hour the reject was written)
+    DIR/events/p_log_type=<p_log_type>/year=YYYY/month=MM/day=DD/hour=HH/<writer>.ndjson
+    DIR/rejects/schema=<schema>/year=YYYY/month=MM/day=DD/hour=HH/<writer>.ndjson  (the hour written)
 
 ``<writer>`` names one writing process (host, pid, start time), so a file only ever grows at its
 end, by one writer; past ``max_file_bytes`` the writer goes on in ``<writer>.2.ndjson`` and so on.
-A writer holds a lock on ``DIR/.writers/<writer>.lock`` while it runs.
+A writer holds a lock on ``DIR/.writers/<writer>.lock`` while it runs (``WriterLock``), so a later
+writer can tell the files of a dead one.
 
 ``Lake.submit`` hands records to the lake's flusher thread and returns a future, done once they are
 written and fsynced, a new file's folder entry too: what it acknowledges survives a crash
@@ -45,8 +47,11 @@ EVENTS: Final = "events"
 REJECTS: Final = "rejects"
 JOURNAL: Final = ".journal"
 """Notes about what was written (the Frame-Ids acknowledged), out of the data's way."""
+PARTITION_KEYS: Final = {EVENTS: "p_log_type", REJECTS: "schema"}
+"""The Hive partition column of each kind's first folder level (the journal's is a plain name)."""
 MAX_FILE_BYTES: Final = 128 << 20
 MAX_OPEN_FILES: Final = 128
+_HOURS: Final = "year=*/month=*/day=*/hour=*"
 _UNSAFE: Final = re.compile(r"[^A-Za-z0-9._-]")
 _LOG_TYPE: Final = b'"p_log_type":"'
 _EVENT_TIME: Final = b'"p_event_time":"'
@@ -77,6 +82,20 @@ def _hour_path(stamp: bytes | str) -> str:
     return f"{text[0:4]}/{text[5:7]}/{text[8:10]}/{text[11:13]}"
 
 
+def partition_folder(root: Path, kind: str, name: str, hour: str) -> Path:
+    """The folder of one partition: ``root/kind/<key>=<name>/year=YYYY/month=MM/day=DD/hour=HH``
+    for ``hour`` as ``YYYY/MM/DD/HH`` (``<key>`` from ``PARTITION_KEYS``; none for the journal)."""
+    key = PARTITION_KEYS.get(kind)
+    top = safe_name(name) if key is None else f"{key}={safe_name(name)}"
+    year, month, day, hh = hour.split("/")
+    return root / kind / top / f"year={year}" / f"month={month}" / f"day={day}" / f"hour={hh}"
+
+
+def hour_of_folder(folder: Path) -> str:
+    """The hour (``YYYY/MM/DD/HH``) of a partition folder that ``partition_folder`` built."""
+    return "/".join(part.split("=", 1)[-1] for part in folder.parts[-4:])
+
+
 def hour_of(seconds: float) -> str:
     """The UTC hour of a POSIX time as a partition path, ``YYYY/MM/DD/HH``."""
     return time.strftime("%Y/%m/%d/%H", time.gmtime(seconds))
@@ -104,6 +123,49 @@ class _Commit:
     done: Future[None] = field(default_factory=Future)
 
 
+class WriterLock:
+    """This process's claim on a writer name of the lake under ``root``: a lock on
+    ``root/.writers/<writer>.lock``, held while it runs (the kernel lets go of a dead process's
+    locks), so that a later writer can tell the files a dead writer left from a running one's."""
+
+    def __init__(self, root: Path, writer: str | None = None) -> None:
+        self.root = root
+        host = safe_name(socket.gethostname()).replace(".", "_")
+        self.writer = writer or f"{host}-{os.getpid()}-{time.time_ns() // 1000}"
+        if "." in self.writer or safe_name(self.writer) != self.writer:
+            raise ValueError(f"a writer's name is letters, digits, '_' and '-': {self.writer!r}")
+        locks = root / ".writers"
+        locks.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(locks / f"{self.writer}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError: the name is taken
+        except OSError:
+            os.close(self._fd)
+            raise
+
+    def gone(self, writer: str) -> bool:
+        """Whether ``writer`` is not running: its lock can be taken, or it has none. This one is."""
+        if writer == self.writer:
+            return False
+        try:
+            fd = os.open(self.root / ".writers" / f"{writer}.lock", os.O_RDWR | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(fd)
+        return True
+
+    def release(self) -> None:
+        """Let the name go (once)."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
 class Lake:
     """The lake under ``root``, written by this process as ``writer``."""
 
@@ -116,14 +178,8 @@ class Lake:
         fsync: bool = True,
     ) -> None:
         self.root = Path(root)
-        host = safe_name(socket.gethostname()).replace(".", "_")
-        self.writer = writer or f"{host}-{os.getpid()}-{time.time_ns() // 1000}"
-        if "." in self.writer or safe_name(self.writer) != self.writer:
-            raise ValueError(f"a writer's name is letters, digits, '_' and '-': {self.writer!r}")
-        locks = self.root / ".writers"
-        locks.mkdir(parents=True, exist_ok=True)
-        self._lock_fd = os.open(locks / f"{self.writer}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError: the name is taken
+        self._lock = WriterLock(self.root, writer)
+        self.writer = self._lock.writer
         self.max_file_bytes = max_file_bytes
         self.fsync = fsync
         self._files: OrderedDict[tuple[str, str, str], _File] = OrderedDict()
@@ -252,7 +308,7 @@ class Lake:
             os.close(file.fd)
             del self._files[key]
         kind, name, hour = key
-        folder = self.root / kind / name / hour
+        folder = partition_folder(self.root, kind, name, hour)
         new_folder = not folder.is_dir()
         folder.mkdir(parents=True, exist_ok=True)
         number = 1
@@ -265,7 +321,7 @@ class Lake:
             os.close(fd)
             number += 1
         if self.fsync:
-            _fsync_folders(folder, self.root if new_folder else folder.parent)
+            fsync_folders(folder, self.root if new_folder else folder.parent)
         file = _File(path, fd, size)
         self._files[key] = file
         return file
@@ -281,9 +337,7 @@ class Lake:
             for file in self._files.values():
                 os.close(file.fd)
             self._files.clear()
-            if self._lock_fd >= 0:
-                os.close(self._lock_fd)
-                self._lock_fd = -1
+            self._lock.release()
 
     def __enter__(self) -> Lake:
         return self
@@ -298,8 +352,8 @@ class Lake:
         first; a torn last note (a killed writer) is skipped."""
         found: list[dict[str, Any]] = []
         first = hour_of(since)
-        for path in sorted((self.root / JOURNAL / "notes").glob("*/*/*/*/*.ndjson")):
-            hour = "/".join(path.parent.parts[-4:])
+        for path in sorted((self.root / JOURNAL / "notes").glob(_HOURS + "/*.ndjson")):
+            hour = hour_of_folder(path.parent)
             if hour < first:
                 continue
             for line in path.read_bytes().splitlines():
@@ -314,7 +368,7 @@ class Lake:
     def files(self) -> Iterator[Path]:
         """Every NDJSON file of the lake."""
         for kind in (EVENTS, REJECTS):
-            yield from sorted((self.root / kind).glob("*/*/*/*/*/*.ndjson"))
+            yield from sorted((self.root / kind).glob(f"{PARTITION_KEYS[kind]}=*/{_HOURS}/*.ndjson"))
 
     def recover(self) -> list[tuple[Path, int]]:
         """Cut torn last records (left by a killed writer) off the files of writers that are not
@@ -322,29 +376,12 @@ class Lake:
         acknowledged: a commit returns only after its whole records are on disk."""
         cut = []
         for path in self.files():
-            if not self._gone(path.name.split(".", 1)[0]):
+            if not self._lock.gone(path.name.split(".", 1)[0]):
                 continue
             lost = cut_torn_tail(path)
             if lost:
                 cut.append((path, lost))
         return cut
-
-    def _gone(self, writer: str) -> bool:
-        """Whether ``writer`` is not running: its lock can be taken (the kernel lets go of a dead
-        process's locks), or it has none. This writer is running."""
-        if writer == self.writer:
-            return False
-        try:
-            fd = os.open(self.root / ".writers" / f"{writer}.lock", os.O_RDWR | os.O_CLOEXEC)
-        except FileNotFoundError:
-            return True
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        finally:
-            os.close(fd)
-        return True
 
 
 class LakeSinks:
@@ -406,7 +443,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _fsync_folders(folder: Path, top: Path) -> None:
+def fsync_folders(folder: Path, top: Path) -> None:
     """fsync ``folder`` and its parents up to ``top``: new folder entries survive a crash too."""
     for path in (folder, *folder.parents):
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -418,4 +455,15 @@ def _fsync_folders(folder: Path, top: Path) -> None:
             break
 
 
-__all__ = ["EVENTS", "REJECTS", "Lake", "LakeSinks", "hour_of", "partition_of_event", "safe_name"]
+__all__ = [
+    "EVENTS",
+    "REJECTS",
+    "Lake",
+    "LakeSinks",
+    "WriterLock",
+    "fsync_folders",
+    "hour_of",
+    "partition_folder",
+    "partition_of_event",
+    "safe_name",
+]

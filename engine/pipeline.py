@@ -9,6 +9,13 @@ What it promises when a run stops early (SIGINT or SIGTERM through ``Stop``, a f
 size limit, a closed output, an unreadable input): every output file holds whole records only (a
 batch that failed halfway is cut off again), and ``Run.position`` says up to which line of which
 input events *and* rejects are complete, so a rerun can start right after it.
+
+Sinks may hold batches back (a Parquet lake, whose rows show only when its files are finalized):
+such a sink says ``pending`` after a commit while committed batches are not visible yet, and
+``checkpoint()`` makes them visible; ``position`` then moves only when nothing is pending, a failed
+write rolls back to it, and the end of a run (a signal, a dead worker included) checkpoints. The
+events sink may also ``prepare(batch, source)``: the batch it writes in another form, as it counts
+(the summary's numbers).
 """
 
 from __future__ import annotations
@@ -147,6 +154,19 @@ class Totals:
         self.log_types.update(batch.log_types)
         self.untried.update(batch.untried)
 
+    def merge(self, other: Totals) -> None:
+        """Add the counts of ``other``."""
+        self.lines += other.lines
+        self.events += other.events
+        self.rejects += other.rejects
+        for mine, theirs in (
+            (self.reasons, other.reasons),
+            (self.skipped, other.skipped),
+            (self.log_types, other.log_types),
+            (self.untried, other.untried),
+        ):
+            mine.update(theirs)
+
 
 OnRead = Callable[[str, int, int], None]
 """Told after each block of a regular file: the input's name, bytes read so far, its size."""
@@ -185,6 +205,10 @@ class Run:
         self.totals = Totals()
         self.started = time.perf_counter()
         self.position: tuple[str, int] | None = None
+        self._written: tuple[str, int] | None = None
+        self._held = Totals()
+        """The counts of batches written since ``position`` last moved (held back by a sink)."""
+        """The position of the last batch written, visible or held back by a sink."""
         self.finished: list[str] = []
         self.failed: list[InputError] = []
         self.abandoned = False
@@ -200,8 +224,38 @@ class Run:
             with pool as workers:
                 for name in names:
                     self._feed(workers, name)
+        except (Interrupted, WorkerError):
+            self._checkpoint()  # what was written before the stop is whole: make it visible
+            raise
         finally:
             self.abandoned = isinstance(pool, WorkerPool) and pool.abandoned
+        self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Make the batches sinks hold back visible; ``position`` is then the last one written."""
+        for sink in (self.events, self.rejects):
+            checkpoint = getattr(sink, "checkpoint", None)
+            if checkpoint is None:
+                continue
+            try:
+                checkpoint()
+            except OSError as exc:
+                self._rollback()
+                raise OutputError(sink, exc) from None
+        self._settled()
+
+    def _settled(self) -> None:
+        """Every batch written is visible: it counts, and the position moves to the last."""
+        self.totals.merge(self._held)
+        self._held = Totals()
+        self.position = self._written
+
+    def _rollback(self) -> None:
+        """Drop the batch that failed (and what sinks held back: ``_held`` never counts)."""
+        self._held = Totals()
+        for sink in (self.events, self.rejects):
+            with contextlib.suppress(OSError):
+                sink.rollback()
 
     def _pool(self) -> contextlib.AbstractContextManager[WorkerPool | None]:
         """Worker threads when the schema has a plan: the accelerator lets go of the GIL, so even one
@@ -246,9 +300,11 @@ class Run:
                 if batch is IDLE:
                     continue
                 assert isinstance(batch, Encoded)
-                self._write(batch)
+                self._write(batch, source)
                 line += batch.lines
-                self.position = (source, line)
+                self._written = (source, line)
+                if not any(getattr(sink, "pending", False) for sink in (self.events, self.rejects)):
+                    self._settled()
                 self.stop.check()
         finally:
             if raw is not sys.stdin.buffer:
@@ -258,11 +314,14 @@ class Run:
         else:
             self.finished.append(name)
 
-    def _write(self, batch: Encoded) -> None:
+    def _write(self, batch: Encoded, source: str) -> None:
         """A batch's events and rejects, both whole or neither (where they can be cut back: a
         regular file is written first, a pipe last, so that a failure leaves nothing beyond the
         position the run reports)."""
         events, rejects = self.events, self.rejects
+        prepare = getattr(events, "prepare", None)
+        if prepare is not None:
+            batch = prepare(batch, source)
         parts = [(events, batch.ndjson, batch.events), (rejects, batch.rejects, batch.rejected)]
         parts.sort(key=lambda part: not part[0].regular)
         sink = events
@@ -272,11 +331,9 @@ class Run:
             for sink in (events, rejects):
                 sink.commit()  # a lake makes the batch durable here
         except OSError as exc:
-            for each in (events, rejects):
-                with contextlib.suppress(OSError):
-                    each.rollback()
+            self._rollback()
             raise OutputError(sink, exc) from None
-        self.totals.add(batch)
+        self._held.add(batch)
 
 
 class _Reading:

@@ -53,7 +53,7 @@ from typing import Any, Final
 
 import orjson
 
-from . import decisions, indicators
+from . import decisions, indicators, transforms
 from .errors import BadValue
 from .parsers import csv, fastmatch, pcre, regex
 from .parsers.fastmatch import Placeholder, split_pattern
@@ -270,10 +270,12 @@ def _expressible(schema: Schema, columns: Sequence[str] | None) -> bool:
         and not schema.parser.options.expand_fields
         and all(
             f.join is None
-            and f.split is None
             and f.mask is None
             and len(f.paths) == 1
-            and f.value.type in _SCALARS
+            and (
+                (f.split is None and f.value.type in _SCALARS)
+                or (f.split is not None and f.split[1] is None)  # an array of the parts: converted
+            )
             and (not f.value.indicators or f.value.type == "string")
             for f in schema.fields
         )
@@ -358,6 +360,8 @@ def _field(
     """One field of the plan, from its decision."""
     value = f.value
     name = ".".join(f.paths[0])
+    if f.split is not None:  # the parts of a split without an index, as an array (converted)
+        return _parts_field(f, name, patterns, scanned)
     decision = decisions.decide(value)
     indicator, scan, ip = -1, None, _fastpath.IP_IN_PYTHON
     if value.indicators:
@@ -381,6 +385,53 @@ def _field(
         indicator=indicator,
         scan=scan,
         ip=ip,
+    )
+
+
+def _parts_field(f: Field, name: str, patterns: list[tuple[str, ...]], scanned: list[Value]) -> PlanField:
+    """A field that is every part of a split text (an array): Python converts the text, and scans
+    the parts with the element's indicators; the accelerator remembers both per text."""
+    element = f.value.element
+    assert f.split is not None and element is not None
+    separator = f.split[0]
+    decision = decisions.decide(element)
+
+    def parts_json(raw: bytes) -> bytes | None:
+        parts = transforms.split(raw.decode("utf-8"), separator, None)
+        if parts is None:
+            return None  # nothing left: the field is absent, which the reference path writes
+        try:
+            return encode_event([decision.apply(part) for part in parts])
+        except BadValue:
+            return None
+
+    indicator, scan = -1, None
+    if element.indicators:
+        indicator = len(scanned)
+        scanned.append(element)
+        scan_one = indicators.compile_scanner(element.indicators)
+
+        def scan_parts(text: str, found: dict[str, set[str]]) -> None:
+            for part in transforms.split(text, separator, None) or ():
+                scan_one(part, found)
+
+        scan = _members_of(scan_parts)
+    return PlanField(
+        key=b"," + orjson.dumps(f.name) + b":",
+        kind=decisions.CONVERTED,
+        captures=tuple(
+            max((i for i, capture in enumerate(names) if capture == name), default=-1) for names in patterns
+        ),
+        keeps_empty=False,
+        required=f.value.required,
+        event_time=False,
+        int_max=0,
+        unit_ns=0,
+        convert=parts_json,
+        refuse=None,
+        indicator=indicator,
+        scan=scan,
+        ip=_fastpath.IP_IN_PYTHON,
     )
 
 

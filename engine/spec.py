@@ -64,7 +64,7 @@ class Field:
     value: Value
     paths: tuple[tuple[str, ...], ...] = ()  # each a key path: ("userIdentity", "arn")
     join: str | None = None
-    split: tuple[str, int] | None = None
+    split: tuple[str, int | None] | None = None
     mask: str | None = None
 
     def __post_init__(self) -> None:
@@ -160,9 +160,17 @@ def _transformed(f: Field, item: Mapping[str, Any], path: Path) -> Field:
         return Field(f.name, f.value, paths, join=item["concat"]["separator"], mask=mask)
     if "split" in item:
         spec = item["split"]
-        return Field(
-            f.name, f.value, (_dotted(spec["from"]),), split=(spec["separator"], spec["index"]), mask=mask
-        )
+        index = spec.get("index")
+        element = f.value.element
+        parts_fit = f.value.type == "array" and element is not None and element.type in _SPLIT_ELEMENTS
+        if index is None and not parts_fit:
+            raise _error(
+                "split without an index makes an array of its parts: the field must be an array of "
+                "strings, numbers, booleans or timestamps (or give an index)",
+                (*path, "split"),
+                at_key=True,
+            )
+        return Field(f.name, f.value, (_dotted(spec["from"]),), split=(spec["separator"], index), mask=mask)
     return Field(f.name, f.value, mask=mask)
 
 
@@ -172,6 +180,9 @@ def _dotted(path: str) -> tuple[str, ...]:
 
 
 SOURCE_TRANSFORMS = ("rename", "copy", "concat", "split")
+
+_SPLIT_ELEMENTS = frozenset({"string", "int", "smallint", "bigint", "float", "boolean", "timestamp"})
+"""What the parts of a split without an index may become (each part is text)."""
 
 
 def _build_value(item: Mapping[str, Any], path: Path) -> Value:

@@ -27,9 +27,14 @@ def concat(separator: str, *values: Any) -> str | None:
     return separator.join(parts) if parts else None
 
 
-def split(value: Any, separator: str, index: int) -> str | None:
-    """Part ``index`` (from 0) of a text split by ``separator``; ``None`` when there is no such part."""
+def split(value: Any, separator: str, index: int | None) -> str | list[str] | None:
+    """Part ``index`` (from 0) of a text split by ``separator``; ``None`` when there is no such part.
+    Without an index, every part, spaces and tabs around it trimmed and empty ones left out (an array
+    field's elements; ``None`` when none is left): ``"a, b,,c"`` → ``["a", "b", "c"]``."""
     if type(value) is not str:
         return None
+    if index is None:
+        parts = [part.strip(" \t") for part in value.split(separator)]
+        return [part for part in parts if part] or None
     parts = value.split(separator, index + 1)
     return parts[index] if index < len(parts) else None

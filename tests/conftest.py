@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +58,31 @@ def normalizers_for(names: Iterable[str]) -> dict[str, Normalizer]:
     """One normalizer per bundled schema name."""
     registry = Registry(search_path())
     return {name: Normalizer(registry.load(name)) for name in names}
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """A local Spark with two cores, for the whole session (starting one takes seconds).
+
+    Never skipped: without pyspark or Java the tests that use it fail, so that CI cannot pass without
+    running them; deselect them with ``-m "not spark"``. The Python workers run this interpreter, the
+    driver listens on 127.0.0.1 only, and times are shown in UTC.
+    """
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.fail("the spark tests need Java (on PATH, or JAVA_HOME); deselect them with -m 'not spark'")
+    from pyspark.sql import SparkSession  # noqa: PLC0415 - only the spark tests need the spark extra
+
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("normalize-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

@@ -17,7 +17,7 @@ import pytest
 from engine import Normalizer, Registry, search_path
 
 from .conftest import normalizers_for, read_sample
-from .samples import PARSE_TIME, Rejected, check_sample_line
+from .samples import PARSE_TIME, Rejected, Skipped, check_sample_line
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 
@@ -529,12 +529,105 @@ RFC3164: list[Row] = [
     ),
 ]
 
+ROUTER_MESSAGE = (
+    'at=info method=GET path="/api/v1/orders?page=2" host=shop.example.com '
+    'request_id=4b0c1d2e-7f3a-4e5b-9c8d-1a2b3c4d5e6f fwd="203.0.113.10" dyno=web.1 connect=1ms service=22ms '
+    "status=200 bytes=1543 protocol=https"
+)
+
+HEROKU_CLI: list[Row] = [
+    (
+        1,
+        "router",
+        {
+            "timestamp": "2024-03-15 10:00:01.123456000",
+            "app_name": "heroku",
+            "process_id": "router",
+            "message": ROUTER_MESSAGE,
+            "p_event_time": "2024-03-15 10:00:01.123456000",
+        },
+    ),
+    (
+        2,
+        "app",
+        {
+            "timestamp": "2024-03-15 10:00:01.456789000",
+            "app_name": "app",
+            "process_id": "web.1",
+            "message": 'Started GET "/api/v1/orders?page=2" for 203.0.113.10 at 2024-03-15 10:00:01 +0000',
+            "p_event_time": "2024-03-15 10:00:01.456789000",
+        },
+    ),
+    (
+        3,
+        "dyno-manager",
+        {
+            "timestamp": "2024-03-15 10:00:02.000000000",
+            "app_name": "heroku",
+            "process_id": "web.2",
+            "message": "State changed from starting to up",
+            "p_event_time": "2024-03-15 10:00:02.000000000",
+        },
+    ),
+    (
+        4,
+        "api-with-offset",
+        {
+            "timestamp": "2024-03-15 10:00:03.250000000",
+            "app_name": "app",
+            "process_id": "api",
+            "message": "Release v142 created by user alice@example.com",
+            "p_event_time": "2024-03-15 10:00:03.250000000",
+        },
+    ),
+    (5, "blank", Skipped("blank")),
+    (
+        6,
+        "addon-whole-seconds",
+        {
+            "timestamp": "2024-03-15 10:00:04.000000000",
+            "app_name": "app",
+            "process_id": "heroku-postgres",
+            "message": "source=DATABASE addon=postgresql-curved-12345 sample#current_transaction=1873 "
+            "sample#db_size=9580463bytes",
+            "p_event_time": "2024-03-15 10:00:04.000000000",
+        },
+    ),
+    (
+        7,
+        "colon-in-message",
+        {
+            "timestamp": "2024-03-15 10:00:05.000000000",
+            "app_name": "app",
+            "process_id": "worker.1",
+            "message": "[1] WARN  job=OrderJob retry in 30s: Net::ReadTimeout",
+            "p_event_time": "2024-03-15 10:00:05.000000000",
+        },
+    ),
+    (
+        8,
+        "syslog-time",
+        Rejected(
+            "bad_value",
+            "timestamp",
+            "field 'timestamp': 'Mar' is not a valid timestamp (rfc3339) (not YYYY-MM-DDTHH:MM:SS[.fraction] "
+            "followed by Z or +hh:mm or -hh:mm)",
+        ),
+    ),
+    (
+        9,
+        "no-dyno",
+        Rejected("no_match", None, "no match: delimiter '[' after %{app_name} not found from column 34"),
+    ),
+]
+
 # schema name → (sample log, one row per line)
 SAMPLES: dict[str, tuple[Path, list[Row]]] = {
     "Apache.AccessCombined": (SCHEMAS / "Apache" / "sample.log", APACHE),
     "Nginx.Access": (SCHEMAS / "Nginx" / "sample.log", NGINX),
     "Syslog.RFC5424": (SCHEMAS / "Syslog" / "RFC5424.sample.log", RFC5424),
     "Syslog.RFC3164": (SCHEMAS / "Syslog" / "RFC3164.sample.log", RFC3164),
+    "Heroku.CLI": (SCHEMAS / "Heroku" / "CLI.sample.log", HEROKU_CLI),
 }
 CASES = [
     pytest.param(schema, number, expected, id=f"{schema}-L{number}-{label}")
@@ -555,7 +648,7 @@ def normalizers() -> dict[str, Normalizer]:
 def test_bundled_schema_names(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NORMALIZE_SCHEMAS", raising=False)
     assert Registry(search_path()).names() == sorted(
-        ["AWS.CloudTrail", "AWS.VPCFlow", "Heroku.Runtime", *SAMPLES]
+        ["AWS.CloudTrail", "AWS.VPCFlow", "Heroku.Router", "Heroku.Runtime", *SAMPLES]
     )
 
 

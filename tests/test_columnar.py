@@ -33,6 +33,8 @@ from engine.spec import Field, Value
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = {
     "Heroku.Runtime": "schemas/Heroku/sample.log",
+    "Heroku.CLI": "schemas/Heroku/CLI.sample.log",
+    "Heroku.Router": "schemas/Heroku/Router.sample.log",
     "AWS.CloudTrail": "schemas/AWS/CloudTrail.sample.log",
     "AWS.VPCFlow": "schemas/AWS/VPCFlow.sample.log",
     "Apache.AccessCombined": "schemas/Apache/sample.log",

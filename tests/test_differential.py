@@ -44,9 +44,14 @@ WITH_PLAN = [
     "AWS.CloudTrail",
     "AWS.VPCFlow",
     "Apache.AccessCombined",
+    "Heroku.CLI",
     "Heroku.Runtime",
     "Nginx.Access",
-    *(["Syslog.RFC3164", "Syslog.RFC5424"] if plan.AVAILABLE and plan._fastpath.PCRE2_VERSION else []),
+    *(
+        ["Heroku.Router", "Syslog.RFC3164", "Syslog.RFC5424"]
+        if plan.AVAILABLE and plan._fastpath.PCRE2_VERSION
+        else []
+    ),
 ]
 # Every bundled schema has a plan (the regex ones where PCRE2 is there); worker processes, the path
 # of schemas without one, are held to one worker in tests/test_cli.py (-w 2 --no-fast-path).

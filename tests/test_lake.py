@@ -81,16 +81,17 @@ def test_records_land_by_log_type_and_hour_and_commits_share_fsyncs(tmp_path: Pa
     for path in Lake(tmp_path, writer="w2").files():
         kind, name, *hour, file = path.relative_to(tmp_path).parts
         written[(kind, name, "/".join(hour), file)] += len(path.read_bytes().splitlines())
+    hive = "year={}/month={}/day={}/hour={}"
     hours = {orjson.loads(line)["p_event_time"][:13] for line in events.splitlines()}
-    assert {h for (kind, _, h, _) in written if kind == "events"} == {
-        f"{h[:4]}/{h[5:7]}/{h[8:10]}/{h[11:13]}" for h in hours
+    assert {(name, h) for (kind, name, h, _) in written if kind == "events"} == {
+        ("p_log_type=Heroku.Runtime", hive.format(h[:4], h[5:7], h[8:10], h[11:13])) for h in hours
     }
     assert sum(n for (kind, *_), n in written.items() if kind == "events") == commits * len(
         events.splitlines()
     )
-    assert written[("rejects", "Heroku.Runtime", "2024/03/15/10", "w1.ndjson")] == commits * len(
-        rejects.splitlines()
-    )
+    assert written[
+        ("rejects", "schema=Heroku.Runtime", hive.format(2024, "03", 15, 10), "w1.ndjson")
+    ] == commits * len(rejects.splitlines())
 
 
 FAILING = """
@@ -130,7 +131,7 @@ def test_recover_cuts_torn_tails_of_dead_writers_only(tmp_path: Path) -> None:
     )
     try:
         assert live.stdout is not None and live.stdout.readline() == b"\n"  # holds its lock now
-        folder = tmp_path / "events" / "T" / "2024" / "03" / "15" / "10"
+        folder = tmp_path / "events/p_log_type=T/year=2024/month=03/day=15/hour=10"
         folder.mkdir(parents=True)
         (folder / "dead.ndjson").write_bytes(line * 3 + line[:20])
         (folder / "live.ndjson").write_bytes(line * 2 + line[:20])  # being written
@@ -173,7 +174,15 @@ def test_the_cli_writes_the_same_lake_as_the_server(tmp_path: Path) -> None:
     }
     assert result.stderr.startswith(b"normalize: 24 lines: 21 events, 2 rejects")
     assert count == {"e": 21, "r": 2}
-    assert all(p.relative_to(tmp_path / "lake").parts[1] == "Heroku.Runtime" for p in events + rejects)
+    assert {p.relative_to(tmp_path / "lake").parts[:2] for p in events + rejects} == {
+        ("events", "p_log_type=Heroku.Runtime"),
+        ("rejects", "schema=Heroku.Runtime"),
+    }
+    for path in events:  # each event in the folder of its hour
+        for line in path.read_bytes().splitlines():
+            t = orjson.loads(line)["p_event_time"]
+            hour = (f"year={t[:4]}", f"month={t[5:7]}", f"day={t[8:10]}", f"hour={t[11:13]}")
+            assert path.relative_to(tmp_path / "lake").parts[2:6] == hour
     refused = subprocess.run(
         [
             normalize,

@@ -162,20 +162,23 @@ BUNDLED = _bundled_regexes()
 
 
 @pytest.mark.parametrize("entries", [e for _, e in BUNDLED], ids=[name for name, _ in BUNDLED])
-def test_bundled_syslog_regexes_are_not_flagged(entries: list[str]) -> None:
+def test_bundled_regexes_are_not_flagged(entries: list[str]) -> None:
     compiled = regex.compile("".join(entries), regex.ASCII)
     assert redos(entries, compiled) is None
     probes = [
         "<34>1 " + "a" * 4090,
         "<34>1 2003-10-11T22:14:15.003Z h a p m " + "[x" + ' y="' + '\\"' * 2000,
         "<34>Oct 11 22:14:15 host " + "a" * 4000 + "[" * 50,
+        "83 <158>1 2024-03-15T10:00:01Z host heroku router - at=info" + " path=" * 1000 + "x",
+        "83 <158>1 2024-03-15T10:00:01Z host heroku router - at=info connect=" + "1" * 4000 + "m",
+        '83 <158>1 2024-03-15T10:00:01Z host heroku router - at=info desc="' + "a=b " * 1000,
     ]
     for line in probes:
         assert _fastest(compiled, line) < ATTACK_BUDGET
 
 
-def test_the_bundled_regex_schemas_are_the_syslog_ones() -> None:
-    assert sorted(name for name, _ in BUNDLED) == ["RFC3164", "RFC5424"]
+def test_the_bundled_regex_schemas_are_the_syslog_ones_and_the_router() -> None:
+    assert sorted(name for name, _ in BUNDLED) == ["RFC3164", "RFC5424", "Router"]
 
 
 def test_the_finding_names_its_entry() -> None:

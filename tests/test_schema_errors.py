@@ -123,8 +123,8 @@ def test_schema_error(schema_file: Callable[[str, str], Path], text: str, expect
 # --- unknown schema names: the nearest name suggested --------------------------------------------
 
 BUNDLED = (
-    "AWS.CloudTrail, AWS.VPCFlow, Apache.AccessCombined, Heroku.Runtime, Nginx.Access, Syslog.RFC3164, "
-    "Syslog.RFC5424"
+    "AWS.CloudTrail, AWS.VPCFlow, Apache.AccessCombined, Heroku.CLI, Heroku.Router, Heroku.Runtime, "
+    "Nginx.Access, Syslog.RFC3164, Syslog.RFC5424"
 )
 
 

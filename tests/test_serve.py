@@ -115,8 +115,9 @@ def test_every_drain_body_is_acknowledged_and_lands_as_expected(server: Server) 
     assert e08["message"] == "panic: runtime error: index out of range\ngoroutine 1 [running]:"
     x01 = [r for r in rejects if r["reason"] == "bad_framing" and r["raw"].encode() == BODIES["X01"]]
     assert len(x01) == 1 and x01[0]["source"].startswith("/#")
-    hours = {p.relative_to(server.out).parts[:2] for p in server.out.glob("events/*/*")}
-    assert hours == {("events", "Heroku.Runtime")}
+    hours = {p.relative_to(server.out).parts[:3] for p in server.out.glob("events/*/*")}
+    assert {h[:2] for h in hours} == {("events", "p_log_type=Heroku.Runtime")}
+    assert all(h[2].startswith("year=") for h in hours)
     metrics = httpx.get(server.url + "/metrics").text
     assert 'normalize_requests_total{route="/",status="204"} 49.0' in metrics
     assert 'normalize_msg_count_mismatches_total{route="/"}' in metrics  # D03 and others hold 2+

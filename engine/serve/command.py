@@ -46,7 +46,11 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json-schema", action="store_true", help="print the JSON Schema of --config files")
     p.add_argument("--schemas", action="append", default=[], metavar="DIR", help="a folder of schema files")
-    p.add_argument("--out", metavar="DIR", help="the lake: DIR/events/..., DIR/rejects/...")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="the lake: DIR/events/p_log_type=.../year=.../..., DIR/rejects/schema=.../...",
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--path", default="/", help="the route's path (default /)")
