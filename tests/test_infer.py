@@ -46,12 +46,19 @@ def read_lines(path: Path) -> list[str]:
     return lines[:-1] if lines and lines[-1] == "" else lines
 
 
+SEEN_ONCE = {"Heroku.Router": {8}}
+"""Sample lines the bundled schema takes whose shape no other line shares: infer reports such a line
+as an outlier (see ``OUTLIERS``) rather than make a template of it, so the sound-schema test leaves
+it out. Router.sample.log line 8 is a router line with five keys of the usual eleven."""
+
+
 def good_lines(name: str) -> list[str]:
-    """The sample's lines the bundled schema takes (a CSV header, which it skips, included)."""
+    """The sample's lines the bundled schema takes (a CSV header, which it skips, included), but for
+    a shape seen once (``SEEN_ONCE``)."""
     lines = read_lines(sample_of(name))
     batch = Normalizer(REGISTRY.load(name)).normalize(lines, source="sample", first_line=1)
-    rejected = {r.line for r in batch.rejects}
-    return [line for number, line in enumerate(lines, 1) if number not in rejected and line.strip()]
+    left_out = {r.line for r in batch.rejects} | SEEN_ONCE.get(name, set())
+    return [line for number, line in enumerate(lines, 1) if number not in left_out and line.strip()]
 
 
 def drafted(tmp_path: Path, lines: list[str], name: str = "Custom.Drafted") -> tuple[Path, Schema]:
@@ -110,6 +117,13 @@ BUNDLED = {
     "protocol packets bytes start end action log_status",
     "Apache.AccessCombined": 'fastmatch %{ip} - %{field_2} [%{timestamp}] "%{field_4}" %{status} %{field_6} '
     '"%{url}" "%{user_agent}"',
+    "Heroku.CLI": "fastmatch %{timestamp} %{host}[%{field_3}]: %{message}",
+    "Heroku.Router": "fastmatch %{field_1} <%{priority}>%{version} %{timestamp} host heroku router - "
+    'at=%{at} method=%{method} path="%{path}" host=%{host} request_id=%{request_id} fwd="%{fwd}" '
+    "dyno=%{dyno} connect=%{connect} service=%{service} status=%{status} bytes=%{bytes} protocol=%{protocol}"
+    " | %{field_1} <%{priority}>%{version} %{timestamp} %{host} %{field_6} %{field_7} - "
+    "%{field_8}=%{field_9} %{field_10}=%{field_11} %{field_12} %{field_13} %{field_14} %{field_15} "
+    "%{field_16}=%{field_17} %{field_18} %{field_19} %{field_20} %{field_21} %{message}",
     "Heroku.Runtime": "fastmatch %{field_1} <%{priority}>%{version} %{timestamp} host heroku router - "
     'at=%{at} method=%{method} path="%{path}" host=%{host} request_id=%{request_id} fwd="%{fwd}" '
     "dyno=%{dyno} connect=%{connect} service=%{service} status=%{status} bytes=%{bytes} protocol=%{protocol}"
@@ -141,6 +155,8 @@ OUTLIERS = {
     "AWS.CloudTrail": [7],
     "AWS.VPCFlow": [9],
     "Apache.AccessCombined": [10],
+    "Heroku.CLI": [8, 9],  # a syslog time, no dyno in brackets
+    "Heroku.Router": [8, 10],  # a router line with few keys, an app line
     "Heroku.Runtime": [24],
     "Nginx.Access": [10],
     "Syslog.RFC3164": [8, 10, 11],  # a year in the time, a four-letter month, no priority
