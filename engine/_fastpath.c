@@ -3308,6 +3308,42 @@ static PyObject *frames_end(PyObject *module, PyObject *args) {
     return Py_BuildValue("(nn)", pos, count);
 }
 
+PyDoc_STRVAR(newlines_doc,
+"newlines(data, start, end) -> int: the LF bytes in data[start:end], as bytes.count(b'\\n', start,\n"
+"end) counts them (start and end within data), several times faster: a reader counts every block's\n"
+"lines, and CPython's count goes byte by byte.");
+
+static PyObject *newlines(PyObject *module, PyObject *args) {
+    Py_buffer data;
+    Py_ssize_t start, end;
+    if (!PyArg_ParseTuple(args, "y*nn", &data, &start, &end)) {
+        return NULL;
+    }
+    if (start < 0 || end > data.len || start > end) {
+        PyBuffer_Release(&data);
+        PyErr_SetString(PyExc_ValueError, "newlines: start and end must lie within the data");
+        return NULL;
+    }
+    const unsigned char *p = (const unsigned char *)data.buf + start, *stop = (const unsigned char *)data.buf + end;
+    Py_ssize_t count = 0;
+    Py_BEGIN_ALLOW_THREADS;
+    const uint64_t ones = 0x0101010101010101ULL, lows = 0x7F7F7F7F7F7F7F7FULL;
+    for (; p + 8 <= stop; p += 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        w ^= ones * '\n'; /* a zero byte where there was a LF */
+        /* exact zero-byte mask: high bit set in each byte that is zero */
+        uint64_t zero = ~(((w & lows) + lows) | w | lows);
+        count += (Py_ssize_t)(((zero >> 7) * ones) >> 56); /* the sum of the eight 0/1 bytes */
+    }
+    for (; p < stop; p++) {
+        count += *p == '\n';
+    }
+    Py_END_ALLOW_THREADS;
+    PyBuffer_Release(&data);
+    return PyLong_FromSsize_t(count);
+}
+
 PyDoc_STRVAR(regex_search_doc,
 "regex_search(source, groups, line) -> (found, spans): the search a regex pattern of a plan runs\n"
 "(PCRE2, compiled from source with its groups), on valid UTF-8 line: found 1 with each group's\n"
@@ -3355,6 +3391,7 @@ static PyMethodDef module_methods[] = {
     {"classify", (PyCFunction)(void (*)(void))module_classify, METH_VARARGS | METH_KEYWORDS, classify_doc},
     {"regex_search", rule_regex_search, METH_VARARGS, regex_search_doc},
     {"frames_end", frames_end, METH_VARARGS, frames_end_doc},
+    {"newlines", newlines, METH_VARARGS, newlines_doc},
     {"rfc3339", rule_rfc3339, METH_O, rfc3339_doc},
     {"integer", rule_integer, METH_VARARGS, integer_doc},
     {"epoch", rule_epoch, METH_VARARGS, epoch_doc},

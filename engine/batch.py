@@ -166,6 +166,9 @@ class Encoded:
     lines: int
     log_types: Counter[str]
     untried: Counter[str] = field(default_factory=Counter)
+    prepared: Any = field(default=None, compare=False)
+    """What the run's events sink made of this batch in the worker thread that normalized it (its
+    ``convert``: a Parquet lake's Arrow form), or ``None``."""
 
     @property
     def rejected(self) -> int:

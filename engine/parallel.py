@@ -23,9 +23,10 @@ import os
 import signal
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 
 from .allocator import keep_freed_memory
 from .batch import Encoded
@@ -33,6 +34,8 @@ from .normalizer import Normalizer
 from .reader import IDLE, Block, count_lines
 
 Idle = type(IDLE)
+Then = Callable[[Encoded, str], Encoded]
+"""What a worker thread does to each batch it normalized (the batch and its source's name)."""
 
 _LOOK_AFTER_WORKERS = 0.2
 """Seconds between looks at the worker processes while a result is awaited."""
@@ -89,14 +92,19 @@ class WorkerPool:
         source: str,
         max_line_bytes: int,
         first_lines: Normalizer | None = None,
+        then: Then | None = None,
     ) -> Iterator[Encoded | Idle]:
         """Like ``encode_blocks``, across the workers; results come back in input order.
+
+        ``then`` runs on each batch in the worker thread that made it (threads only: a process
+        would send its result back pickled), so that what a sink does to every batch (a Parquet
+        lake's conversion to Arrow, which lets go of the GIL) runs on the workers' cores too.
 
         ``first_lines`` (a normalizer of this process) takes a file's blocks here, in order, until
         it has swallowed the file's first lines (``skipLines``, a CSV header): every worker has its
         own normalizer, and only one can count those lines, however many blocks they fill.
         """
-        work = _work_in_thread if self.threads else _work
+        work = partial(_work_in_thread, then=then) if self.threads else _work
         window: deque[Future[Encoded]] = deque()
         line = 1
         for block in blocks:
@@ -191,5 +199,8 @@ def _start_thread(normalizer: Normalizer) -> None:
     _local.normalizer = normalizer.for_worker()
 
 
-def _work_in_thread(block: Block, source: str, first_line: int, max_line_bytes: int) -> Encoded:
-    return _encode(_local.normalizer, block, source, first_line, max_line_bytes)
+def _work_in_thread(
+    block: Block, source: str, first_line: int, max_line_bytes: int, *, then: Then | None = None
+) -> Encoded:
+    encoded = _encode(_local.normalizer, block, source, first_line, max_line_bytes)
+    return encoded if then is None else then(encoded, source)

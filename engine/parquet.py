@@ -45,7 +45,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
@@ -396,6 +396,7 @@ class ParquetSinks:
         self.lake = lake
         self.schemas = tuple(schemas)
         self._columnar: dict[str, Columnar] = {}
+        self._converters = threading.Lock()
         self._staged: Converted | None = None
         self.events = _ParquetSink(self, f"{lake.root}/events")
         self.rejects = _ParquetSink(self, f"{lake.root}/rejects")
@@ -407,15 +408,25 @@ class ParquetSinks:
         self._writer = threading.Thread(target=self._write_forever, name="parquet-writer", daemon=True)
         self._writer.start()
 
+    def convert(self, batch: Encoded, source: str) -> Encoded:
+        """The batch as it now counts (events whose times Arrow cannot hold are rejects), its Arrow
+        form in ``prepared``. Thread-safe: the run's worker threads call it on the batches they
+        make, so conversion runs on their cores (the C reader lets go of the GIL)."""
+        with self._converters:
+            columnar = self._columnar.get(source)
+            if columnar is None:
+                self._columnar.clear()  # one input at a time
+                columnar = self._columnar[source] = Columnar(self.schemas, source=source)
+        converted = columnar.convert(batch)
+        return replace(converted.encoded, prepared=converted)
+
     def prepare(self, batch: Encoded, source: str) -> Encoded:
-        """The batch as Arrow, kept for its commit; returns it as it now counts (events whose
-        times Arrow cannot hold are rejects)."""
-        columnar = self._columnar.get(source)
-        if columnar is None:
-            self._columnar.clear()  # one input at a time
-            columnar = self._columnar[source] = Columnar(self.schemas, source=source)
-        self._staged = columnar.convert(batch)
-        return self._staged.encoded
+        """The batch's Arrow form (``convert``, unless a worker thread did it), kept for its commit;
+        returns the batch as it now counts."""
+        if batch.prepared is None:
+            batch = self.convert(batch, source)
+        self._staged = batch.prepared
+        return batch
 
     @property
     def pending(self) -> bool:
@@ -507,6 +518,10 @@ class _ParquetSink:
         self.name = name
         self.count = 0
         self.records = 0
+
+    def convert(self, batch: Encoded, source: str) -> Encoded:
+        """See ``ParquetSinks.convert``."""
+        return self.owner.convert(batch, source)
 
     def prepare(self, batch: Encoded, source: str) -> Encoded:
         """See ``ParquetSinks.prepare``."""

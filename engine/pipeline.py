@@ -15,7 +15,8 @@ such a sink says ``pending`` after a commit while committed batches are not visi
 ``checkpoint()`` makes them visible; ``position`` then moves only when nothing is pending, a failed
 write rolls back to it, and the end of a run (a signal, a dead worker included) checkpoints. The
 events sink may also ``prepare(batch, source)``: the batch it writes in another form, as it counts
-(the summary's numbers).
+(the summary's numbers); and ``convert(batch, source)``, the thread-safe part of that, which worker
+threads then run on each batch as they make it (``Encoded.prepared``).
 """
 
 from __future__ import annotations
@@ -206,9 +207,9 @@ class Run:
         self.started = time.perf_counter()
         self.position: tuple[str, int] | None = None
         self._written: tuple[str, int] | None = None
+        """The position of the last batch written, visible or held back by a sink."""
         self._held = Totals()
         """The counts of batches written since ``position`` last moved (held back by a sink)."""
-        """The position of the last batch written, visible or held back by a sink."""
         self.finished: list[str] = []
         self.failed: list[InputError] = []
         self.abandoned = False
@@ -284,7 +285,11 @@ class Run:
             else:
                 first_lines = self.normalizer if self.normalizer.has_prologue else None
                 results = pool.encode_blocks(
-                    blocks, source=source, max_line_bytes=self.max_line_bytes, first_lines=first_lines
+                    blocks,
+                    source=source,
+                    max_line_bytes=self.max_line_bytes,
+                    first_lines=first_lines,
+                    then=getattr(self.events, "convert", None),  # on the workers' cores
                 )
             line = 0
             while True:

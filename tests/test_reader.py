@@ -8,9 +8,11 @@ import io
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.batch import Oversized
-from engine.reader import IDLE, open_input, read_blocks, split_lines
+from engine.reader import IDLE, _fastpath, newlines, open_input, read_blocks, split_lines
 
 
 def read_batches(stream: object, **options: int) -> list[list[object]]:
@@ -126,3 +128,18 @@ def test_live_input_hands_over_its_lines_as_they_arrive() -> None:
         os.write(write_end, b"\nd\n")
         os.close(write_end)
         assert list(blocks) == [b"c\nd"]
+
+
+@pytest.mark.skipif(_fastpath is None, reason="the C accelerator is not built")
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.binary(max_size=80)
+    | st.lists(st.sampled_from([b"\n", b"\n\n", b"a", b"\x8a", b"\x0b", b"\xff" * 9])).map(b"".join),
+    st.data(),
+)
+def test_newlines_counts_as_bytes_count(data: bytes, draw: st.DataObject) -> None:
+    """The C count of LFs against ``bytes.count``, on any bytes and any slice (every alignment)."""
+    start = draw.draw(st.integers(0, len(data)))
+    end = draw.draw(st.integers(start, len(data)))
+    assert _fastpath.newlines(data, start, end) == data.count(b"\n", start, end)
+    assert newlines(data, start, end) == data.count(b"\n", start, end)
