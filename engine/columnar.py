@@ -106,26 +106,15 @@ def events_schema(schema: Schema) -> pa.Schema:
     )
 
 
-_REFUSAL: Final = pa.struct(
-    [
-        pa.field("reason", pa.string()),
-        pa.field("message", pa.string()),
-        pa.field("field", pa.string()),
-        pa.field("value", pa.string()),
-        pa.field("expected", pa.string()),
-        pa.field("rule", pa.string()),
-        pa.field("schema", pa.string()),
-    ]
-)
+_WHY: Final = [
+    pa.field(name, pa.string()) for name in ("reason", "message", "field", "value", "expected", "rule")
+]
+"""Why a line was refused: the first columns of a reject, and of each of its refusals."""
+_REFUSAL: Final = pa.struct([*_WHY, pa.field("schema", pa.string())])
 
 REJECTS_SCHEMA: Final = pa.schema(
     [
-        pa.field("reason", pa.string()),
-        pa.field("message", pa.string()),
-        pa.field("field", pa.string()),
-        pa.field("value", pa.string()),
-        pa.field("expected", pa.string()),
-        pa.field("rule", pa.string()),
+        *_WHY,
         pa.field("refusals", pa.list_(_REFUSAL)),
         pa.field("schema", pa.string()),
         pa.field("source", pa.string()),

@@ -108,6 +108,20 @@ def new_schema(name: str, folder: Path, json_schema: Path) -> NewSchema:
     the schema file starts with a ``yaml-language-server`` line pointing to a JSON Schema only when
     ``json_schema_link`` finds one that the path will reach on another machine too.
     """
+    schema_file, tests_file = new_files(name, folder)
+    schema_file.parent.mkdir(parents=True, exist_ok=True)
+    link = json_schema_link(schema_file, folder, json_schema)
+    head = MODELINE.format(link) if link is not None else ""
+    schema_file.write_text(head + SCHEMA.format(name=name), encoding="utf-8")
+    tests = TESTS.format(file=schema_file.name, command=_test_command(schema_file.parent))
+    tests_file.write_text(tests, encoding="utf-8")
+    return NewSchema(schema_file, tests_file, folder, link)
+
+
+def new_files(name: str, folder: Path) -> tuple[Path, Path]:
+    """Where a new schema ``name`` and its test cases go: ``<folder>/<Name/As/Path>.yml`` and its
+    ``.tests.yml``. A name that breaks ``NAME_RULE``, or a file that is there already, is a
+    ``NormalizeError``: nothing is ever overwritten."""
     if not NAME_RULE.fullmatch(name):
         raise NormalizeError(
             f"schema name {name!r} must be dotted parts that each start with an uppercase letter"
@@ -117,13 +131,7 @@ def new_schema(name: str, folder: Path, json_schema: Path) -> NewSchema:
     for path in (schema_file, tests_file):
         if path.exists():
             raise NormalizeError(f"{path} exists already: not overwritten")
-    schema_file.parent.mkdir(parents=True, exist_ok=True)
-    link = json_schema_link(schema_file, folder, json_schema)
-    head = MODELINE.format(link) if link is not None else ""
-    schema_file.write_text(head + SCHEMA.format(name=name), encoding="utf-8")
-    tests = TESTS.format(file=schema_file.name, command=_test_command(schema_file.parent))
-    tests_file.write_text(tests, encoding="utf-8")
-    return NewSchema(schema_file, tests_file, folder, link)
+    return schema_file, tests_file
 
 
 def json_schema_link(schema_file: Path, folder: Path, json_schema: Path) -> str | None:

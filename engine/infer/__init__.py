@@ -22,7 +22,7 @@ from ..batch import Batch, Reject
 from ..errors import NormalizeError, SchemaError
 from ..normalizer import Normalizer
 from ..registry import load_schema_document
-from ..scaffold import MODELINE, NAME_RULE, _test_command, json_schema_link
+from ..scaffold import MODELINE, _test_command, json_schema_link, new_files
 from ..spec import Schema
 from ..yamlio import parse_yaml
 from .delimited import detect, draft_csv
@@ -212,15 +212,7 @@ def _repair(draft: Draft, rejects: list[Result]) -> bool:
 
 def infer(paths: Sequence[str], name: str, folder: Path, json_schema: Path) -> Inferred:
     """Draft, check and write ``<folder>/<Name/As/Path>.yml`` and its ``.tests.yml``."""
-    if not NAME_RULE.fullmatch(name):
-        raise NormalizeError(
-            f"schema name {name!r} must be dotted parts that each start with an uppercase letter"
-        )
-    schema_file = folder.joinpath(*name.split(".")).with_suffix(".yml")
-    tests_file = schema_file.with_suffix(".tests.yml")
-    for path in (schema_file, tests_file):
-        if path.exists():
-            raise NormalizeError(f"{path} exists already: not overwritten")
+    schema_file, tests_file = new_files(name, folder)
     sample, files = read_samples(paths)
     draft = draft_of(sample)
     origin = ", ".join(Path(p).name for p in paths)
