@@ -29,15 +29,15 @@ from typing import Any, Final
 import orjson
 import pyarrow as pa
 
-try:
-    from . import _fastpath
-except ImportError:  # built without a C compiler: the Python twin does the work
-    _fastpath = None  # type: ignore[assignment]
-
 from .batch import Encoded
 from .errors import BAD_VALUE
 from .indicators import FIELD_OF
 from .spec import Schema, Value
+
+try:
+    from . import _fastpath
+except ImportError:  # built without a C compiler: the Python twin does the work
+    _fastpath = None  # type: ignore[assignment]
 
 TIMESTAMP: Final = pa.timestamp("ns", tz="UTC")
 NS_MIN: Final = -(1 << 63)
