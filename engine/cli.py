@@ -119,6 +119,14 @@ def _run_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="with --format parquet: a file past this many rows rolls over to the next (default: no limit)",
     )
+    p.add_argument(
+        "--checkpoint-seconds",
+        type=float,
+        metavar="SECONDS",
+        help="with --format parquet: make rows visible (finalize the files) at the first batch this long "
+        "after the last time, so live input shows while it flows; 0: only when files fill and at the "
+        "end (default 60)",
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 when any line was rejected")
     p.add_argument("--source-id", default="", help="value of p_source_id")
     p.add_argument("--source-label", default="", help="value of p_source_label")
@@ -483,7 +491,7 @@ def _parquet_sinks(
 ) -> tuple[Sink, Sink]:
     """The sinks of ``--format parquet``: a Parquet lake under ``--out``, hidden files of killed
     writers removed first."""
-    from .parquet import ParquetLake, ParquetSinks  # noqa: PLC0415 - pyarrow only for parquet runs
+    from .parquet import CHECKPOINT_SECONDS, ParquetLake, ParquetSinks  # noqa: PLC0415 - pyarrow only for parquet
 
     lake = stack.enter_context(
         ParquetLake(
@@ -495,7 +503,8 @@ def _parquet_sinks(
     )
     for path in lake.recover():
         print(f"{PROG}: {path}: removed a hidden file left by a killed writer", file=sys.stderr)
-    sinks = stack.enter_context(ParquetSinks(lake, schemas))  # closed before the lake
+    seconds = CHECKPOINT_SECONDS if args.checkpoint_seconds is None else args.checkpoint_seconds
+    sinks = stack.enter_context(ParquetSinks(lake, schemas, checkpoint_seconds=seconds))  # before the lake
     return sinks.events, sinks.rejects
 
 
@@ -511,7 +520,7 @@ def _check_format(args: argparse.Namespace) -> None:
         except ImportError:
             raise NormalizeError("--format parquet needs pyarrow: pip install 'normalize[parquet]'") from None
     else:
-        for option in ("row_group_rows", "max_file_rows"):
+        for option in ("row_group_rows", "max_file_rows", "checkpoint_seconds"):
             if getattr(args, option) is not None:
                 raise NormalizeError(f"--{option.replace('_', '-')} is for --format parquet")
         if args.max_file_bytes is not None and args.out is None:
@@ -520,6 +529,9 @@ def _check_format(args: argparse.Namespace) -> None:
         value = getattr(args, option)
         if value is not None and value < 1:
             raise NormalizeError(f"--{option.replace('_', '-')} must be at least 1")
+    seconds = args.checkpoint_seconds
+    if seconds is not None and not (math.isfinite(seconds) and seconds >= 0):
+        raise NormalizeError(f"--checkpoint-seconds must be a number of seconds, 0 or more, not {seconds}")
 
 
 def _check_options(args: argparse.Namespace) -> None:

@@ -75,6 +75,8 @@ Arrow bytes and 70 Parquet bytes a row): writing costs 1.70 µs a row with 16 Ki
 BUFFER_BYTES: Final = 64 << 20
 """Arrow bytes of the rows waiting for their row group, all partitions together."""
 MAX_OPEN_FILES: Final = 64
+CHECKPOINT_SECONDS: Final = 60.0
+"""On live input, rows become visible at the first batch this long after the last checkpoint."""
 COMPRESSION: Final = "zstd"
 TEMP_SUFFIX: Final = ".tmp"
 _HOURS: Final = "year=*/month=*/day=*/hour=*"
@@ -392,9 +394,15 @@ class ParquetSinks:
 
     IN_FLIGHT: Final = 2
 
-    def __init__(self, lake: ParquetLake, schemas: Sequence[Schema]) -> None:
+    def __init__(
+        self, lake: ParquetLake, schemas: Sequence[Schema], *, checkpoint_seconds: float = CHECKPOINT_SECONDS
+    ) -> None:
         self.lake = lake
         self.schemas = tuple(schemas)
+        self.checkpoint_seconds = checkpoint_seconds
+        """A checkpoint is also made at the first commit this long after the last one, so that rows
+        of live input become visible while it flows (``0``: only when files fill, and at the end)."""
+        self._last_checkpoint = time.monotonic()
         self._columnar: dict[str, Columnar] = {}
         self._converters = threading.Lock()
         self._staged: Converted | None = None
@@ -471,14 +479,19 @@ class ParquetSinks:
         for sink in (self.events, self.rejects):
             sink.count += sink.records
             sink.records = 0
-        if self.lake.due:  # here, between batches: what it makes visible ends at this one
+        if self.lake.due or self._overdue():  # here, between batches: it ends at this one
             self._checkpoint()
+
+    def _overdue(self) -> bool:
+        seconds = self.checkpoint_seconds
+        return seconds > 0 and time.monotonic() - self._last_checkpoint >= seconds
 
     def _checkpoint(self) -> None:
         """Every committed batch taken in by the lake, then made visible."""
         self._queue.join()
         self._raise_error()
         self.lake.checkpoint()
+        self._last_checkpoint = time.monotonic()
 
     def _rollback(self) -> None:
         """Everything since the last checkpoint dropped, batches waiting for the writer included."""
@@ -549,4 +562,4 @@ class _ParquetSink:
         self.owner._checkpoint()
 
 
-__all__ = ["ROW_GROUP_ROWS", "ParquetLake", "ParquetSinks", "by_hour", "by_schema"]
+__all__ = ["CHECKPOINT_SECONDS", "ROW_GROUP_ROWS", "ParquetLake", "ParquetSinks", "by_hour", "by_schema"]

@@ -353,6 +353,35 @@ def test_a_full_disk_leaves_exactly_the_lines_up_to_the_last_checkpoint(
     assert 0 < line < 300_000
 
 
+def test_live_input_shows_while_it_flows(tmp_path: Path) -> None:
+    """From a pipe, rows become visible while the input is still open (at the first batch that
+    comes --checkpoint-seconds after the last checkpoint), the rest at the end; none lost."""
+    out = tmp_path / "lake"
+    command = [NORMALIZE, "-s", "Heroku.Runtime", "--format", "parquet", "--out", str(out)]
+    proc = subprocess.Popen([*command, "--checkpoint-seconds", "0.3"], stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    sent = 0
+    try:
+        deadline = time.monotonic() + GUARD
+        while whole_files(out) == 0:  # a line every 0.2 s, as a live feed sends them
+            assert time.monotonic() < deadline and proc.poll() is None
+            proc.stdin.write(heroku("2024-03-15T10:00:00Z", f"line {sent}"))
+            proc.stdin.flush()
+            sent += 1
+            time.sleep(0.2)
+        assert 0 < whole_files(out) <= sent  # visible, and the input is still open
+        proc.stdin.write(heroku("2024-03-15T10:00:01Z", "last"))
+    finally:
+        proc.stdin.close()
+    assert proc.wait(timeout=GUARD) == 0
+    messages = [
+        m
+        for p in parquet_files(out, "events")
+        for m in pq.read_table(p, columns=["message"])["message"].to_pylist()
+    ]
+    assert sorted(messages) == sorted([f"line {i}" for i in range(sent)] + ["last"])
+
+
 def test_recover_removes_hidden_files_of_dead_writers_only(tmp_path: Path) -> None:
     folder = tmp_path / "events/p_log_type=T/year=2024/month=03/day=15/hour=10"
     folder.mkdir(parents=True)
@@ -389,6 +418,15 @@ NO_PYARROW = (
         (
             ["--format", "parquet", "--out", "L", "--row-group-rows", "0"],
             "normalize: --row-group-rows must be at least 1",
+        ),
+        (["--checkpoint-seconds", "5"], "normalize: --checkpoint-seconds is for --format parquet"),
+        (
+            ["--format", "parquet", "--out", "L", "--checkpoint-seconds", "-1"],
+            "normalize: --checkpoint-seconds must be a number of seconds, 0 or more, not -1.0",
+        ),
+        (
+            ["--format", "parquet", "--out", "L", "--checkpoint-seconds", "nan"],
+            "normalize: --checkpoint-seconds must be a number of seconds, 0 or more, not nan",
         ),
         (["--format", "orc"], None),
         (None, "normalize: --format parquet needs pyarrow: pip install 'normalize[parquet]'"),
