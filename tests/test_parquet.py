@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -323,21 +322,6 @@ def test_a_file_size_limit_before_the_first_checkpoint_leaves_nothing(
     )  # fmt: skip
     assert _stopped_by_a_write_error(result, b"File too large", out) == 0
     assert b"nothing was written" in result.stderr
-
-
-@pytest.fixture
-def tmpfs(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
-    """A tmpfs of ``request.param`` (root only: skipped where it cannot be mounted)."""
-    folder = tmp_path / "tmpfs"
-    folder.mkdir()
-    mount = ["mount", "-t", "tmpfs", "-o", f"size={request.param}", "tmpfs", str(folder)]
-    mounted = subprocess.run(mount, capture_output=True, check=False)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=True)
 
 
 @pytest.mark.parametrize(("tmpfs", "workers"), [("3m", 1), ("5m", 2)], indirect=["tmpfs"])
