@@ -303,18 +303,33 @@ def _batch(schema: pa.Schema, rows: int, columns: list[Result]) -> pa.RecordBatc
     return pa.RecordBatch.from_arrays(arrays, schema=schema) if arrays else pa.RecordBatch.from_pylist([])
 
 
-def c_columns(ndjson: bytes, schemas: Sequence[pa.Schema], log_types: Sequence[str]) -> list[pa.RecordBatch]:
-    """NDJSON records → a record batch per schema (each record to the schema of its ``p_log_type``
-    when there are several), in C. Raises ``Unrepresentable`` as ``python_columns`` does."""
-    assert _fastpath is not None
-    tables = tuple(
+Tables = tuple[tuple[bytes, tuple[Spec, ...]], ...]
+
+
+def c_tables(schemas: Sequence[pa.Schema], log_types: Sequence[str]) -> Tables:
+    """The column trees ``_fastpath.arrow_columns`` reads into, per log type: built once, not per batch."""
+    return tuple(
         (name.encode(), tuple(_spec(f) for f in schema))
         for name, schema in zip(log_types, schemas, strict=True)
     )
+
+
+def c_columns(
+    ndjson: bytes, schemas: Sequence[pa.Schema], log_types: Sequence[str], *, tables: Tables | None = None
+) -> list[pa.RecordBatch]:
+    """NDJSON records → a record batch per schema (each record to the schema of its ``p_log_type``
+    when there are several), in C; ``tables`` is ``c_tables`` of the same, when the caller keeps it.
+    Raises ``Unrepresentable`` as ``python_columns`` does."""
+    assert _fastpath is not None
+    if tables is None:
+        tables = c_tables(schemas, log_types)
     results, out_of_range = _fastpath.arrow_columns(ndjson, tables)
     if out_of_range:
         raise Unrepresentable(out_of_range)
     return [_batch(schema, rows, root[5]) for schema, (rows, root) in zip(schemas, results, strict=True)]
+
+
+_REJECTS_TABLES: Final = c_tables([REJECTS_SCHEMA], [""])
 
 
 # --- batches -------------------------------------------------------------------------------------
@@ -340,6 +355,7 @@ class Columnar:
         self.schemas = {s.name: events_schema(s) for s in schemas}
         self.source = source
         self.accelerated = accelerated and _fastpath is not None
+        self._tables = c_tables(list(self.schemas.values()), list(self.schemas)) if self.accelerated else ()
 
     def events(self, ndjson: bytes) -> tuple[dict[str, pa.RecordBatch], list[bytes]]:
         """Event records → a batch per log type that has events (in the schemas' order), and the
@@ -358,7 +374,8 @@ class Columnar:
     def _columns(self, ndjson: bytes) -> dict[str, pa.RecordBatch]:
         names = list(self.schemas)
         if self.accelerated:
-            return dict(zip(names, c_columns(ndjson, list(self.schemas.values()), names), strict=True))
+            batches = c_columns(ndjson, list(self.schemas.values()), names, tables=self._tables)
+            return dict(zip(names, batches, strict=True))
         lines = ndjson.splitlines()
         if len(names) == 1:
             return {names[0]: python_columns(lines, self.schemas[names[0]])}
@@ -379,7 +396,7 @@ class Columnar:
     def rejects(self, ndjson: bytes) -> pa.RecordBatch:
         """Reject records → a batch of ``REJECTS_SCHEMA``."""
         if self.accelerated:
-            return c_columns(ndjson, [REJECTS_SCHEMA], [""])[0]
+            return c_columns(ndjson, [REJECTS_SCHEMA], [""], tables=_REJECTS_TABLES)[0]
         return python_columns(ndjson.splitlines(), REJECTS_SCHEMA)
 
     def convert(self, encoded: Encoded) -> Converted:
