@@ -360,8 +360,12 @@ def _field(
     """One field of the plan, from its decision."""
     value = f.value
     name = ".".join(f.paths[0])
+    key = b"," + orjson.dumps(f.name) + b":"
+    captures = tuple(
+        max((i for i, capture in enumerate(names) if capture == name), default=-1) for names in patterns
+    )
     if f.split is not None:  # the parts of a split without an index, as an array (converted)
-        return _parts_field(f, name, patterns, scanned)
+        return _parts_field(f, key, captures, scanned)
     decision = decisions.decide(value)
     indicator, scan, ip = -1, None, _fastpath.IP_IN_PYTHON
     if value.indicators:
@@ -370,11 +374,9 @@ def _field(
         scan = _members_of(indicators.compile_scanner(value.indicators))
         ip = _IP_IN_C.get(tuple(dict.fromkeys(value.indicators)), _fastpath.IP_IN_PYTHON)
     return PlanField(
-        key=b"," + orjson.dumps(f.name) + b":",
+        key=key,
         kind=decision.kind,
-        captures=tuple(
-            max((i for i, capture in enumerate(names) if capture == name), default=-1) for names in patterns
-        ),
+        captures=captures,
         keeps_empty=decision.keeps_empty,
         required=value.required,
         event_time=value.is_event_time,
@@ -388,7 +390,7 @@ def _field(
     )
 
 
-def _parts_field(f: Field, name: str, patterns: list[tuple[str, ...]], scanned: list[Value]) -> PlanField:
+def _parts_field(f: Field, key: bytes, captures: tuple[int, ...], scanned: list[Value]) -> PlanField:
     """A field that is every part of a split text (an array): Python converts the text, and scans
     the parts with the element's indicators; the accelerator remembers both per text."""
     element = f.value.element
@@ -417,11 +419,9 @@ def _parts_field(f: Field, name: str, patterns: list[tuple[str, ...]], scanned: 
 
         scan = _members_of(scan_parts)
     return PlanField(
-        key=b"," + orjson.dumps(f.name) + b":",
+        key=key,
         kind=decisions.CONVERTED,
-        captures=tuple(
-            max((i for i, capture in enumerate(names) if capture == name), default=-1) for names in patterns
-        ),
+        captures=captures,
         keeps_empty=False,
         required=f.value.required,
         event_time=False,
