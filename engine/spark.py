@@ -33,6 +33,7 @@ from .columnar import REJECTS_SCHEMA, TIMESTAMP, Columnar, Converted, events_sch
 from .compiler import DEFAULT_REGEX_TIMEOUT
 from .framing import Frame, Frames
 from .normalizer import Normalizer
+from .reader import newlines
 from .registry import Registry, search_path
 from .spec import Schema
 
@@ -223,7 +224,7 @@ def encode_column(
     binary = lines.cast(pa.large_binary()).fill_null(b"")
     joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, rows], pa.int32()), binary), _NEWLINE)
     block: bytes = joined[0].as_py()
-    if block.count(b"\n") == rows - 1 and not block.endswith(b"\r") and b"\r\n" not in block:
+    if newlines(block) == rows - 1 and not block.endswith(b"\r") and b"\r\n" not in block:
         encoded = normalizer.encode_block(
             block, source=source, first_line=first_line, max_line_bytes=max_line_bytes
         )
