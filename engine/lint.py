@@ -42,7 +42,7 @@ from .parsers.text import parse_template
 from .registry import json_schema, ref_properties, reword, schema_files, validator
 from .spec import build_schema
 from .timestamps import TimeFormatError, compile_time_formats
-from .yamlio import Document, read_yaml
+from .yamlio import Document, parse_yaml, read_yaml
 
 __all__ = ["FORMATS", "RULES", "Finding", "exit_code", "lint_paths", "render"]
 
@@ -114,6 +114,15 @@ def lint_paths(paths: Sequence[str | os.PathLike[str]]) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.file, f.line or 0, f.col or 0))
 
 
+def lint_text(text: str, name: str) -> list[Finding]:
+    """Every problem of one schema given as text (an editor's buffer), ``name`` standing for its file."""
+    try:
+        doc = parse_yaml(text, name)
+    except SchemaError as exc:
+        return [_unreadable(exc)]
+    return sorted(_lint_document(doc, {}), key=lambda f: (f.line or 0, f.col or 0))
+
+
 def exit_code(findings: Iterable[Finding], fail_on: str = ERROR) -> int:
     """1 when any finding is at or above ``fail_on`` ("error" or "warning"), else 0."""
     if fail_on not in _RANK:
@@ -140,6 +149,10 @@ def _lint_file(file: str, first_by_name: dict[str, str]) -> list[Finding]:
         doc = read_yaml(file)
     except SchemaError as exc:
         return [_unreadable(exc)]
+    return _lint_document(doc, first_by_name)
+
+
+def _lint_document(doc: Document, first_by_name: dict[str, str]) -> list[Finding]:
     findings = [finding for check in _CHECKS for finding in check(doc)]
     if validator().is_valid(doc.data):  # build_schema relies on a document schema.json accepts
         findings += _semantic(doc, findings)

@@ -33,7 +33,7 @@ from .textdraft import draft_text
 from .values import count
 from .write import expected, schema_text, tests_text
 
-__all__ = ["Inferred", "infer"]
+__all__ = ["Drafted", "Inferred", "draft_files", "infer", "sample_cases", "sample_lines"]
 
 MAX_CASES: Final = 4
 MAX_ROUNDS: Final = 50
@@ -73,9 +73,8 @@ class Inferred:
         return [head] + [f"  {o.source}:{o.line}: {o.why}: {o.text[:120]}" for o in outliers[:shown]]
 
 
-def read_samples(paths: Sequence[str]) -> tuple[list[Sample], dict[str, list[str]]]:
-    """The non-blank lines of each file (source, number, text), and each file's lines."""
-    sample: list[Sample] = []
+def read_samples(paths: Sequence[str]) -> dict[str, list[str]]:
+    """Each sample file's lines, by path: UTF-8 text, without line ends."""
     files: dict[str, list[str]] = {}
     for path in paths:
         try:
@@ -86,14 +85,16 @@ def read_samples(paths: Sequence[str]) -> tuple[list[Sample], dict[str, list[str
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise NormalizeError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-        lines = [line.removesuffix("\r") for line in text.split("\n")]
-        if lines and lines[-1] == "":
-            lines.pop()
-        files[path] = lines
-        sample += [(path, i, line) for i, line in enumerate(lines, 1) if line.strip()]
-    if not sample:
-        raise NormalizeError(f"no sample lines in {', '.join(paths)}: give lines of the logs to infer from")
-    return sample, files
+        files[path] = sample_lines(text)
+    return files
+
+
+def sample_lines(text: str) -> list[str]:
+    """The lines of a sample text, without their ``\\n`` or ``\\r\\n``."""
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def _json_objects(sample: Sequence[Sample]) -> tuple[list[dict], list[Outlier]] | None:
@@ -210,12 +211,40 @@ def _repair(draft: Draft, rejects: list[Result]) -> bool:
 # --- the command ----------------------------------------------------------------------------------
 
 
-def infer(paths: Sequence[str], name: str, folder: Path, json_schema: Path) -> Inferred:
-    """Draft, check and write ``<folder>/<Name/As/Path>.yml`` and its ``.tests.yml``."""
-    schema_file, tests_file = new_files(name, folder)
-    sample, files = read_samples(paths)
+@dataclass
+class Drafted:
+    """A draft checked against the engine on its own sample, before anything is written."""
+
+    draft: Draft
+    schema: Schema
+    files: dict[str, list[str]]
+    lines: int  # sample lines, CSV headers aside
+    events: list[Result]  # the sample's events, in sample order
+
+    def schema_text(self, name: str, modeline: str = "") -> str:
+        """The schema file, every guess with its reason in a comment."""
+        return schema_text(self.draft, name, self._origin(), modeline)
+
+    def tests_text(self, schema_file: str, command: str) -> str:
+        """The test cases file: a few sample lines of distinct shapes and the events they give."""
+        return tests_text(sample_cases(self.events, self.files, self.schema), schema_file, command)
+
+    def _origin(self) -> str:
+        return ", ".join(Path(source).name for source in self.files)
+
+
+def draft_files(files: dict[str, list[str]], name: str) -> Drafted:
+    """Draft a schema ``name`` from the lines of each sample file, and loosen it until the engine
+    takes every line the draft claims; the lines it still refuses become outliers."""
+    sample = [
+        (path, i, line) for path, lines in files.items() for i, line in enumerate(lines, 1) if line.strip()
+    ]
+    if not sample:
+        raise NormalizeError(
+            f"no sample lines in {', '.join(files) or 'the sample'}: give lines of the logs to infer from"
+        )
     draft = draft_of(sample)
-    origin = ", ".join(Path(p).name for p in paths)
+    origin = ", ".join(Path(p).name for p in files)
     for _ in range(MAX_ROUNDS):
         try:
             schema = _schema_of(schema_text(draft, name, origin, ""))
@@ -228,26 +257,34 @@ def infer(paths: Sequence[str], name: str, folder: Path, json_schema: Path) -> I
         for _, f in draft.walk():
             f.is_event_time = False
         choose_event_time(draft)
-    events = sorted(
-        (r for r in results if isinstance(r[2], dict)), key=lambda r: (list(files).index(r[0]), r[1])
-    )
+    order = list(files)
+    events = sorted((r for r in results if isinstance(r[2], dict)), key=lambda r: (order.index(r[0]), r[1]))
     known = {(o.source, o.line) for o in draft.outliers}
-    for source, line, reject in sorted((r for r in rejects), key=lambda r: (list(files).index(r[0]), r[1])):
+    for source, line, reject in sorted(rejects, key=lambda r: (order.index(r[0]), r[1])):
         if (source, line) not in known and isinstance(reject, Reject):
             text = files[source][line - 1] if 0 < line <= len(files[source]) else ""
             draft.outliers.append(Outlier(source, line, text, f"{reject.reason}: {reject.message}"))
+    headers = len(files) if schema.parser.kind == "csv" and schema.parser.config.get("hasHeader") else 0
+    return Drafted(draft, schema, files, len(sample) - headers, events)
+
+
+def infer(paths: Sequence[str], name: str, folder: Path, json_schema: Path) -> Inferred:
+    """Draft, check and write ``<folder>/<Name/As/Path>.yml`` and its ``.tests.yml``."""
+    schema_file, tests_file = new_files(name, folder)
+    drafted = draft_files(read_samples(paths), name)
     schema_file.parent.mkdir(parents=True, exist_ok=True)
     link = json_schema_link(schema_file, folder, json_schema)
     modeline = MODELINE.format(link).rstrip("\n") if link is not None else ""
-    cases = _cases(events, files, schema)
-    schema_file.write_text(schema_text(draft, name, origin, modeline), encoding="utf-8")
+    schema_file.write_text(drafted.schema_text(name, modeline), encoding="utf-8")
     command = _test_command(schema_file.parent)
-    tests_file.write_text(tests_text(cases, schema_file.name, command), encoding="utf-8")
-    headers = len(files) if schema.parser.kind == "csv" and schema.parser.config.get("hasHeader") else 0
-    return Inferred(schema_file, tests_file, draft, len(sample) - headers, len(events), explain(draft))
+    tests_file.write_text(drafted.tests_text(schema_file.name, command), encoding="utf-8")
+    draft = drafted.draft
+    return Inferred(schema_file, tests_file, draft, drafted.lines, len(drafted.events), explain(draft))
 
 
-def _cases(events: list[Result], files: dict[str, list[str]], schema: Schema) -> list[tuple[str, str, dict]]:
+def sample_cases(
+    events: list[Result], files: dict[str, list[str]], schema: Schema
+) -> list[tuple[str, str, dict]]:
     """A few events of distinct shapes (the set of fields present), first seen first."""
     header = schema.parser.kind == "csv" and schema.parser.config.get("hasHeader")
     seen: set[frozenset[str]] = set()
