@@ -133,6 +133,8 @@ def _strip_comment(s: str) -> tuple[str, int]:
     A ``#`` starts a comment at the start or after a blank, outside a quoted scalar; a quote opens
     one only where a scalar starts (``it's`` is plain text).
     """
+    if "#" not in s:
+        return s, len(s)
     quote = ""
     previous = ""  # the last non-blank character outside quotes
     i, n = 0, len(s)
