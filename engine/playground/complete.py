@@ -120,7 +120,7 @@ _NOT_PLAIN_START: Final = frozenset("[]{},#&*!|>%@`:")
 _KEY_REST: Final = re.compile(r"[ \t]*(?::(?:[ \t].*)?)?")
 _VALUE_REST: Final = re.compile(r"[ \t]*")
 _FLOW_REST: Final = re.compile(r"[ \t]*[,\]].*")
-_FLOW_HEAD: Final = re.compile(r"[ \t]*\[((?:[^\[\]{}'\"]*,)?)[ \t]*")
+_FLOW_HEAD: Final = re.compile(r"[ \t]*\[((?:[^\[\]{}]*,)?)[ \t]*")
 
 
 def _is_word(c: str) -> bool:
