@@ -110,6 +110,7 @@ TABLE: list[tuple[str, str, list[str]]] = [
         "fields:\n  - name: a\n    description: 'x # y'\n    ty|",
         ["type"],
     ),
+    ("a '#' in a quoted flow item", "fields:\n  - name: a\n    indicators: ['a #b', \"c #d\", |", INDICATORS),
     (
         "after a block scalar",
         "description: >-\n  some text: with a colon\n  - and a dash\n|",
