@@ -383,19 +383,17 @@ def test_every_key_of_a_bundled_schema_is_proposed_at_its_place(path: Path) -> N
 
 
 def test_a_300_line_schema_completes_in_under_5_ms() -> None:
-    field = "  - name: f{n}\n    type: string\n    description: the field {n}\n"
-    text = "schema: A.B\nparser:\n  csv:\n    hasHeader: true\nfields:\n" + "".join(
-        field.format(n=n) for n in range(100)
-    )
-    assert text.count("\n") >= 300
-    line = text.count("\n")
-    text += "    "
-    assert [i.label for i in complete(text, line, 4).items][:2] == ["rename", "copy"]
-    best = min(_timed(text, line) for _ in range(20))
-    assert best < 0.005
-
-
-def _timed(text: str, line: int) -> float:
-    began = time.perf_counter()
-    complete(text, line, 4)
-    return time.perf_counter() - began
+    """At its last line, which reads every line above; each run's text is new to the line cache."""
+    times = []
+    for run in range(10):
+        field = "  - name: f{n}_{run}\n    type: string\n    description: the field {n} of run {run}\n"
+        text = "schema: A.B\nparser:\n  csv:\n    hasHeader: true\nfields:\n" + "".join(
+            field.format(n=n, run=run) for n in range(100)
+        )
+        line = text.count("\n")
+        assert line >= 300
+        began = time.perf_counter()
+        got = complete(text + "    ", line, 4)
+        times.append(time.perf_counter() - began)
+        assert [i.label for i in got.items][:2] == ["rename", "copy"]
+    assert min(times) < 0.005

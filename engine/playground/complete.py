@@ -190,19 +190,23 @@ def _key_at(s: str, pos: int) -> tuple[str | None, int]:
     return s[pos : m.start()].rstrip(" \t"), m.end()
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Line:
     """What a line opens: items at ``markers``, then at ``col`` a key or (``key`` None) a scalar."""
 
     indent: int
-    markers: list[int]
+    markers: tuple[int, ...]
     col: int | None
     key: str | None
     inline: bool  # a value follows on the line: ``key: value``, ``- value``
 
 
+@lru_cache(maxsize=4096)
 def _parse(s: str) -> _Line | None:
-    """One line of block YAML, ``None`` for a blank line, a comment or a document marker."""
+    """One line of block YAML, ``None`` for a blank line, a comment or a document marker.
+
+    Cached: the editor asks again at each keystroke, about the same lines but one.
+    """
     s = _strip_comment(s)[0].rstrip(" \t")
     content = s.lstrip(" ")
     indent = len(s) - len(content)
@@ -210,7 +214,8 @@ def _parse(s: str) -> _Line | None:
         return None
     if indent == 0 and (content[0] == "%" or (content[:3] in ("---", "...") and content[3:4] in " \t")):
         return None
-    markers, pos = _markers(s, indent)
+    found, pos = _markers(s, indent)
+    markers = tuple(found)
     if pos == len(s):
         return _Line(indent, markers, None, None, False)
     key, after = _key_at(s, pos)
