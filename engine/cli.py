@@ -65,6 +65,7 @@ def _run_parser() -> argparse.ArgumentParser:
         "'normalize json-schema' prints the JSON Schema of schema files; "
         "'normalize new-schema NAME' writes a schema skeleton with test cases; "
         "'normalize infer SAMPLE... --name NAME' drafts a schema and its test cases from sample lines; "
+        "'normalize playground [SCHEMA]' opens a local page to write a schema against a sample; "
         "'normalize test [PATH]' runs the test cases beside schemas; "
         "'normalize lint [PATH]' checks schema files; 'normalize repair FILE' cuts the torn last record a "
         "killed run may leave; 'normalize help COMMAND' shows a command's options.",
@@ -235,6 +236,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .serve.command import main as serve_main  # noqa: PLC0415 - a subcommand's imports, not the run's
 
             return serve_main(args[1:])
+        if args and args[0] == "playground":
+            from .playground.command import main as playground_main  # noqa: PLC0415 - as serve
+
+            return playground_main(args[1:])
         return _normalize(args)
     except NormalizeError as exc:
         with contextlib.suppress(OSError):
