@@ -115,25 +115,25 @@ BUNDLED = {
     "AWS.CloudTrail": "json",
     "AWS.VPCFlow": "csv ' ' header=True version account_id interface_id srcaddr dstaddr srcport dstport "
     "protocol packets bytes start end action log_status",
-    "Apache.AccessCombined": 'fastmatch %{ip} - %{field_2} [%{timestamp}] "%{field_4}" %{status} %{field_6} '
-    '"%{url}" "%{user_agent}"',
-    "Heroku.CLI": "fastmatch %{timestamp} %{host}[%{field_3}]: %{message}",
-    "Heroku.Router": "fastmatch %{field_1} <%{priority}>%{version} %{timestamp} host heroku router - "
+    "Apache.AccessCombined": 'fastmatch %{ip} %{ident} %{user} [%{timestamp}] "%{request}" %{status} '
+    '%{bytes} "%{referer}" "%{user_agent}"',
+    "Heroku.CLI": "fastmatch %{timestamp} %{app}[%{proc_id}]: %{message}",
+    "Heroku.Router": "fastmatch %{message_length} <%{priority}>%{version} %{timestamp} host heroku router - "
     'at=%{at} method=%{method} path="%{path}" host=%{host} request_id=%{request_id} fwd="%{fwd}" '
-    "dyno=%{dyno} connect=%{connect} service=%{service} status=%{status} bytes=%{bytes} protocol=%{protocol}"
-    " | %{field_1} <%{priority}>%{version} %{timestamp} %{host} %{field_6} %{field_7} - "
-    "%{field_8}=%{field_9} %{field_10}=%{field_11} %{field_12} %{field_13} %{field_14} %{field_15} "
-    "%{field_16}=%{field_17} %{field_18} %{field_19} %{field_20} %{field_21} %{message}",
-    "Heroku.Runtime": "fastmatch %{field_1} <%{priority}>%{version} %{timestamp} host heroku router - "
+    "dyno=%{dyno} connect=%{connect}ms service=%{service}ms status=%{status} bytes=%{bytes} "
+    "protocol=%{protocol} | %{message_length} <%{priority}>%{version} %{timestamp} %{hostname} %{app_name} "
+    "%{proc_id} - %{message}",
+    "Heroku.Runtime": "fastmatch %{message_length} <%{priority}>%{version} %{timestamp} host heroku router - "
     'at=%{at} method=%{method} path="%{path}" host=%{host} request_id=%{request_id} fwd="%{fwd}" '
-    "dyno=%{dyno} connect=%{connect} service=%{service} status=%{status} bytes=%{bytes} protocol=%{protocol}"
-    " | %{field_1} <%{priority}>%{version} %{timestamp} %{host} %{field_6} %{field_7} - %{message}",
-    "Nginx.Access": 'fastmatch %{ip} - %{field_2} [%{timestamp}] "%{request}" %{status} %{field_6} "%{url}" '
-    '"%{user_agent}"',
+    "dyno=%{dyno} connect=%{connect}ms service=%{service}ms status=%{status} bytes=%{bytes} "
+    "protocol=%{protocol} | %{message_length} <%{priority}>%{version} %{timestamp} %{hostname} %{app_name} "
+    "%{proc_id} - %{message}",
+    "Nginx.Access": 'fastmatch %{ip} %{ident} %{user} [%{timestamp}] "%{request}" %{status} %{bytes} '
+    '"%{referer}" "%{user_agent}"',
     "Syslog.RFC3164": "regex ^<(?P<priority>[^>]*)>(?P<timestamp>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct"
-    "|Nov|Dec) [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?) (?P<host>[^ ]*) (?P<message>.*)$",
-    "Syslog.RFC5424": "fastmatch <%{priority}>%{version} %{timestamp} %{host} %{field_5} %{field_6} "
-    "%{field_7} %{message}",
+    "|Nov|Dec) [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?) (?P<hostname>[^ ]*) (?P<message>.*)$",
+    "Syslog.RFC5424": "fastmatch <%{priority}>%{version} %{timestamp} %{hostname} %{app_name} %{proc_id} "
+    "%{msg_id} %{message}",
 }
 
 
@@ -156,7 +156,7 @@ OUTLIERS = {
     "AWS.VPCFlow": [9],
     "Apache.AccessCombined": [10],
     "Heroku.CLI": [8, 9],  # a syslog time, no dyno in brackets
-    "Heroku.Router": [8, 10],  # a router line with few keys, an app line
+    "Heroku.Router": [],  # a router line with few keys, an app line: the syslog header, then message
     "Heroku.Runtime": [24],
     "Nginx.Access": [10],
     "Syslog.RFC3164": [8, 10, 11],  # a year in the time, a four-letter month, no priority
@@ -422,7 +422,7 @@ def test_the_cli_explains_and_reports_outliers(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "parser: fastmatch match[0]: %{ip} - %{field_2}" in result.stdout
+    assert "parser: fastmatch match[0]: %{ip} %{ident} %{user}" in result.stdout
     assert "    ip: 100% of 9 values are IP addresses" in result.stdout
     assert result.stdout.endswith(f"try: normalize test {tmp_path / 'Custom'}\n")
     assert result.stderr.splitlines()[0] == (
@@ -470,11 +470,11 @@ TEXT_CASES = [
             "2024-03-15 10:00:03,999 ERROR db: connection reset",
         ],
         "regex ^(?P<timestamp>[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?"
-        "(?:Z|[+-][0-9]{2}:?[0-9]{2}| [A-Z]{3})?) (?P<level>[^ ]*) (?P<field_3>[^:]*): (?P<message>.*)$",
+        "(?:Z|[+-][0-9]{2}:?[0-9]{2}| [A-Z]{3})?) (?P<level>[^ ]*) (?P<logger>[^:]*): (?P<message>.*)$",
         [
             "timestamp:timestamp[%Y-%m-%d %H:%M:%S,%f]!*",
             "level:string!",
-            "field_3:string!",
+            "logger:string!",
             "message:string!",
         ],
     ),
@@ -483,16 +483,15 @@ TEXT_CASES = [
         "fastmatch %{field_1} %{field_2}{%{field_3}} %{field_4}",
         ["field_1:string!", "field_2:string!", "field_3:string!", "field_4:int!"],
     ),
-    (  # one line: no group is large enough; the generic template takes it, all but its last word
+    (  # one line: no group is large enough; the generic template takes it, up to the nil '-'
         ["<13>1 2024-03-15T10:00:00Z web-1 app - hello world"],
-        "fastmatch <%{priority}>%{version} %{timestamp} %{host} %{field_5} - %{field_6} %{message}",
+        "fastmatch <%{priority}>%{version} %{timestamp} %{hostname} %{app_name} - %{message}",
         [
             "priority:int!",
             "version:int!",
             "timestamp:timestamp[rfc3339]!*",
-            "host:string{hostname}!",
-            "field_5:string!",
-            "field_6:string!",
+            "hostname:string{hostname}!",
+            "app_name:string!",
             "message:string!",
         ],
     ),

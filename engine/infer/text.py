@@ -32,12 +32,25 @@ MAX_MINED: Final = 5000
 """Templates are mined from the first lines only; every line is then matched, typed and checked."""
 _WORD: Final = re.compile(r"[A-Za-z][A-Za-z_-]*")
 _PUNCT: Final = re.compile(r"[^A-Za-z0-9\s]+")
-_LEVELS: Final = frozenset(
-    ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "ERR", "CRIT", "CRITICAL", "FATAL")
-)
+_LEVELS: Final = frozenset((
+    "TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "ERR", "CRIT", "CRITICAL", "FATAL",
+    "LOG", "PANIC", "ALERT", "EMERG", "SEVERE", "FINE",
+))  # fmt: skip
 _HOST: Final = re.compile(r"[a-z0-9][A-Za-z0-9._:-]*")
 _STATUS: Final = re.compile(r"[1-5][0-9][0-9]")
 _REQUEST: Final = re.compile(r"[A-Z]+ \S+ [A-Z]+/[0-9.]+")
+_NUMBER_UNIT: Final = re.compile(r"([0-9]+(?:\.[0-9]+)?)([A-Za-z%µ]+)")
+UNITS: Final = frozenset((
+    "ns", "us", "µs", "ms", "s", "m", "min", "h", "d", "%",
+    "b", "B", "kb", "kB", "KB", "KiB", "mb", "MB", "MiB", "gb", "GB", "GiB", "tb", "TB", "TiB",
+))  # fmt: skip
+"""Units a number may end in: a column whose every value ends in one of them is typed as a number,
+the unit kept as literal text after the placeholder."""
+_TAG: Final = re.compile(r"([A-Za-z][\w./-]*)(?:\[([0-9]+)\])?:")
+"""A syslog tag, ``sshd[2718]:`` or ``kernel:``."""
+_LOGGER: Final = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*){2,}")
+_INTS: Final = re.compile(r"[0-9]+")
+TAG: Final = "tag"
 
 
 @dataclass(frozen=True)
@@ -46,8 +59,9 @@ class Var:
 
     hint: str
     values: tuple[str, ...]
-    kind: str = BARE  # TIME for a whole time token
+    kind: str = BARE  # TIME for a whole time token, TAG for a ``name[pid]:`` tag whose pid may lack
     rest: bool = False  # the rest of the line
+    unit: str = ""  # the unit every value ended in, now literal text after the placeholder
 
 
 Part = str | Var
@@ -78,9 +92,11 @@ def _class(token_text: str, kind: str) -> str:
         return "-"
     if kind != BARE:
         return kind
-    literals = pieces(token_text)[0]
-    if len(literals) > 1 and literals[1].startswith("="):
-        return "kv"
+    literals, values = pieces(token_text)
+    if len(literals) > 1 and literals[1].startswith("=") and values:
+        return "kv:" + values[0]  # lines whose keys differ here are not one run
+    if _TAG.fullmatch(token_text):
+        return "tag"
     if is_ip(token_text) or _WORD.fullmatch(token_text) or re.fullmatch(r"[\w.\-/@]+", token_text):
         return "word"
     return "punct:" + "".join(literals)
@@ -88,6 +104,16 @@ def _class(token_text: str, kind: str) -> str:
 
 def _same(texts: Sequence[str]) -> bool:
     return len(set(texts)) == 1
+
+
+def _with_unit(hint: str, values: tuple[str, ...]) -> list[Part]:
+    """A placeholder, then the unit its every value ends in (``12ms`` → ``%{x}ms``), if they do."""
+    found = [_NUMBER_UNIT.fullmatch(v) for v in values]
+    units = {m.group(2) for m in found if m is not None}
+    if values and all(found) and len(units) == 1 and (unit := units.pop()) in UNITS:
+        numbers = tuple(m.group(1) for m in found if m is not None)
+        return [Var(hint, numbers, unit=unit), unit]
+    return [Var(hint, values)]
 
 
 def _column(tokens: Sequence[Tokens], i: int, *, specific: bool) -> list[Part]:
@@ -98,11 +124,19 @@ def _column(tokens: Sequence[Tokens], i: int, *, specific: bool) -> list[Part]:
     if _same(texts) and (_PUNCT.fullmatch(texts[0]) or (specific and _WORD.fullmatch(texts[0]))):
         return [texts[0]]
     if kinds == {QUOTED}:
-        return ['"', Var("quoted", tuple(t[1:-1] for t in texts)), '"']
+        inner = tuple(t[1:-1] for t in texts)
+        if all(_REQUEST.fullmatch(v) for v in inner):  # an HTTP request line: method, URI, protocol
+            cut = [v.split(" ") for v in inner]
+            return ['"', *_request_parts(cut), '"']
+        return ['"', Var("quoted", inner), '"']
     if kinds == {BRACKET}:
         return ["[", Var("bracket", tuple(t[1:-1] for t in texts)), "]"]
     if kinds == {TIME}:
         return [Var("timestamp", tuple(texts), TIME)]
+    tags = [_TAG.fullmatch(t) for t in texts]
+    if kinds == {BARE} and all(tags) and len({m.group(2) is None for m in tags if m is not None}) > 1:
+        # some tags have a pid, some not: a regex takes both
+        return [Var("app", tuple(t[:-1] for t in texts), TAG), ":"]
     if kinds == {BARE} and "-" not in texts:
         cut = [pieces(t) for t in texts]
         skeleton = cut[0][0]
@@ -117,22 +151,32 @@ def _column(tokens: Sequence[Tokens], i: int, *, specific: bool) -> list[Part]:
                     key = parts[-1][:-1] if isinstance(parts[-1], str) and parts[-1].endswith("=") else ""
                     if not key and isinstance(parts[-1], str) and parts[-1].endswith('="'):
                         key = parts[-1][:-2]
-                    parts.append(Var(key or "field", values))
+                    parts += _with_unit(key or "field", values)
                 parts.append(skeleton[j + 1])
             return parts
-    return [Var("field", tuple(texts))]
+    return _with_unit("field", tuple(texts))
+
+
+def _request_parts(cut: Sequence[list[str]]) -> list[Part]:
+    """``GET /x HTTP/1.1`` as three placeholders: ``method``, ``uri``, ``protocol``."""
+    hints = ("method", "uri", "protocol")
+    out: list[Part] = []
+    for k, hint in enumerate(hints):
+        out += [Var(hint, tuple(c[k] for c in cut))] + ([" "] if k < 2 else [])
+    return out
 
 
 def _keyed(parts: Sequence[Part]) -> tuple[Part, ...]:
     """Name a value after the key written before it (``at=``, ``fwd="``)."""
     out: list[Part] = []
     for part in parts:
-        if isinstance(part, Var) and part.hint in ("field", "quoted") and out and isinstance(out[-1], str):
+        keyable = ("field", "quoted", "timestamp")
+        if isinstance(part, Var) and part.hint in keyable and out and isinstance(out[-1], str):
             before = out[-1].rstrip('"')
             if before.endswith("="):
                 key = re.split(r"[^\w.-]", before[:-1])[-1]
                 if key:
-                    out.append(Var(key, part.values, part.kind, part.rest))
+                    out.append(Var(key, part.values, part.kind, part.rest, part.unit))
                     continue
         out.append(part)
     return tuple(out)
@@ -158,21 +202,53 @@ def _merged(parts: Sequence[Part]) -> tuple[Part, ...]:
     return tuple(out)
 
 
+def _clf(tokens: Sequence[Tokens]) -> bool:
+    """Whether lines start as the common log format does: a client address, two words (ident and
+    user, often ``-``), then a bracketed time."""
+    if any(len(t.tokens) < 4 for t in tokens):
+        return False
+    heads = [t.tokens[:4] for t in tokens]
+    return (
+        all(h[0].kind == BARE and (is_ip(h[0].text) or _HOST.fullmatch(h[0].text)) for h in heads)
+        and all(h[1].kind == BARE and h[2].kind == BARE for h in heads)
+        and all(h[3].kind == BRACKET for h in heads)
+        and _mostly_times([h[3].text[1:-1] for h in heads])
+    )
+
+
+def _mostly_times(values: Sequence[str]) -> bool:
+    """Whether three in four of the first distinct values (50 at most) read as times: a name is
+    given by the values' shape, which a stray value (``UTC`` for a zone) does not change."""
+    head = list(dict.fromkeys(values))[:50]
+    times = sum(1 for v in head if text_time_formats([v]) is not None)
+    return bool(head) and 4 * times >= 3 * len(head)
+
+
+def _columns(tokens: Sequence[Tokens], *, specific: bool, depth: int) -> list[Part]:
+    """The parts of the first ``depth`` token positions, with what follows each."""
+    clf = _clf(tokens)
+    parts: list[Part] = [tokens[0].lead]
+    for i in range(depth):
+        if clf and i in (1, 2):  # kept as values even when constant: '-' is a missing value
+            parts.append(Var("ident" if i == 1 else "user", tuple(t.tokens[i].text for t in tokens)))
+        else:
+            parts += _column(tokens, i, specific=specific)
+        parts.append(tokens[0].seps[i])
+    return parts
+
+
 def _template(group: Sequence[Tokens]) -> Template:
-    first = group[0]
-    parts: list[Part] = [first.lead]
-    for i in range(len(first.tokens)):
-        parts += _column(group, i, specific=True)
-        parts.append(first.seps[i])
+    parts = _columns(group, specific=True, depth=len(group[0].tokens))
     return Template(_keyed(_merged(parts)), len(group), generic=False)
 
 
-def _generic(tokenized: Sequence[Tokens]) -> Template:
+def _generic(tokenized: Sequence[Tokens]) -> tuple[Template, int, set[int]]:
     """Leading tokens of one class and separator on the lines, then the rest as ``message``.
 
     Lines that break the run (another class, another separator, too few tokens) are left out of the
     template while they are at most a fifth of the lines, or a third at the first token (where lines
-    of another format show): they are the outliers to report.
+    of another format show): they are the outliers to report. Returns the template, how many tokens
+    it cuts before the message, and the ids of the lines it was mined from.
     """
     leads = Counter(t.lead for t in tokenized)
     lead = leads.most_common(1)[0][0]
@@ -202,13 +278,12 @@ def _generic(tokenized: Sequence[Tokens]) -> Template:
         depth += 1
         if all(t.tokens[depth - 1].text.endswith(":") for t in lines):
             break  # a tag: the message follows
-    parts: list[Part] = [lead]
-    for i in range(depth):
-        parts += _column(lines, i, specific=False)
-        parts.append(lines[0].seps[i])
+        if depth > 3 and all(t.tokens[depth - 1].text == "-" for t in lines):
+            break  # a dash on every line past the first tokens: a nil syslog field, or ' - ' before a message
+    parts = _columns(lines, specific=False, depth=depth)
     rests = tuple(_rest(t, depth) for t in lines)
     parts.append(Var("message", rests, BARE, rest=True))
-    return Template(_keyed(_merged(parts)), len(lines), generic=True)
+    return Template(_keyed(_merged(parts)), len(lines), generic=True), depth, {id(t) for t in lines}
 
 
 def _rest(t: Tokens, depth: int) -> str:
@@ -224,11 +299,27 @@ def mine(lines: Sequence[str]) -> list[Template]:
         groups.setdefault((t.lead, len(t.tokens), t.seps, keys), []).append(t)
     least = max(3, math.ceil(0.1 * len(lines)))
     large = sorted((g for g in groups.values() if len(g) >= least), key=len, reverse=True)
-    templates = [_template(g) for g in large[:MAX_TEMPLATES] if g[0].tokens]
     usable = [t for t in tokenized if t.tokens]
-    if usable:
-        templates.append(_generic(usable))
+    generic = _generic(usable) if usable else None
+    templates = [_template(g) for g in large if g[0].tokens and not _free_text(g, generic)]
+    templates = templates[:MAX_TEMPLATES]
+    if generic is not None:
+        templates.append(generic[0])
     return templates
+
+
+def _free_text(group: Sequence[Tokens], generic: tuple[Template, int, set[int]] | None) -> bool:
+    """Whether a group is only some of the generic template's lines whose message has a given
+    number of words (``Started GET "/x" for 10.0.0.1``): its template would cut free text into
+    unnamed words, where the generic one keeps it whole as ``message``. A group holding every line
+    of the generic template (one format, cut whole), or a ``key=value`` in its message, is kept."""
+    if generic is None:
+        return False
+    template, depth, ids = generic
+    if len(group) >= template.lines or not all(id(t) in ids for t in group):
+        return False
+    tail = group[0].tokens[depth:]
+    return len(tail) >= 2 and not any(_class(t.text, t.kind).startswith("kv:") for t in tail)
 
 
 def _key(text: str, kind: str) -> str | None:
@@ -242,42 +333,87 @@ def _key(text: str, kind: str) -> str | None:
 
 
 def _name_of(var: Var, names: Names, index: int, around: tuple[str, str, str]) -> str:
-    """A name for a placeholder: what its values are, or the key before it, else its position.
-    ``around`` is the literal text before and after it, and the name of the placeholder before."""
+    """A name for a placeholder: the key or word before it, where it sits in a well-known header
+    (syslog, common log format), or what its values are; else its position. ``around`` is the
+    literal text before and after it, and the name of the placeholder before."""
     before, after, previous = around
     values = [v for v in var.values if v and v != "-"]
+    ints = bool(values) and all(_INTS.fullmatch(v) for v in values)
+    word = re.search(r"(?:^|[^\w.-])([A-Za-z][A-Za-z_]{1,30}) $", before)
     if var.rest:
         wanted = "message"
-    elif var.kind == TIME or (values and text_time_formats(values) is not None):
-        wanted = "timestamp"
     elif var.hint not in ("field", "quoted", "bracket"):
         wanted = sanitized(var.hint, "field")
-    elif before.endswith("<") and after.startswith(">") and values and all(v.isdigit() for v in values):
+    elif values and _mostly_times(values):
+        wanted = "timestamp"
+    elif before.endswith("<") and after.startswith(">") and ints:
         wanted = "priority"
-    elif (
-        previous == "priority"
-        and before == ">"
-        and values
-        and all(v.isdigit() and len(v) < 3 for v in values)
-    ):
+    elif index == 1 and not before and after.startswith(" <") and ints:
+        wanted = "message_length"  # an octet count before a syslog line (RFC 6587)
+    elif previous == "priority" and before == ">" and ints and all(len(v) < 3 for v in values):
         wanted = "version"
+    elif (
+        after.startswith("[")
+        and not before.endswith("[")
+        and values
+        and all(_WORD.fullmatch(v) for v in values)
+    ):
+        wanted = "app"  # a tag, name[pid]:
+    elif (
+        after.startswith(": ")
+        and previous in ("hostname", "level")
+        and values
+        and all(_WORD.fullmatch(v) for v in values)
+    ):
+        wanted = "app" if previous == "hostname" else "logger"  # a tag without pid, or a module
+    elif previous == "app" and before == "[" and after.startswith("]"):
+        wanted = "pid" if ints else "proc_id"
+    elif previous == "timestamp" and before == " " and values and all(_HOST.fullmatch(v) for v in values):
+        wanted = "hostname"
+    elif (
+        previous in _SYSLOG_SLOTS
+        and "version" in names.taken
+        and before.endswith(" ")
+        and ((slot := _SYSLOG_SLOTS.index(previous) + len(before.split()) + 1) < len(_SYSLOG_SLOTS))
+    ):
+        wanted = _SYSLOG_SLOTS[slot]  # RFC 5424: HOSTNAME APP-NAME PROCID MSGID, constant ones literal
     elif before.endswith('" ') and values and all(_STATUS.fullmatch(v) for v in values):
         wanted = "status"
+    elif previous == "status" and before == " " and ints:
+        wanted = "bytes"
+    elif (
+        var.hint == "quoted" and previous == "bytes" and all(v == "-" or URL.fullmatch(v) for v in var.values)
+    ):
+        wanted = "referer"
+    elif var.hint == "quoted" and (
+        previous == "referer" or any(v.startswith(("Mozilla/", "curl/")) for v in values)
+    ):
+        wanted = "user_agent"
     elif values and all(v.upper() in _LEVELS for v in values):
         wanted = "level"
-    elif previous == "timestamp" and before == " " and values and all(_HOST.fullmatch(v) for v in values):
-        wanted = "host"
+    elif var.hint == "bracket" and ints:
+        wanted = "pid"
+    elif var.hint == "bracket" and previous == "level":
+        wanted = "thread"
+    elif values and all(_LOGGER.fullmatch(v) for v in values) and previous in ("level", "thread"):
+        wanted = "logger"
     elif values and all(is_ip(v) for v in values):
         wanted = "ip"
     elif values and all(URL.fullmatch(v) for v in values):
         wanted = "url"
-    elif values and all(_REQUEST.fullmatch(v) for v in values):
-        wanted = "request"
-    elif values and var.hint == "quoted" and any(v.startswith(("Mozilla/", "curl/")) for v in values):
-        wanted = "user_agent"
+    elif values and 2 * sum(1 for v in values if _REQUEST.fullmatch(v)) >= len(values):
+        wanted = "request"  # kept whole: some lines ('-', bytes of a TLS handshake) are no request line
+    elif word is not None and word.group(1).lower() not in _STOP_WORDS:
+        wanted = word.group(1).lower()  # the constant word before it: 'length 12'
     else:
         wanted = f"field_{index}"
     return names.take(wanted)
+
+
+_SYSLOG_SLOTS: Final = ("timestamp", "hostname", "app_name", "proc_id", "msg_id")
+_STOP_WORDS: Final = frozenset(
+    ("a", "an", "the", "to", "of", "for", "in", "on", "at", "by", "and", "or", "is")
+)
 
 
 def named(templates: Sequence[Template]) -> list[list[str | tuple[str, Var]]]:
@@ -299,6 +435,9 @@ def named(templates: Sequence[Template]) -> list[list[str | tuple[str, Var]]]:
                 around = (before if isinstance(before, str) else "", after if isinstance(after, str) else "")
                 name = _name_of(part, names, index, (*around, previous))
                 previous = name
+                if part.kind == TAG:  # its pid, when there is one, is a second group
+                    name += " " + names.take("pid")
+                    previous = "pid"
                 parts.append((name, part))
         out.append(parts)
     return out
@@ -308,6 +447,8 @@ def fastmatch_source(parts: Sequence[str | tuple[str, Var]]) -> str | None:
     """The fastmatch pattern of named parts, or None when it cannot be one."""
     text = "".join(p if isinstance(p, str) else "%{" + p[0] + "}" for p in parts)
     if any(isinstance(p, str) and "%{" in p for p in parts) or len(text) < 4:
+        return None
+    if any(not isinstance(p, str) and p[1].kind == TAG for p in parts):  # an optional pid
         return None
     try:
         compile_pattern(text)
@@ -331,6 +472,10 @@ def regex_source(parts: Sequence[str | tuple[str, Var]]) -> str:
             continue
         name, var = part
         after = parts[i + 1] if i + 1 < len(parts) else None
+        if var.kind == TAG:
+            app, pid = name.split(" ")
+            out.append(rf"(?P<{app}>[^\s\[\]:]+)(?:\[(?P<{pid}>[0-9]+)\])?")
+            continue
         if var.kind == TIME:
             syslog = all(re.fullmatch(SYSLOG_TIME, v) for v in var.values if v != "-")
             body = SYSLOG_TIME if syslog else ISO_TIME

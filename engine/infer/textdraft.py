@@ -3,7 +3,8 @@
 Templates (``text.py``) are tried on every sample line with the engine's own fastmatch matcher (or
 the ``regex`` module for a regex template), in order; a template is kept when it takes a line no
 earlier one takes. Each field is then typed from the values its placeholder captured on the lines,
-exactly as the engine will capture them.
+exactly as the engine will capture them; a number whose unit the pattern keeps as literal text
+(``connect=%{connect}ms``) says its unit in a comment.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ def draft_text(sample: Sequence[Sample]) -> Draft:
     parts = named(templates)
     generic = next(i for i, t in enumerate(templates) if t.generic) if templates else None
     if generic is not None and templates[generic].spaced_time():
-        return _regex_draft(sample, templates[generic], parts[generic])
+        whole = next(
+            (k for k, t in enumerate(templates) if not t.generic and t.lines >= templates[generic].lines),
+            generic,
+        )  # one shape for every line: its own template cuts the message too
+        return _regex_draft(sample, templates[whole], parts[whole])
     matchers = []
     for template, named_parts in zip(templates, parts, strict=True):
         source = None if template.spaced_time() else fastmatch_source(named_parts)
@@ -36,6 +41,12 @@ def draft_text(sample: Sequence[Sample]) -> Draft:
             matchers.append((template, source, compile_pattern(source)))
     if not matchers and generic is not None:  # literal text fastmatch cannot hold, such as "%{"
         return _regex_draft(sample, templates[generic], parts[generic])
+    units = {
+        name: var.unit
+        for template, named_parts in zip(templates, parts, strict=True)
+        for name, var in (p for p in named_parts if not isinstance(p, str))
+        if var.unit
+    }
     chosen: list[tuple[Template, str]] = []
     taken: dict[int, tuple[int, tuple[str, ...]]] = {}  # line index → (pattern index, values)
     for template, source, pattern in matchers:
@@ -56,6 +67,12 @@ def draft_text(sample: Sequence[Sample]) -> Draft:
         for k, (template, _) in enumerate(chosen)
     ]
     draft = _typed(sample, captures, sorted(taken), {"fastmatch": {"match": sources}}, why)
+    for f in draft.fields:
+        if f.name in units and f.type in ("int", "bigint", "float"):
+            f.why.append(
+                f"unit: in {units[f.name]}; every value ended in {units[f.name]!r}, which the pattern "
+                "keeps as literal text after the number"
+            )
     return draft
 
 

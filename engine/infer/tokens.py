@@ -24,6 +24,7 @@ ISO_TIME: Final = (
 TIMES: Final = re.compile(rf"(?<![A-Za-z]){SYSLOG_TIME}(?![0-9])|(?<![0-9]){ISO_TIME}(?![0-9A-Za-z])")
 _SPACE: Final = re.compile(r"[ \t]+")
 
+_TAG: Final = re.compile(r"[A-Za-z][\w./-]*\[[0-9]+\]:(?=[ \t]|$)")
 QUOTED, BRACKET, TIME, BARE = "quoted", "bracket", "time", "bare"
 
 
@@ -94,6 +95,8 @@ def tokenize(line: str) -> Tokens:
             kind, pos = QUOTED, end
         elif line[pos] == "[" and (end := _bracket_end(line, pos)) > 0:
             kind, pos = BRACKET, end
+        elif (tag := _TAG.match(line, pos)) is not None and (pos == 0 or line[pos - 1] in " \t"):
+            kind, pos = BARE, tag.end()  # a syslog tag with its pid, sshd[2718]: one token
         else:
             kind = BARE
             while pos < len(line) and line[pos] not in " \t" and (pos == start or pos not in times):
