@@ -50,6 +50,7 @@ _TAG: Final = re.compile(r"([A-Za-z][\w./-]*)(?:\[([0-9]+)\])?:")
 """A syslog tag, ``sshd[2718]:`` or ``kernel:``."""
 _LOGGER: Final = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*){2,}")
 _INTS: Final = re.compile(r"[0-9]+")
+_IP_PORT: Final = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}:[0-9]{1,5}")
 TAG: Final = "tag"
 
 
@@ -133,6 +134,9 @@ def _column(tokens: Sequence[Tokens], i: int, *, specific: bool) -> list[Part]:
         return ["[", Var("bracket", tuple(t[1:-1] for t in texts)), "]"]
     if kinds == {TIME}:
         return [Var("timestamp", tuple(texts), TIME)]
+    if kinds == {BARE} and all(_IP_PORT.fullmatch(t) for t in texts):  # 10.0.0.1:5432
+        cut = [t.rsplit(":", 1) for t in texts]
+        return [Var("field", tuple(c[0] for c in cut)), ":", Var("port", tuple(c[1] for c in cut))]
     tags = [_TAG.fullmatch(t) for t in texts]
     if kinds == {BARE} and all(tags) and len({m.group(2) is None for m in tags if m is not None}) > 1:
         # some tags have a pid, some not: a regex takes both
@@ -377,8 +381,12 @@ def _name_of(var: Var, names: Names, index: int, around: tuple[str, str, str]) -
         and ((slot := _SYSLOG_SLOTS.index(previous) + len(before.split()) + 1) < len(_SYSLOG_SLOTS))
     ):
         wanted = _SYSLOG_SLOTS[slot]  # RFC 5424: HOSTNAME APP-NAME PROCID MSGID, constant ones literal
-    elif before.endswith('" ') and values and all(_STATUS.fullmatch(v) for v in values):
-        wanted = "status"
+    elif (
+        values
+        and all(_STATUS.fullmatch(v) for v in values)
+        and (before.endswith('" ') or (before == " " and len(set(values)) > 2 and "200" in values))
+    ):
+        wanted = "status"  # after a request line, or codes that vary and include 200
     elif previous == "status" and before == " " and ints:
         wanted = "bytes"
     elif (
