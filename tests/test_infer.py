@@ -22,6 +22,7 @@ from engine.lint import exit_code, lint_paths
 from engine.registry import load_schema_file
 from engine.schematest import run_paths
 from engine.spec import Schema, Value
+from engine.yamlio import parse_yaml
 
 from .test_cli import NORMALIZE, REPO
 
@@ -503,3 +504,49 @@ def test_text_templates(tmp_path: Path, lines: list[str], parser: str, fields: l
     _, schema = drafted(tmp_path, lines)
     assert (parser_line(schema), shape(schema)) == (parser, fields)
     assert_sound(tmp_path / "out", schema, lines)
+
+
+# --- text: a corpus of common log formats ---------------------------------------------------------
+
+CORPUS = DATA / "corpus"
+EXPECTED = parse_yaml((CORPUS / "expected.yml").read_text(encoding="utf-8"), "expected.yml").data
+CORPUS_FIGURE = (94, 106)  # 43 of 106 before names from context, units and tags
+"""Fields of ``expected.yml``'s ``fields:`` the drafts have, named and typed alike, of all listed."""
+
+
+def names_types(schema: Schema) -> list[str]:
+    """Each top-level field as ``name:type``."""
+    return [f"{f.name}:{f.value.type}" for f in schema.fields]
+
+
+def corpus_draft(tmp_path: Path, sample: str) -> tuple[Path, Schema, list[int]]:
+    """Infer on a corpus sample: the folder written, the schema, the outlier line numbers."""
+    inferred = infer([str(CORPUS / sample)], "Custom.Corpus", tmp_path / "out", JSON_SCHEMA)
+    outliers = [o.line for o in inferred.draft.outliers]
+    return tmp_path / "out", load_schema_file(inferred.schema_file), outliers
+
+
+@pytest.mark.parametrize("sample", sorted(EXPECTED))
+def test_a_corpus_sample_is_named_and_typed(tmp_path: Path, sample: str) -> None:
+    """The fields, named and typed as expected (or as the known gap says); lint clean, its own tests
+    pass, and every line but the expected outliers becomes an event."""
+    entry = EXPECTED[sample]
+    folder, schema, outliers = corpus_draft(tmp_path, sample)
+    assert names_types(schema) == entry.get("got", entry["fields"])
+    assert outliers == entry.get("outliers", [])
+    lines = [line for n, line in enumerate(read_lines(CORPUS / sample), 1) if n not in outliers]
+    assert_sound(folder, schema, lines)
+    event_times = [f.name for f in schema.fields if f.value.is_event_time]
+    assert event_times == ([entry["event_time"]] if entry.get("event_time") else [])
+
+
+def test_the_corpus_figure(tmp_path: Path) -> None:
+    """How many of the expected fields the drafts name and type alike: the README's figure."""
+    found = total = 0
+    for n, sample in enumerate(sorted(EXPECTED)):
+        _, schema, _ = corpus_draft(tmp_path / str(n), sample)
+        drafted_fields = set(names_types(schema))
+        wanted = EXPECTED[sample]["fields"]
+        found += sum(1 for f in wanted if f in drafted_fields)
+        total += len(wanted)
+    assert (found, total) == CORPUS_FIGURE
