@@ -227,6 +227,9 @@ TEXT_TYPES = [
     ("host_name", ["host", "web-1"], "string", (), ("hostname",)),
     ("user", ["alice smith"], "string", (), ()),  # a space: not a user name by name alone
     ("s", ["free text", "more text"], "string", (), ()),
+    ("logger", ["com.acme.orders.OrderService", "org.hibernate.SQL"], "string", (), ()),  # no hostname
+    ("t", ["2024-03-15 10:00:51.829 UTC"], "timestamp", ("%Y-%m-%d %H:%M:%S.%f %Z",), ()),  # Postgres
+    ("t", ["15/Mar/2024:10:00:53.622"], "timestamp", ("%d/%b/%Y:%H:%M:%S.%f",), ()),  # HAProxy
 ]
 
 
@@ -493,6 +496,34 @@ TEXT_CASES = [
             "timestamp:timestamp[rfc3339]!*",
             "hostname:string{hostname}!",
             "app_name:string!",
+            "message:string!",
+        ],
+    ),
+    (  # a constant value after a key is still a value; a unit every value ends in is literal text
+        [
+            "at=info connect=1ms size=1.5KB took 12 ms",
+            "at=info connect=20ms size=3.25KB took 7 ms",
+            "at=info connect=0ms size=10KB took 9 ms",
+        ],
+        "fastmatch at=%{at} connect=%{connect}ms size=%{size}KB took %{took} ms",
+        ["at:string!", "connect:int!", "size:float!", "took:int!"],
+    ),
+    (  # units that differ from line to line stay in the value: a string
+        ["wait=1ms", "wait=2s", "wait=3ms"],
+        "fastmatch wait=%{wait}",
+        ["wait:string!"],
+    ),
+    (  # keys that differ from line to line are never placeholders: the rest is the message
+        ["<13>1 2024-03-15T10:00:00Z web-1 app 12 - user=alice x=1"]
+        + [f"<13>1 2024-03-15T10:00:0{i}Z web-1 app 12 - {k}=v{i} y=2" for i, k in enumerate("abcdef")],
+        "fastmatch <%{priority}>%{version} %{timestamp} %{hostname} %{app_name} %{proc_id} - %{message}",
+        [
+            "priority:int!",
+            "version:int!",
+            "timestamp:timestamp[rfc3339]!*",
+            "hostname:string{hostname}!",
+            "app_name:string!",
+            "proc_id:int!",
             "message:string!",
         ],
     ),

@@ -98,6 +98,8 @@ _INSTANCE: Final = re.compile(r"i-[0-9a-f]{8}(?:[0-9a-f]{9})?")
 _ACCOUNT: Final = re.compile(r"[0-9]{12}")
 _WORD: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _IP_SCAN: Final = compile_scanner(["ip"])
+_CODE_WORDS: Final = frozenset(("logger", "class", "package", "module", "category"))
+"""Words of a name that say its dotted values are code names (Java classes), not domain names."""
 
 
 @dataclass(frozen=True)
@@ -319,7 +321,8 @@ def indicators_for(name: str, values: Sequence[str]) -> tuple[tuple[str, ...], t
     if ips == n:
         return ("ip",), (f"ip: {every} are IP addresses",)
     domains = sum(1 for v in values if _DOMAIN.fullmatch(v))
-    if ips + domains == n:
+    code_names = bool(_CODE_WORDS.intersection(key))  # com.acme.OrderService reads as a domain
+    if ips + domains == n and not code_names:
         return ("hostname",), (
             f"hostname: {every} are domain names or IP addresses ({domains:,} names, {ips:,} addresses)",
         )
