@@ -3,14 +3,28 @@
 Lines are cut into tokens (``tokens.py``). Lines with the same shape (token count, separators, and
 the keys of ``key=value`` tokens) form a group; each large group gives a template in which tokens
 that never change are literal text and the others are placeholders, cut further at punctuation
-that every line shares (``<%{a}>%{b}``, ``key=%{key}``, ``"%{quoted}"``). A generic template
-follows: the longest run of leading tokens of one kind on every line, up to a tag that ends with
-a colon (``sshd[2718]:``, ``orders:``), then the rest as ``message``. Templates are kept in order
-of the lines they take that no earlier one takes; lines none takes are reported as outliers.
+that every line shares (``<%{a}>%{b}``, ``key=%{key}``, ``"%{quoted}"``, ``%{ip}:%{port}``), at the
+spaces of an HTTP request line (``"%{method} %{uri} %{protocol}"``), and before a unit every value
+ends in (``connect=%{connect}ms``, then typed as a number). A value after ``key=`` is a placeholder
+even when constant; a key is never one. A generic template follows: the longest run of leading
+tokens of one kind on every line (a ``key=value`` counts with its key), up to a tag that ends with
+a colon (``sshd[2718]:``, ``orders:``) or a dash on every line past the third token, then the rest
+as ``message``. A group that is only some of the generic template's lines, cut into words of free
+text, is left to it. Templates are kept in order of the lines they take that no earlier one takes;
+lines none takes are reported as outliers.
+
+Placeholders are named (``_name_of``) from evidence, else by position (``field_3``): the key before
+``=``; the place in a well-known header (syslog ``message_length <priority>version timestamp
+hostname app_name proc_id msg_id``, a tag's ``app`` and ``pid``, the common log format's ``ident``
+and ``user`` kept as values even when always ``-``, ``status``, ``bytes``, ``referer`` and
+``user_agent`` after a request); the shape of the values (times, levels, IPs, URLs, a bracketed
+``pid``, a ``thread`` and a dotted ``logger`` after the level); else a constant word just before.
 
 Fastmatch cuts a placeholder at the first occurrence of the text after it, so a time holding
 spaces (``Mar  7 03:04:05``) followed by a space cannot be a placeholder: such a template is
-written as a regex instead, one template only (the regex parser joins its entries into one pattern).
+written as a regex instead, one template only (the regex parser joins its entries into one
+pattern): the shape every line has if there is one, else the generic template, where a tag whose
+pid only some lines have is an optional group.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 A token is what one fastmatch placeholder (with the literal text around it) should capture:
 ``"GET / HTTP/1.1"`` and ``[10/Oct/2000:13:55:36 -0700]`` hold spaces but are one value, and so is
-a syslog time (``Mar  7 03:04:05``), which is found first and kept whole. Between tokens is the
-separator text (spaces, or nothing where a bracket or a time starts inside a word).
+a syslog time (``Mar  7 03:04:05``), which is found first and kept whole, and so is a syslog tag
+with its pid (``sshd[2718]:``), so that it lines up with a tag without one (``kernel:``). Between
+tokens is the separator text (spaces, or nothing where a bracket or a time starts inside a word).
 """
 
 from __future__ import annotations
