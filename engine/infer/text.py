@@ -64,6 +64,7 @@ _TAG: Final = re.compile(r"([A-Za-z][\w./-]*)(?:\[([0-9]+)\])?:")
 """A syslog tag, ``sshd[2718]:`` or ``kernel:``."""
 _LOGGER: Final = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*){2,}")
 _INTS: Final = re.compile(r"[0-9]+")
+_PRI: Final = re.compile(r"<[0-9]{1,3}>(?:[0-9]{1,2})?")
 _IP_PORT: Final = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}:[0-9]{1,5}")
 TAG: Final = "tag"
 
@@ -242,13 +243,35 @@ def _mostly_times(values: Sequence[str]) -> bool:
     return bool(head) and 4 * times >= 3 * len(head)
 
 
+def _syslog_slots(tokens: Sequence[Tokens]) -> dict[int, str]:
+    """The token positions of a syslog header's values after its time, by name: ``<PRI>TIME HOST``
+    (RFC 3164) or ``<PRI>1 TIME HOST APP PROCID MSGID`` (RFC 5424), an octet count before or not."""
+    first = tokens[0].tokens
+    start = 1 if first and _INTS.fullmatch(first[0].text) else 0
+    if any(len(t.tokens) < start + 3 for t in tokens):
+        return {}
+    pri = {_PRI.fullmatch(t.tokens[start].text) is not None for t in tokens}
+    time = {t.tokens[start + 1].kind for t in tokens}
+    if pri != {True} or time != {TIME}:
+        return {}
+    rfc5424 = all(t.tokens[start].text.endswith(">1") for t in tokens)
+    names = ("hostname", "app_name", "proc_id", "msg_id") if rfc5424 else ("hostname",)
+    slots = {start + 2 + k: name for k, name in enumerate(names)}
+    plain = all(
+        t.tokens[i].kind == BARE and not t.tokens[i].text.endswith(":") for t in tokens for i in slots
+    )
+    return slots if all(len(t.tokens) > max(slots) for t in tokens) and plain else {}
+
+
 def _columns(tokens: Sequence[Tokens], *, specific: bool, depth: int) -> list[Part]:
-    """The parts of the first ``depth`` token positions, with what follows each."""
-    clf = _clf(tokens)
+    """The parts of the first ``depth`` token positions, with what follows each. The slots of a
+    common log format or syslog header are values even when constant (``-`` is a missing value;
+    ``host heroku router`` of one line family are the host, app and process of that family)."""
+    slots = {1: "ident", 2: "user"} if _clf(tokens) else _syslog_slots(tokens)
     parts: list[Part] = [tokens[0].lead]
     for i in range(depth):
-        if clf and i in (1, 2):  # kept as values even when constant: '-' is a missing value
-            parts.append(Var("ident" if i == 1 else "user", tuple(t.tokens[i].text for t in tokens)))
+        if i in slots:
+            parts.append(Var(slots[i], tuple(t.tokens[i].text for t in tokens)))
         else:
             parts += _column(tokens, i, specific=specific)
         parts.append(tokens[0].seps[i])
