@@ -408,7 +408,7 @@ def test_two_runs_write_the_same_bytes(tmp_path: Path) -> None:
     for run in ("a", "b"):
         subprocess.run(
             [NORMALIZE, "infer", str(DATA / "app.log"), str(sample_of("Heroku.Runtime")),
-             "--name", "Custom.X", "--dir", str(tmp_path / run)],
+             str(CORPUS / "heroku.log"), "--name", "Custom.X", "--dir", str(tmp_path / run)],
             check=True, capture_output=True,
         )  # fmt: skip
         folder = tmp_path / run / "Custom"
