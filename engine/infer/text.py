@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -418,16 +418,19 @@ def _name_of(var: Var, names: Names, index: int, around: tuple[str, str, str]) -
         and ((slot := _SYSLOG_SLOTS.index(previous) + len(before.split()) + 1) < len(_SYSLOG_SLOTS))
     ):
         wanted = _SYSLOG_SLOTS[slot]  # RFC 5424: HOSTNAME APP-NAME PROCID MSGID, constant ones literal
-    elif (
-        values
+    elif (before.endswith('" ') and _most(values, _STATUS.fullmatch)) or (
+        before == " "
         and all(_STATUS.fullmatch(v) for v in values)
-        and (before.endswith('" ') or (before == " " and len(set(values)) > 2 and "200" in values))
+        and len(set(values)) > 2
+        and "200" in values
     ):
-        wanted = "status"  # after a request line, or codes that vary and include 200
-    elif previous == "status" and before == " " and ints:
+        wanted = "status"  # after a request line (a stray value aside), or codes that vary, 200 among them
+    elif previous == "status" and before == " " and _most(values, _INTS.fullmatch):
         wanted = "bytes"
     elif (
-        var.hint == "quoted" and previous == "bytes" and all(v == "-" or URL.fullmatch(v) for v in var.values)
+        var.hint == "quoted"
+        and previous == "bytes"
+        and _most(var.values, lambda v: v == "-" or URL.fullmatch(v))
     ):
         wanted = "referer"
     elif var.hint == "quoted" and (
@@ -453,6 +456,11 @@ def _name_of(var: Var, names: Names, index: int, around: tuple[str, str, str]) -
     else:
         wanted = f"field_{index}"
     return names.take(wanted)
+
+
+def _most(values: Sequence[str], fits: Callable[[str], object]) -> bool:
+    """Whether three values in four fit (a shape names a column; a stray value does not change it)."""
+    return bool(values) and 4 * sum(1 for v in values if fits(v)) >= 3 * len(values)
 
 
 _SYSLOG_SLOTS: Final = ("timestamp", "hostname", "app_name", "proc_id", "msg_id")
