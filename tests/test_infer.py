@@ -510,6 +510,11 @@ TEXT_CASES = [
         "fastmatch at=%{at} connect=%{connect}ms size=%{size}KB took %{took} ms",
         ["at:string!", "connect:int!", "size:float!", "took:int!"],
     ),
+    (  # integers joined by '/' are cut and typed; a date is not
+        ["t=0/12/3 d=03/15/2024", "t=1/7/-1 d=03/16/2024", "t=2/0/14 d=03/17/2024"],
+        "fastmatch t=%{t}/%{field_2}/%{field_3} d=%{d}",
+        ["t:int!", "field_2:int!", "field_3:int!", "d:string!"],
+    ),
     (  # units that differ from line to line stay in the value: a string
         ["wait=1ms", "wait=2s", "wait=3ms"],
         "fastmatch wait=%{wait}",

@@ -3,7 +3,8 @@
 Lines are cut into tokens (``tokens.py``). Lines with the same shape (token count, separators, and
 the keys of ``key=value`` tokens) form a group; each large group gives a template in which tokens
 that never change are literal text and the others are placeholders, cut further at punctuation
-that every line shares (``<%{a}>%{b}``, ``key=%{key}``, ``"%{quoted}"``, ``%{ip}:%{port}``), at the
+that every line shares (``<%{a}>%{b}``, ``key=%{key}``, ``"%{quoted}"``, ``%{ip}:%{port}``, integers
+joined by ``/``), at the
 spaces of an HTTP request line (``"%{method} %{uri} %{protocol}"``), and before a unit every value
 ends in (``connect=%{connect}ms``, then typed as a number). A value after ``key=`` is a placeholder
 even when constant; a key is never one. A generic template follows: the longest run of leading
@@ -64,6 +65,8 @@ _TAG: Final = re.compile(r"([A-Za-z][\w./-]*)(?:\[([0-9]+)\])?:")
 """A syslog tag, ``sshd[2718]:`` or ``kernel:``."""
 _LOGGER: Final = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*){2,}")
 _INTS: Final = re.compile(r"[0-9]+")
+_COUNTERS: Final = re.compile(r"-?[0-9]+(?:/-?[0-9]+)+")
+_DATE: Final = re.compile(r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}")
 _PRI: Final = re.compile(r"<[0-9]{1,3}>(?:[0-9]{1,2})?")
 _IP_PORT: Final = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}:[0-9]{1,5}")
 TAG: Final = "tag"
@@ -123,7 +126,14 @@ def _same(texts: Sequence[str]) -> bool:
 
 
 def _with_unit(hint: str, values: tuple[str, ...]) -> list[Part]:
-    """A placeholder, then the unit its every value ends in (``12ms`` → ``%{x}ms``), if they do."""
+    """A placeholder, then the unit its every value ends in (``12ms`` → ``%{x}ms``), if they do;
+    or integers joined by '/' (``18/3/1``), one placeholder each."""
+    if _counters(values):
+        cut = [v.split("/") for v in values]
+        counters: list[Part] = [Var(hint, tuple(c[0] for c in cut))]
+        for k in range(1, len(cut[0])):
+            counters += ["/", Var("field", tuple(c[k] for c in cut))]
+        return counters
     found = [_NUMBER_UNIT.fullmatch(v) for v in values]
     units = {m.group(2) for m in found if m is not None}
     if values and all(found) and len(units) == 1 and (unit := units.pop()) in UNITS:
@@ -174,6 +184,19 @@ def _column(tokens: Sequence[Tokens], i: int, *, specific: bool) -> list[Part]:
                 parts.append(skeleton[j + 1])
             return parts
     return _with_unit("field", tuple(texts))
+
+
+def _counters(texts: Sequence[str]) -> bool:
+    """Whether every value is integers joined by '/', as many on each line (HAProxy's timers and
+    connection counts), and not a date."""
+    counts = {len(t.split("/")) for t in texts}
+    return (
+        len(counts) == 1
+        and counts.pop() > 1
+        and all(_COUNTERS.fullmatch(t) for t in texts)
+        and not any(_DATE.fullmatch(t) for t in texts)
+        and text_time_formats(list(texts)) is None
+    )
 
 
 def _request_parts(cut: Sequence[list[str]]) -> list[Part]:
