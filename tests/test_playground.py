@@ -4,11 +4,11 @@ real server's routes and guards over HTTP, and what the page opens with."""
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from unittest.mock import ANY
@@ -17,6 +17,7 @@ import httpx
 import pytest
 import yaml
 
+from engine.batch import DEFAULT_MAX_LINE_BYTES
 from engine.errors import NormalizeError
 from engine.playground import workbench
 from engine.playground.app import MAX_BODY_BYTES
@@ -24,7 +25,6 @@ from engine.playground.command import SKELETON_NAME, start_from
 from engine.scaffold import SCHEMA
 from engine.schematest import run_paths
 from tests.conftest import stable
-from tests.test_serve import free_port
 
 NORMALIZE = str(Path(sys.executable).with_name("normalize"))
 REPO = Path(__file__).resolve().parent.parent
@@ -152,6 +152,33 @@ def test_the_sample_is_bounded() -> None:
     assert answer["explain"] is None
 
 
+def test_a_run_is_bounded_in_time_and_says_what_it_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workbench, "RUN_SECONDS", -1.0)  # past its deadline before the first line
+    answer = workbench.run(SKELETON + " ", SKELETON_SAMPLE, cursor_line=1)
+    assert answer["results"] == []
+    assert answer["counts"] == {"lines": 0, "events": 0, "rejects": 0, "skipped": 0, "left_out": 3}
+    assert answer["left_out"] == "3 lines not run: the run stopped after -1 s"
+
+
+def test_a_line_over_the_limit_is_line_too_long_as_on_the_cli() -> None:
+    long = "2024-03-15T10:00:01Z INFO - " + "x" * DEFAULT_MAX_LINE_BYTES
+    answer = workbench.run(SKELETON, long + "\n", cursor_line=1)
+    (result,) = answer["results"]
+    assert result["reject"]["reason"] == "line_too_long"
+    assert answer["explain"] == (
+        f"line 1: line_too_long: {len(long):,} bytes, more than {DEFAULT_MAX_LINE_BYTES:,}"
+    )
+
+
+def test_a_schema_is_linted_and_compiled_once_for_many_runs() -> None:
+    text = SKELETON + "# once\n"
+    first = workbench.load(text)
+    workbench.run(text, SKELETON_SAMPLE, 1)
+    workbench.run(text, SKELETON_SAMPLE[:20], 2)
+    assert workbench.load(text) is first
+    assert first.normalizer is first.normalizer
+
+
 def test_infer_drafts_a_schema_that_takes_the_whole_sample() -> None:
     sample = (REPO / "schemas/Heroku/Router.sample.log").read_text(encoding="utf-8")
     answer = workbench.infer(sample, "Custom.Router")
@@ -161,6 +188,11 @@ def test_infer_drafts_a_schema_that_takes_the_whole_sample() -> None:
     assert run["counts"]["events"] == answer["events"] == answer["lines"] - len(answer["outliers"])
     assert run["counts"]["rejects"] == len(answer["outliers"])
     assert any(line.startswith("parser: ") for line in answer["explanation"])
+
+
+def test_infer_takes_json_nested_past_pythons_stack_as_text() -> None:
+    answer = workbench.infer("[" * 3_000 + "\n", "Custom.Deep")  # json.loads: RecursionError
+    assert (answer["lines"], answer["events"]) == (1, 1)
 
 
 def test_infer_of_an_empty_sample_says_what_is_missing() -> None:
@@ -224,29 +256,25 @@ def test_an_unknown_schema_or_sample_is_one_line() -> None:
 
 @contextlib.contextmanager
 def launch(*args: str) -> Iterator[str]:
-    """Run ``normalize playground ARGS`` on a free port until the block ends; its address."""
-    port = free_port()
+    """Run ``normalize playground --port 0 ARGS`` until the block ends; the address it printed."""
     proc = subprocess.Popen(
-        [NORMALIZE, "playground", "--port", str(port), *args], stderr=subprocess.PIPE, text=True
+        [NORMALIZE, "playground", "--port", "0", *args], stderr=subprocess.PIPE, text=True
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(base + "/", timeout=1)
-            break
-        except httpx.TransportError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise AssertionError(proc.stderr.read() if proc.stderr else "no server") from None
-            time.sleep(0.05)
+    assert proc.stderr is not None
+    first = proc.stderr.readline()
+    found = re.fullmatch(
+        r"normalize playground: open (http://127\.0\.0\.1:[0-9]+)/ \(Ctrl-C to stop\)\n", first
+    )
+    if found is None:
+        proc.kill()
+        raise AssertionError(first + proc.stderr.read())
+    base = found[1]
     try:
         yield base
     finally:
         proc.send_signal(signal.SIGINT)  # Ctrl-C, as the server says: the exit code of an interrupt
         assert proc.wait(timeout=20) == 130
-        assert proc.stderr is not None
-        assert proc.stderr.read() == f"normalize playground: open {base}/ (Ctrl-C to stop)\n"
+        assert proc.stderr.read() == ""
 
 
 @pytest.fixture(scope="module")
@@ -270,7 +298,8 @@ def test_the_page_and_its_files_are_served_with_a_strict_policy(url: str) -> Non
         answer = httpx.get(url + script)
         assert (script, answer.status_code) == (script, 200)
         assert answer.headers["content-type"] == "text/javascript; charset=utf-8"
-    assert "http" not in page.text.replace("http-equiv", "")  # nothing from elsewhere: works offline
+    for own in ("/", "/static/playground.js", "/static/playground.css"):  # nothing from elsewhere
+        assert re.search(r"https?:|//[a-z]", httpx.get(url + own).text) is None, own
     start = httpx.get(url + "/api/start").json()
     assert (start["schema"], start["sample"], start["name"]) == (SKELETON, SKELETON_SAMPLE, SKELETON_NAME)
     assert httpx.get(url + "/api/json-schema").json()["title"] == "normalize log schema"
@@ -300,7 +329,7 @@ def test_the_page_and_its_files_are_served_with_a_strict_policy(url: str) -> Non
             {"content-type": "application/json"},
             b"{}",
             422,
-            "line and col are numbers",
+            "line and col are whole numbers",
         ),
         (
             "POST",
@@ -343,9 +372,15 @@ def test_the_calls_answer_as_the_workbench_does(url: str) -> None:
     assert {item["label"] for item in completed["items"]} >= {"schema", "fields", "parser"}
 
 
-def test_the_command_refuses_what_it_cannot_open() -> None:
-    done = subprocess.run(
-        [NORMALIZE, "playground", "Custom.Nothing"], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 2
-    assert done.stderr.startswith("normalize: unknown schema 'Custom.Nothing'")
+def test_the_command_refuses_what_it_cannot_open(url: str) -> None:
+    for args, error in [
+        (["Custom.Nothing"], "normalize: unknown schema 'Custom.Nothing'"),
+        (
+            ["--port", url.rsplit(":", 1)[1]],
+            f"normalize: cannot listen on 127.0.0.1 port {url.rsplit(':', 1)[1]}: Address already in use\n",
+        ),
+    ]:
+        done = subprocess.run(
+            [NORMALIZE, "playground", *args], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert (done.returncode, done.stderr[: len(error)]) == (2, error)

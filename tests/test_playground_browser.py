@@ -179,12 +179,31 @@ def test_a_broken_schema_shows_its_error_at_its_line(page: WebDriver) -> None:
         "return m ? m.className : null"
     )
     assert "CodeMirror-lint-marker-error" in markers
-    assert len(page.find_elements(By.CSS_SELECTOR, "#schema .CodeMirror-lint-mark-error")) == 1
+    assert error_marks(page) == [[10, 19]]  # 0-based, the colon after timestamp
     assert len(results(page)) == 3  # the last results stay while the schema is broken
     shot(page, "2-lint-error-at-its-line")
     area.send_keys(Keys.BACKSPACE * 3)
     until(page, lambda: status(page).startswith(f"{SKELETON_NAME}: 2 events"))
     assert page.find_element(By.ID, "problems").text == "No problems found."
+    assert error_marks(page) == []
+    # the server counts code points, CodeMirror UTF-16 units: a character beyond the BMP is two
+    page.execute_script(
+        "window.playground.schema.replaceRange("
+        "' \"\\u{1F600}\\u{1F600}\" x', {line: 1, ch: 12}, {line: 1, ch: 999})"
+    )
+    until(page, lambda: page.find_elements(By.CSS_SELECTOR, "#problems li.error"))
+    problem = page.find_element(By.CSS_SELECTOR, "#problems li.error").text
+    assert problem.startswith("schema.yml:2:19: error: ")  # the x, 19th character
+    until(page, lambda: error_marks(page) == [[1, 20]])  # the x, after 20 UTF-16 units
+
+
+def error_marks(driver: WebDriver) -> list[list[int]]:
+    """Where the lint error marks start in the schema editor: [line, column], 0-based, UTF-16."""
+    return driver.execute_script(
+        "return window.playground.schema.getAllMarks()"
+        ".filter((m) => (m.className || '').split(' ').includes('CodeMirror-lint-mark-error'))"
+        ".map((m) => { const at = m.find().from; return [at.line, at.ch]; })"
+    )
 
 
 def test_completion_proposes_what_the_json_schema_allows_here(page: WebDriver) -> None:

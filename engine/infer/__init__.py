@@ -102,7 +102,7 @@ def _json_objects(sample: Sequence[Sample]) -> tuple[list[dict], list[Outlier]] 
     for source, number, text in sample:
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's stack
             data = None
         if isinstance(data, dict):
             objects.append(data)
@@ -223,14 +223,16 @@ class Drafted:
 
     def schema_text(self, name: str, modeline: str = "") -> str:
         """The schema file, every guess with its reason in a comment."""
-        return schema_text(self.draft, name, self._origin(), modeline)
+        return schema_text(self.draft, name, _origin(self.files), modeline)
 
     def tests_text(self, schema_file: str, command: str) -> str:
         """The test cases file: a few sample lines of distinct shapes and the events they give."""
         return tests_text(sample_cases(self.events, self.files, self.schema), schema_file, command)
 
-    def _origin(self) -> str:
-        return ", ".join(Path(source).name for source in self.files)
+
+def _origin(files: dict[str, list[str]]) -> str:
+    """The sample files by name, as the schema's comments cite them."""
+    return ", ".join(Path(source).name for source in files)
 
 
 def draft_files(files: dict[str, list[str]], name: str) -> Drafted:
@@ -244,7 +246,7 @@ def draft_files(files: dict[str, list[str]], name: str) -> Drafted:
             f"no sample lines in {', '.join(files) or 'the sample'}: give lines of the logs to infer from"
         )
     draft = draft_of(sample)
-    origin = ", ".join(Path(p).name for p in files)
+    origin = _origin(files)
     for _ in range(MAX_ROUNDS):
         try:
             schema = _schema_of(schema_text(draft, name, origin, ""))

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+import re
+import sys
+import traceback
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,6 +38,7 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 MAX_BODY_BYTES: Final = 4 * 1024 * 1024
+FILE_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.ya?ml")
 LOOPBACK: Final = ("127.0.0.1", "localhost", "[::1]")
 SECURITY_HEADERS: Final = [
     # scripts only from this server; CodeMirror sets element styles from script, and its lint
@@ -162,6 +166,9 @@ class PlaygroundApp:
             result = await loop.run_in_executor(self._executor, call, request)
         except NormalizeError as exc:
             raise Refused(422, str(exc)) from None
+        except Exception as exc:  # a bug: the page says so in one line, the terminal has the trace
+            traceback.print_exc(file=sys.stderr)
+            raise Refused(500, f"internal error ({type(exc).__name__}): {exc}") from None
         if isinstance(result, str):
             return 200, result.encode(), b"text/yaml; charset=utf-8"
         return _json(result)
@@ -169,20 +176,23 @@ class PlaygroundApp:
     def _run(self, request: dict[str, Any]) -> dict[str, Any]:
         cursor = request.get("cursor")
         return workbench.run(
-            _text(request, "schema"), _text(request, "sample"), cursor if isinstance(cursor, int) else None
+            _text(request, "schema"), _text(request, "sample"), cursor if type(cursor) is int else None
         )
 
     def _complete(self, request: dict[str, Any]) -> dict[str, Any]:
         line, col = request.get("line"), request.get("col")
-        if not isinstance(line, int) or not isinstance(col, int):
-            raise NormalizeError("line and col are numbers")
+        if type(line) is not int or type(col) is not int:  # bool is an int, and no line number
+            raise NormalizeError("line and col are whole numbers")
         return complete(_text(request, "schema"), line, col).to_dict()
 
     def _infer(self, request: dict[str, Any]) -> dict[str, Any]:
         return workbench.infer(_text(request, "sample"), _text(request, "name") or self.start.name)
 
     def _tests(self, request: dict[str, Any]) -> str:
-        return workbench.tests(_text(request, "schema"), _text(request, "sample"), _text(request, "file"))
+        file = _text(request, "file")
+        if not FILE_NAME.fullmatch(file):
+            raise NormalizeError(f"file is a schema file's name, such as App.yml, not {file[:80]!r}")
+        return workbench.tests(_text(request, "schema"), _text(request, "sample"), file)
 
 
 def _json(data: Any) -> tuple[int, bytes, bytes]:

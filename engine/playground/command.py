@@ -9,6 +9,7 @@ inputs), so that it shows events from the first second.
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,7 +38,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", metavar="FILE", help="sample lines to open (default: the schema's own)")
     p.add_argument("--schemas", action="append", default=[], metavar="DIR", help="a folder of schema files")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    p.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free one)"
+    )
     return p
 
 
@@ -69,19 +72,34 @@ def _read(path: Path) -> str:
         raise NormalizeError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
+def listening(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host``:``port`` (0: any free port), or a one-line error; bound
+    before the address is printed, so that the address printed is one that answers."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise NormalizeError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+    sock.listen(128)  # connections wait in the backlog until the server accepts them
+    return sock
+
+
 def main(argv: Sequence[str]) -> int:
     """Serve the page until SIGINT or SIGTERM; the exit code."""
     import uvicorn  # noqa: PLC0415 (the server's stack loads only for this command)
 
     args = parser().parse_args(argv)
-    hosts = {*LOOPBACK, args.host if ":" not in args.host else f"[{args.host}]"}
-    app = PlaygroundApp(start_from(args.schema, args.sample, args.schemas), hosts)
-    config = uvicorn.Config(
-        app, host=args.host, port=args.port, lifespan="on", access_log=False, log_level="warning"
-    )
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"{PROG}: open http://{shown}:{args.port}/ (Ctrl-C to stop)", file=sys.stderr)
-    uvicorn.Server(config).run()
+    app = PlaygroundApp(start_from(args.schema, args.sample, args.schemas), {*LOOPBACK, shown})
+    sock = listening(args.host, args.port)
+    config = uvicorn.Config(app, lifespan="on", access_log=False, log_level="warning")
+    if shown not in LOOPBACK:
+        print(f"{PROG}: warning: {args.host} is not loopback, and the page has no login", file=sys.stderr)
+    print(f"{PROG}: open http://{shown}:{sock.getsockname()[1]}/ (Ctrl-C to stop)", file=sys.stderr)
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 

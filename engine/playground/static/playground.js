@@ -1,15 +1,28 @@
 // The playground page: two CodeMirror editors and the panels, over the server's /api calls.
 // Every pause in typing sends the schema and the sample to /api/run; the answer fills the lint
-// markers, the problems, the results and the explain of the sample line under the cursor. An
-// answer to an older request than the last one sent is dropped.
+// markers, the problems, the results and the explain of the sample line under the cursor. One run
+// is in flight at a time: changes made meanwhile are sent, as they are then, when it returns, so
+// the server never works on text the page has moved past.
 "use strict";
 
 (function () {
   const $ = (id) => document.getElementById(id);
   const DELAY_MS = 250;
   let timer = null; // the pending run
-  let sent = 0; // requests sent to /api/run
-  let shown = 0; // the request whose answer is on the page
+  let running = false; // a run is in flight
+  let again = false; // something changed while it was
+  let loadedName = null; // the schema name of the last run that loaded the schema
+
+  // CodeMirror counts UTF-16 units in a line; the server counts code points (Python's str).
+  const toPoints = (text, units) => Array.from(text.slice(0, units)).length;
+  function toUnits(text, points) {
+    let units = 0;
+    for (const ch of text) {
+      if (points-- <= 0) break;
+      units += ch.length;
+    }
+    return units;
+  }
 
   async function call(path, body) {
     const response = await fetch(path, {
@@ -37,9 +50,9 @@
 
   function annotations(diagnostics, cm) {
     return diagnostics.map((d) => {
-      const line = Math.max(0, (d.line || 1) - 1);
+      const line = Math.min(Math.max(0, (d.line || 1) - 1), cm.lastLine());
       const text = cm.getLine(line) || "";
-      const ch = Math.min(Math.max(0, (d.col || 1) - 1), text.length);
+      const ch = Math.min(toUnits(text, Math.max(0, (d.col || 1) - 1)), text.length);
       const word = /^[^\s:,\]}]+/.exec(text.slice(ch));
       const end = ch + (word ? word[0].length : 1);
       return {
@@ -53,9 +66,11 @@
 
   function hint(cm, callback) {
     const cursor = cm.getCursor();
-    call("/api/complete", { schema: cm.getValue(), line: cursor.line, col: cursor.ch })
+    const col = toPoints(cm.getLine(cursor.line), cursor.ch);
+    call("/api/complete", { schema: cm.getValue(), line: cursor.line, col })
       .then((answer) => {
         if (!answer.items.length) return callback(null);
+        const text = cm.getLine(answer.line) || "";
         callback({
           list: answer.items.map((item) => ({
             text: item.text,
@@ -69,8 +84,8 @@
               }
             },
           })),
-          from: CodeMirror.Pos(answer.line, answer.start),
-          to: CodeMirror.Pos(answer.line, answer.end),
+          from: CodeMirror.Pos(answer.line, toUnits(text, answer.start)),
+          to: CodeMirror.Pos(answer.line, toUnits(text, answer.end)),
         });
       })
       .catch(() => callback(null));
@@ -173,7 +188,7 @@
     }
     const c = answer.counts;
     let text = `${answer.schema}: ${count(c.events, "event")}, ${count(c.rejects, "reject")}, ${c.skipped} skipped of ${count(c.lines, "line")}`;
-    if (c.left_out) text += ` (${c.left_out} more lines not run)`;
+    if (answer.left_out) text += ` (${answer.left_out})`;
     status(text, false);
   }
 
@@ -185,26 +200,38 @@
   }
 
   async function refresh() {
-    const id = ++sent;
-    const cursor = sample.getCursor().line + 1;
-    let answer;
-    try {
-      answer = await call("/api/run", { schema: schema.getValue(), sample: sample.getValue(), cursor });
-    } catch (error) {
-      if (id === sent) status(error.message, true);
+    if (running) {
+      again = true;
       return;
     }
-    if (id < shown) return;
-    shown = id;
-    lastAnnotations = annotations(answer.diagnostics, schema);
-    if (lintUpdate) lintUpdate(lastAnnotations);
-    showProblems(answer.diagnostics);
+    running = true;
+    again = false;
+    const sent = schema.getValue();
+    const cursor = sample.getCursor().line + 1;
+    let answer = null;
+    try {
+      answer = await call("/api/run", { schema: sent, sample: sample.getValue(), cursor });
+    } catch (error) {
+      status(error.message, true);
+    }
+    running = false;
+    if (answer) show(answer, sent, cursor);
+    if (again) refresh();
+  }
+
+  function show(answer, sent, cursor) {
+    if (schema.getValue() === sent) {
+      // markers measured on the text they were found in; else the next run brings them
+      lastAnnotations = annotations(answer.diagnostics, schema);
+      if (lintUpdate) lintUpdate(lastAnnotations);
+      showProblems(answer.diagnostics);
+    }
     showStatus(answer);
     if (answer.schema === null) return; // keep the last results: they are what the schema last gave
+    loadedName = answer.schema;
     showResults(answer);
     $("explain-line").textContent = answer.explain ? `sample line ${cursor}` : "";
     $("explain").textContent = answer.explain || "Put the cursor on a sample line.";
-    document.body.dataset.runs = String(id); // for tests: how many answers have been shown
   }
 
   sample.on("changes", schedule);
@@ -216,8 +243,7 @@
   // --- the buttons ------------------------------------------------------------------------------
 
   function schemaName() {
-    const found = /^schema:\s*([A-Za-z0-9.]+)/m.exec(schema.getValue());
-    return found ? found[1] : start.name;
+    return loadedName || start.name;
   }
 
   function download(name, text) {
@@ -236,6 +262,7 @@
 
   $("infer").addEventListener("click", async () => {
     status("inferring a schema from the sample…");
+    $("infer").disabled = true;
     try {
       const answer = await call("/api/infer", { sample: sample.getValue(), name: schemaName() });
       schema.setValue(answer.schema);
@@ -245,6 +272,8 @@
       $("infer-report").hidden = false;
     } catch (error) {
       status(`Infer: ${error.message}`, true);
+    } finally {
+      $("infer").disabled = false;
     }
   });
 
