@@ -590,3 +590,19 @@ def test_the_corpus_figure(tmp_path: Path) -> None:
         found += sum(1 for f in wanted if f in drafted_fields)
         total += len(wanted)
     assert (found, total) == CORPUS_FIGURE
+
+
+@pytest.mark.parametrize(
+    ("line", "tokens"),
+    [
+        ("[" * 100_000, 99_999),  # no ']': each '[' once, not a scan to the end for each
+        ('"' + '\\"' * 50_000, 1),  # no closing quote, every later one escaped
+        ('["' * 50_000, 25_000),
+    ],
+)
+def test_tokenizing_a_hostile_line_takes_one_pass(line: str, tokens: int) -> None:
+    """Such lines took minutes (a scan to the end of the line from each '[' or '"'); the tokens
+    joined back still give the line."""
+    found = tokenize(line)
+    assert len(found.tokens) == tokens
+    assert found.lead + "".join(t.text + sep for t, sep in zip(found.tokens, found.seps, strict=True)) == line

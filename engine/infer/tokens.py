@@ -60,10 +60,14 @@ def _quoted_end(line: str, pos: int, quote: str) -> int:
     return -1
 
 
-def _bracket_end(line: str, pos: int) -> int:
-    """The index after the ``]`` closing the bracket at ``pos`` (quoted text inside skipped), or -1."""
+def _bracket_end(line: str, pos: int, last: int) -> int:
+    """The index after the ``]`` closing the bracket at ``pos`` (quoted text inside skipped), or -1.
+
+    ``last`` is the index of the line's last ``]``: no scan goes past it, so a line of many ``[``
+    and no ``]`` costs one pass, not one per ``[``.
+    """
     i = pos + 1
-    while i < len(line):
+    while i <= last:
         char = line[i]
         if char == "\\":
             i += 2
@@ -83,6 +87,21 @@ def _bracket_end(line: str, pos: int) -> int:
 def tokenize(line: str) -> Tokens:
     """Cut ``line`` into tokens and separators; joined back, they give the line."""
     times = {m.start(): m.end() for m in TIMES.finditer(line)}
+    last_close = line.rfind("]")
+    unclosed = len(line)  # a quote at or after this index has no closing quote
+
+    def quoted_end(at: int) -> int:
+        # Whether a later quote closes depends only on the text after ``at`` (a run of backslashes
+        # before a quote is read alike from any start before it): once a scan fails, every scan
+        # from further on fails too, and is not run again.
+        nonlocal unclosed
+        if at >= unclosed:
+            return -1
+        end = _quoted_end(line, at, '"')
+        if end < 0:
+            unclosed = at
+        return end
+
     lead_match = _SPACE.match(line)
     pos = lead_match.end() if lead_match else 0
     lead = line[:pos]
@@ -92,16 +111,16 @@ def tokenize(line: str) -> Tokens:
         start = pos
         if pos in times:
             kind, pos = TIME, times[pos]
-        elif line[pos] == '"' and (end := _quoted_end(line, pos, '"')) > 0:
+        elif line[pos] == '"' and (end := quoted_end(pos)) > 0:
             kind, pos = QUOTED, end
-        elif line[pos] == "[" and (end := _bracket_end(line, pos)) > 0:
+        elif line[pos] == "[" and (end := _bracket_end(line, pos, last_close)) > 0:
             kind, pos = BRACKET, end
         elif (tag := _TAG.match(line, pos)) is not None and (pos == 0 or line[pos - 1] in " \t"):
             kind, pos = BARE, tag.end()  # a syslog tag with its pid, sshd[2718]: one token
         else:
             kind = BARE
             while pos < len(line) and line[pos] not in " \t" and (pos == start or pos not in times):
-                if line[pos] == '"' and (end := _quoted_end(line, pos, '"')) > 0:
+                if line[pos] == '"' and (end := quoted_end(pos)) > 0:
                     pos = end
                 elif line[pos] == "[" and pos > start and line[pos - 1] not in "=:" and pos + 1 < len(line):
                     break  # `sshd[1]:` stays one word; `<34>[x]` would not
