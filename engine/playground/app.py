@@ -20,7 +20,7 @@ import mimetypes
 import re
 import sys
 import traceback
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
@@ -28,16 +28,14 @@ from typing import Any, Final
 
 import orjson
 
+from ..asgi import BodyTooLarge, ClientGone, Receive, Scope, Send, read_body
 from ..errors import NormalizeError
 from ..registry import json_schema
 from . import workbench
 from .complete import complete
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-
 MAX_BODY_BYTES: Final = 4 * 1024 * 1024
+BODY_SECONDS: Final = 30.0
 FILE_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.ya?ml")
 LOOPBACK: Final = ("127.0.0.1", "localhost", "[::1]")
 SECURITY_HEADERS: Final = [
@@ -200,18 +198,13 @@ def _json(data: Any) -> tuple[int, bytes, bytes]:
 
 
 async def _body(receive: Receive) -> bytes:
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise Refused(400, "the request ended early")
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise Refused(413, f"a request holds at most {MAX_BODY_BYTES:,} bytes")
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
+    try:
+        async with asyncio.timeout(BODY_SECONDS):
+            return await read_body(receive, MAX_BODY_BYTES)
+    except BodyTooLarge:
+        raise Refused(413, f"a request holds at most {MAX_BODY_BYTES:,} bytes") from None
+    except (ClientGone, TimeoutError):
+        raise Refused(400, "the request ended early") from None
 
 
 def _object(body: bytes) -> dict[str, Any]:

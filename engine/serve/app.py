@@ -23,13 +23,13 @@ import io
 import threading
 import time
 import zlib
-from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final, TextIO
 
 import orjson
 
+from ..asgi import BodyTooLarge, ClientGone, Receive, Scope, Send, read_body
 from ..batch import Batch, Encoded
 from ..lake import Lake
 from ..normalizer import Normalizer
@@ -38,10 +38,6 @@ from .auth import NEEDS_BODY
 from .metrics import Metrics
 from .recent import Recent
 from .routes import Limits, Route
-
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 _PLAIN: Final = [(b"content-type", b"text/plain; charset=utf-8")]
 
@@ -219,26 +215,17 @@ class DrainApp:
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > cap):
             raise Refused(413, f"the body is over {cap} bytes\n")
-        parts: list[bytes] = []
-        size = 0
         try:
             async with asyncio.timeout(self.limits.body_seconds):
-                while True:
-                    message = await receive()
-                    if message["type"] == "http.disconnect":
-                        raise Refused(400, "the client went away\n")
-                    chunk = message.get("body", b"")
-                    size += len(chunk)
-                    if size > cap:
-                        raise Refused(413, f"the body is over {cap} bytes\n")
-                    parts.append(chunk)
-                    if not message.get("more_body", False):
-                        break
+                return await read_body(receive, cap)
+        except BodyTooLarge:
+            raise Refused(413, f"the body is over {cap} bytes\n") from None
+        except ClientGone:
+            raise Refused(400, "the client went away\n") from None
         except TimeoutError:
             raise Refused(
                 503, "the body did not arrive in time\n", [(b"connection", b"close"), (b"retry-after", b"5")]
             ) from None
-        return b"".join(parts)
 
     def _inflated(self, headers: dict[bytes, bytes], body: bytes) -> bytes:
         """A gzip or deflate body inflated, never past the cap (413): a bomb costs no memory."""
