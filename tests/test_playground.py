@@ -4,6 +4,7 @@ real server's routes and guards over HTTP, and what the page opens with."""
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import signal
 import subprocess
@@ -16,6 +17,8 @@ from unittest.mock import ANY
 import httpx
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.batch import DEFAULT_MAX_LINE_BYTES
 from engine.errors import NormalizeError
@@ -384,3 +387,50 @@ def test_the_command_refuses_what_it_cannot_open(url: str) -> None:
             [NORMALIZE, "playground", *args], capture_output=True, text=True, timeout=60, check=False
         )
         assert (done.returncode, done.stderr[: len(error)]) == (2, error)
+
+
+# --- mutated schemas and samples: every line accounted for, never a traceback ------------------------
+
+BUNDLED = sorted((REPO / "schemas").rglob("*.yml"))
+BUNDLED = [p for p in BUNDLED if not p.name.endswith(".tests.yml")]
+
+
+def _sample_of(schema_file: Path) -> str:
+    for beside in (schema_file.with_suffix(".sample.log"), schema_file.with_name("sample.log")):
+        if beside.is_file():
+            return beside.read_text(encoding="utf-8")
+    return ""
+
+
+def _mutated(data: st.DataObject, text: str, label: str) -> str:
+    raw = bytearray(text.encode("utf-8"))
+    for _ in range(data.draw(st.integers(0, 3), label=f"{label} mutations")):
+        at = data.draw(st.integers(0, len(raw)), label=f"{label} offset")
+        byte = data.draw(st.sampled_from(b" \n\t:-#[]{}\"'%x0\xff"), label=f"{label} byte")
+        op = data.draw(st.sampled_from(["insert", "delete", "replace"]), label=f"{label} op")
+        if op == "insert":
+            raw[at:at] = bytes([byte])
+        elif at < len(raw):
+            raw[at : at + 1] = b"" if op == "delete" else bytes([byte])
+    return raw.decode("utf-8", errors="replace")
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+@settings(max_examples=6, deadline=None)
+@given(data=st.data())
+def test_a_mutated_schema_and_sample_give_findings_or_an_outcome_for_every_line(
+    path: Path, data: st.DataObject
+) -> None:
+    schema = _mutated(data, path.read_text(encoding="utf-8"), "schema")
+    sample = _mutated(data, _sample_of(path), "sample")
+    cursor = data.draw(st.integers(0, 30), label="cursor")
+    answer = workbench.run(schema, sample, cursor)
+    assert all(d["severity"] in ("error", "warning") for d in answer["diagnostics"])
+    if answer["schema"] is None:
+        assert any(d["severity"] == "error" for d in answer["diagnostics"])
+        return
+    counts, results = answer["counts"], answer["results"]
+    assert [r["line"] for r in results] == list(range(1, counts["lines"] + 1))
+    assert counts["lines"] == counts["events"] + counts["rejects"] + counts["skipped"]
+    assert counts["lines"] + counts["left_out"] == len(workbench.sample_lines(sample))
+    json.dumps(answer)  # what the page receives is JSON
