@@ -247,6 +247,20 @@ def test_a_named_schema_opens_with_the_sample_bundled_beside_it(tmp_path: Path) 
     ).read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ('schema: "Custom.Quoted"  # a comment\nfields: []\n', "Custom.Quoted"),
+        ("fields: [\n", SKELETON_NAME),  # no name that reads: Infer's default
+        ("- a list\n", SKELETON_NAME),
+    ],
+)
+def test_the_name_infer_gives_is_the_schema_files(tmp_path: Path, text: str, name: str) -> None:
+    path = tmp_path / "mine.yml"
+    path.write_text(text, encoding="utf-8")
+    assert start_from(str(path), None, []).name == name
+
+
 def test_an_unknown_schema_or_sample_is_one_line() -> None:
     with pytest.raises(NormalizeError, match=r"^unknown schema 'Heroku\.Routr'"):
         start_from("Heroku.Routr", None, [])

@@ -66,7 +66,7 @@ class Start:
 
     schema: str
     sample: str
-    name: str = "Custom.Playground.App"
+    name: str
 
 
 def static_files() -> dict[str, tuple[bytes, bytes]]:

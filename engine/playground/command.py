@@ -54,8 +54,7 @@ def start_from(schema: str | None, sample: str | None, folders: Sequence[str]) -
     else:
         file = Path(schema) if Path(schema).is_file() else Registry(search_path(folders)).file(schema)
         text = _read(file)
-        name = next((line[7:].strip() for line in text.splitlines() if line.startswith("schema:")), "")
-        start = Start(text, "", name or SKELETON_NAME)
+        start = Start(text, "", _name_in(text) or SKELETON_NAME)
     if sample is not None:
         return Start(start.schema, _read(Path(sample)), start.name)
     if file is not None:
@@ -63,6 +62,16 @@ def start_from(schema: str | None, sample: str | None, folders: Sequence[str]) -
         found = next((path for path in beside if path.is_file()), None)
         return Start(start.schema, _read(found) if found else "", start.name)
     return start
+
+
+def _name_in(text: str) -> str:
+    """The ``schema:`` name of a schema text, or "" when it has none that reads."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return ""
+    name = data.get("schema") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else ""
 
 
 def _read(path: Path) -> str:
