@@ -79,9 +79,8 @@ class Loaded:
     @cached_property
     def explainer(self) -> Explainer | str:
         """The explainer of the schema, or why ``explain`` cannot take it (a CSV header's names)."""
-        assert self.schema is not None
         try:
-            return Explainer(Normalizer(self.schema))
+            return Explainer(self.normalizer)  # it builds its own one-schema normalizers from it
         except NormalizeError as exc:
             return str(exc)
 

@@ -46,7 +46,6 @@
   // --- the schema editor: YAML, lint markers, completion ----------------------------------------
 
   let lintUpdate = null; // the lint addon's callback for the text being linted
-  let lastAnnotations = [];
 
   function annotations(diagnostics, cm) {
     return diagnostics.map((d) => {
@@ -222,8 +221,7 @@
   function show(answer, sent, cursor) {
     if (schema.getValue() === sent) {
       // markers measured on the text they were found in; else the next run brings them
-      lastAnnotations = annotations(answer.diagnostics, schema);
-      if (lintUpdate) lintUpdate(lastAnnotations);
+      if (lintUpdate) lintUpdate(annotations(answer.diagnostics, schema));
       showProblems(answer.diagnostics);
     }
     showStatus(answer);
