@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -42,11 +43,11 @@ def test_split_without_an_index_gives_every_part_trimmed(value: object, parts: l
     assert split(value, ",", None) == parts
 
 
-def test_split_without_an_index_needs_an_array_field(tmp_path: Path) -> None:
-    path = tmp_path / "Bad.yml"
-    path.write_text(
+def test_split_without_an_index_needs_an_array_field(schema_file: Callable[[str, str], Path]) -> None:
+    path = schema_file(
         "schema: Custom.Bad\nparser:\n  fastmatch:\n    match: ['%{a}']\nfields:\n"
-        "  - name: a\n    type: string\n    split: {from: a, separator: ','}\n"
+        "  - name: a\n    type: string\n    split: {from: a, separator: ','}\n",
+        "Bad.yml",
     )
     with pytest.raises(SchemaError) as raised:
         load_schema_file(path)
