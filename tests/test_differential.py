@@ -134,6 +134,30 @@ def test_mixed_feeds(names: list[str]) -> None:
     assert len(deferred) + sum(taken) == len(seeds)  # each line written by a plan or deferred
 
 
+@needs_accelerator
+def test_feeds_through_the_fuzzer() -> None:
+    """The fuzzer's feeds (``--feed``): blocks of mutated lines of all the feed's schemas through
+    both paths, then a file each through the CLI (``-s A -s B -s C -w 2``)."""
+    out = io.StringIO()
+    stats = fuzz_paths.fuzz(
+        lines=len(FEEDS) * 600,
+        seed=20261207,
+        feeds=FEEDS,
+        cli_every=600,
+        cli_lines=300,
+        normalize=_normalize_command(),
+        out=out,
+        progress_every=0,
+    )
+    assert sum(stats.divergences.values()) == 0, out.getvalue()
+    names = ["+".join(feed) for feed in FEEDS]
+    assert set(stats.lines) == set(names)
+    assert all(stats.lines[name] >= 600 + 300 and stats.cli_lines[name] >= 300 for name in names)
+    for feed, name in zip(FEEDS, names, strict=True):
+        if set(feed) <= set(WITH_PLAN):
+            assert stats.by_plan[name] > 100, name  # the plans wrote lines themselves
+
+
 def test_seeds_cover_every_bundled_schema() -> None:
     registry = Registry(search_path())
     for name in registry.names():
@@ -144,7 +168,7 @@ def test_seeds_cover_every_bundled_schema() -> None:
 
 def test_mutations_are_seeded() -> None:
     schema = Registry(search_path()).load("Heroku.Runtime")
-    runs = [fuzz_paths.SchemaFuzzer(schema, 5, [], 8) for _ in range(2)]
+    runs = [fuzz_paths.SchemaFuzzer(fuzz_paths.Target((schema,)), 5, [], 8) for _ in range(2)]
     assert [runs[0].block()[0] for _ in range(50)] == [runs[1].block()[0] for _ in range(50)]
 
 
@@ -263,6 +287,21 @@ def test_a_broken_plan_is_caught(monkeypatch: pytest.MonkeyPatch, spoil: Any, ki
 
 
 @needs_accelerator
+def test_a_broken_classifier_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a feed, the plans run through ``plan.classify``: a raw control byte it wrote is caught."""
+    real = plan.classify
+
+    def classify(*args: Any, **kwargs: Any) -> Any:
+        ndjson, events, *rest = real(*args, **kwargs)
+        return (_raw_control(b"", ndjson, events)[0], events, *rest)
+
+    monkeypatch.setattr(plan, "classify", classify)
+    out = io.StringIO()
+    stats = fuzz_paths.fuzz(lines=400, seed=1, feeds=[FEEDS[0]], cli_every=10**9, out=out, progress_every=0)
+    assert stats.kinds[("+".join(FEEDS[0]), "fast:invalid-json")] > 0, out.getvalue()
+
+
+@needs_accelerator
 def test_a_divergence_is_shrunk_to_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     """A plan that spoils the events of lines holding '!' gives a short line holding '!', and a
     command to paste."""
@@ -274,10 +313,11 @@ def test_a_divergence_is_shrunk_to_one_line(monkeypatch: pytest.MonkeyPatch) -> 
     schema = Registry(search_path()).load("Heroku.Runtime")
     line = b"83 <40>1 2012-11-30T06:45:29+00:00 host app web.3 - up!"
     block = b"garbage\n" + line + b"\n\n"
-    minimal, options, fresh = fuzz_paths.minimize(schema, fuzz_paths.Options(), block, "fast:invalid-json")
+    target = fuzz_paths.Target((schema,))
+    minimal, options, fresh = fuzz_paths.minimize(target, fuzz_paths.Options(), block, "fast:invalid-json")
     assert fresh and b"\n" not in minimal and b"!" in minimal and len(minimal) < 40
-    assert fuzz_paths.diverges_alone(schema, options, minimal, "fast:invalid-json")
-    command = fuzz_paths.reproducer(schema, options, minimal)
+    assert fuzz_paths.diverges_alone(target, options, minimal, "fast:invalid-json")
+    command = fuzz_paths.reproducer(target, options, minimal)
     assert command.startswith("printf '") and "| normalize -s Heroku.Runtime" in command
 
 
