@@ -225,8 +225,10 @@ def _rules() -> list[Rule]:
         Rule("utf8_valid", C.utf8_valid, _py_utf8_valid, True, "string"),
     ]
     if C.PCRE2_VERSION is not None:
-        for name in ("Syslog.RFC5424", "Syslog.RFC3164"):
-            found.append(Rule(f"regex({name})", *_regex_rules(name), False, "line"))
+        registry = Registry(search_path())
+        for name in registry.names():
+            if registry.load(name).parser.kind == "regex":
+                found.append(Rule(f"regex({name})", *_regex_rules(name), False, "line"))
     return found
 
 
@@ -575,6 +577,8 @@ REPRESENTATIVES = {
     "line": [
         b'<34>1 2003-10-11T22:14:15.003Z host su - ID47 [a@1 b="c\\""] \xef\xbb\xbfmsg',
         b"<13>Feb  5 17:32:18 10.0.0.99 app[12]: Use the BFG!",
+        b'9 <158>1 2024-03-15T10:00:01Z host heroku router - at=info method=GET path="/" host=a '
+        b'request_id=b fwd="1.2.3.4" dyno=web.1 connect=1ms service=2ms status=200 bytes=5 protocol=h',
     ],
 }
 
