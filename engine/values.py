@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from functools import partial
 from math import isfinite
-from typing import Final
+from typing import Any, Final
 
 import orjson
 from orjson import Fragment
@@ -225,27 +225,70 @@ def encode_event(obj: object) -> bytes:
     """One event (a dict) → its JSON bytes, without a newline, floats written as Panther writes them.
 
     What a lenient JSON decode can hold and orjson refuses is written as Panther writes it (see
-    ``_encodable``) instead of ending the run."""
+    ``_written``) instead of ending the run."""
     try:
         return _encode(obj)
     except TypeError:
-        return _encode(_encodable(obj))
+        return _written(obj)
 
 
-def _encodable(obj: object) -> object:
-    """``obj`` with what orjson refuses made writable: an integer past 64 bits (the standard
-    decoder reads any) as its digits, which Panther copies from the raw JSON; a lone surrogate in a
-    string (from a ``\\ud800`` escape) as U+FFFD, as Go's decoder replaces it. Anything else is left
-    as it is, so that a real error is still raised."""
-    if type(obj) is dict:
-        return {_encodable(key): _encodable(value) for key, value in obj.items()}
-    if type(obj) is list or type(obj) is tuple:
-        return [_encodable(value) for value in obj]
+_END: Final = object()
+
+
+def _written(obj: object) -> bytes:
+    """``obj`` as orjson writes it (compact JSON), with what orjson refuses made writable: an
+    integer past 64 bits (the standard decoder reads any) as its digits, which Panther copies from
+    the raw JSON; a lone surrogate in a string (from a ``\\ud800`` escape) as U+FFFD, as Go's
+    decoder replaces it; and any depth of nesting, where orjson stops at 254 levels while a JSON
+    value read may hold 1,024 (the reader's bound) and Panther writes any.
+
+    orjson writes each scalar and key; the brackets, commas and colons are written here, from an
+    explicit stack (no recursion: a value nested deeper than Python's recursion limit is written
+    too). Anything else orjson refuses still raises ``TypeError``."""
+    out = bytearray()
+    stack: list[list[Any]] = []  # [items left, a dict?, its first item still to come?]
+    value = obj
+    while True:
+        kind = type(value)
+        if kind is dict:
+            out += b"{"
+            stack.append([iter(value.items()), True, True])  # type: ignore[attr-defined]
+        elif kind is list or kind is tuple:
+            out += b"["
+            stack.append([iter(value), False, True])  # type: ignore[call-overload]
+        else:
+            out += _scalar(value)
+        while stack:
+            frame = stack[-1]
+            item = next(frame[0], _END)
+            if item is _END:
+                out += b"}" if frame[1] else b"]"
+                stack.pop()
+                continue
+            if not frame[2]:
+                out += b","
+            frame[2] = False
+            if frame[1]:
+                key, value = item
+                if type(key) is not str:
+                    raise TypeError(f"Dict key must be str, not {type(key).__name__}")
+                out += _scalar(key) + b":"
+            else:
+                value = item
+            break
+        else:
+            return bytes(out)
+
+
+def _scalar(obj: object) -> bytes:
     if type(obj) is str:
-        return obj.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        try:
+            return _encode(obj)
+        except TypeError:  # a lone surrogate
+            return _encode(obj.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
     if type(obj) is int and not -(1 << 63) <= obj < 1 << 64:
-        return Fragment(str(obj).encode())
-    return obj
+        return str(obj).encode()
+    return _encode(obj)
 
 
 # ---------------------------------------------------------------------------------------------------

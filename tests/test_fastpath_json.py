@@ -323,6 +323,23 @@ def test_line(schema: object, line: str | bytes, expected: str) -> None:
     assert deferred_lines(schema, raw) == ([0] if expected == "deferred" else [])
 
 
+@pytest.mark.parametrize("depth", [1, 253, 254, 255, 600, 900, 1100])
+@pytest.mark.parametrize(("leaf", "written"), [("1", "1"), ("1.5", "1.5"), ('"\\ud800"', '"\ufffd"')])
+def test_deep_json_values(schema: object, depth: int, leaf: str, written: str) -> None:
+    """A json value nested deeper than orjson writes (254 levels) or Python recurses, around what
+    orjson refuses alone (a float written as Go writes it, a lone surrogate): an event, the same on
+    both paths, up to the reader's bound (1,024 levels; less around a lone surrogate, which the
+    standard decoder reads); past it an invalid_json reject, never a crash."""
+    line = "{" + R + ',"j":' + "[" * depth + leaf + "]" * depth + "}"
+    fast, reference = both(schema, line.encode())
+    assert same_bytes(fast) == same_bytes(reference)
+    if depth <= 900:
+        assert fast.events == 1, fast.rejects
+        assert '"j":' + "[" * depth + written + "]" * depth + "," in fast.ndjson.decode()
+    else:
+        assert fast.events == 0 and b'"reason":"invalid_json"' in fast.rejects
+
+
 def test_block_keeps_order_and_counts(schema: object) -> None:
     """Every case in one block, twice: the deferred lines' events in their places, all counted."""
     lines = [as_bytes(line) for line, _ in CASES] * 2

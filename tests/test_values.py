@@ -18,6 +18,7 @@ from engine.values import (
     GoFloat,
     boolean_from_json,
     encode_default,
+    encode_event,
     float_from_json,
     format_float,
     int_from_json,
@@ -238,6 +239,28 @@ def test_encode_default_refuses_other_types(obj: object) -> None:
 
 def test_plain_floats_are_not_routed_through_the_hook() -> None:
     assert orjson.dumps([1000.0, GoFloat(1000.0)], default=encode_default) == b"[1000.0,1000]"
+
+
+LEAVES = {"f": GoFloat(1000.0), "big": 1 << 70, "s": "a\ud800b"}  # what orjson alone refuses
+LEAVES_JSON = '{"f":1000,"big":1180591620717411303424,"s":"a\ufffdb"}'
+
+
+@pytest.mark.parametrize("depth", [0, 1, 127, 128, 129, 253, 254, 255, 256, 300, 1000, 5000])
+@pytest.mark.parametrize("kind", ["list", "dict", "tuple"])
+def test_encode_event_writes_any_depth(kind: str, depth: int) -> None:
+    """A JSON value read may be nested far deeper than orjson writes (254 levels) or Python recurses
+    (1,000 frames): it is still written, as Panther writes it, with the values orjson refuses alone."""
+    value: object = dict(LEAVES)
+    for _ in range(depth):
+        value = {"k": value} if kind == "dict" else [value] if kind == "list" else (value,)
+    opening, closing = ('{"k":', "}") if kind == "dict" else ("[", "]")
+    expected = '{"v":' + opening * depth + LEAVES_JSON + closing * depth + "}"
+    assert encode_event({"v": value}) == expected.encode()
+
+
+def test_encode_event_still_raises_for_what_cannot_be_written() -> None:
+    with pytest.raises(TypeError):
+        encode_event({"v": [[{"x": object()}]] * 2, "big": 1 << 70})
 
 
 # ---------------------------------------------------------------------------------------------------
