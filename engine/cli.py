@@ -12,9 +12,9 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import errno
-import math
 import os
 import signal
 import stat
@@ -23,16 +23,18 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 import orjson
 
+from . import options
 from .allocator import keep_freed_memory
 from .batch import DEFAULT_MAX_LINE_BYTES, is_utf8
 from .compiler import DEFAULT_REGEX_TIMEOUT
 from .errors import NormalizeError
 from .lake import MAX_FILE_BYTES, Lake, LakeSinks
 from .normalizer import Normalizer
+from .options import MAX_BYTES, MAX_SECONDS, MAX_WORKERS, Bound
 from .parallel import available_cores
 from .pipeline import STDIN, Interrupted, OnRead, OutputError, Run, Stop, WorkerError, shown
 from .reader import FRAMINGS, LINES
@@ -401,19 +403,29 @@ def _explain(argv: list[str]) -> int:
     p.add_argument("--json", action="store_true", help="one JSON document per line, for tools")
     args = p.parse_args(argv)
     explainer = Explainer(Normalizer(_load_schemas(args)))
-    lines = args.lines or sys.stdin.read().split("\n")
-    if not args.lines and lines and lines[-1] == "":
+    # Bytes, as a run reads them: a line that is not UTF-8 is explained as the run treats it.
+    lines = [os.fsencode(line) for line in args.lines] or sys.stdin.buffer.read().split(b"\n")
+    if not args.lines and lines and lines[-1] == b"":
         lines.pop()  # the newline that ends the input
     rejected = False
     for number, line in enumerate(lines, 1):
-        explanations = explainer.explain(line.removesuffix("\r"))
+        explanations = explainer.explain(line.removesuffix(b"\r"))
         rejected |= not any("event" in e.result for e in explanations)
         if args.json:
-            doc = {"line": number, "raw": line, "schemas": [e.to_dict() for e in explanations]}
+            doc = {"line": number, **_raw_of(line), "schemas": [e.to_dict() for e in explanations]}
             sys.stdout.buffer.write(orjson.dumps(doc, default=encode_default) + b"\n")
         else:
             print(render(explanations, number))
     return EXIT_REJECTS if rejected else EXIT_OK
+
+
+def _raw_of(line: bytes) -> dict[str, str]:
+    """A line as a JSON document holds it: its text, or its exact bytes when it is not UTF-8 (as a
+    reject's ``raw_b64``)."""
+    try:
+        return {"raw": line.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"raw_b64": base64.b64encode(line).decode("ascii")}
 
 
 def _normalize(argv: list[str]) -> int:
@@ -530,24 +542,23 @@ def _check_format(args: argparse.Namespace) -> None:
                 raise NormalizeError(f"--{option.replace('_', '-')} is for --format parquet")
         if args.max_file_bytes is not None and args.out is None:
             raise NormalizeError("--max-file-bytes is for a lake: give --out DIR")
-    for option in ("row_group_rows", "max_file_bytes", "max_file_rows"):
-        value = getattr(args, option)
-        if value is not None and value < 1:
-            raise NormalizeError(f"--{option.replace('_', '-')} must be at least 1")
-    seconds = args.checkpoint_seconds
-    if seconds is not None and not (math.isfinite(seconds) and seconds >= 0):
-        raise NormalizeError(f"--checkpoint-seconds must be a number of seconds, 0 or more, not {seconds}")
+
+
+RUN_BOUNDS: Final = (
+    Bound("max_line_bytes", 1, MAX_BYTES),
+    Bound("workers", 1, MAX_WORKERS),
+    Bound("regex_timeout", 0, MAX_SECONDS, above=True, seconds=True),
+    Bound("row_group_rows", 1, 1 << 30),
+    Bound("max_file_bytes", 1, 1 << 50),
+    Bound("max_file_rows", 1, 1 << 50),
+    Bound("checkpoint_seconds", 0, 86400, seconds=True),
+)
 
 
 def _check_options(args: argparse.Namespace) -> None:
     """Refuse values that would mean something else than they say, before anything starts."""
     _check_format(args)
-    if args.max_line_bytes < 1:
-        raise NormalizeError("--max-line-bytes must be at least 1")
-    if args.workers is not None and args.workers < 1:
-        raise NormalizeError("--workers must be at least 1")
-    if not (math.isfinite(args.regex_timeout) and args.regex_timeout > 0):
-        raise NormalizeError(f"--regex-timeout must be a number of seconds above 0, not {args.regex_timeout}")
+    options.check(args, RUN_BOUNDS)
     for option in ("source_id", "source_label"):
         value = getattr(args, option)
         if not is_utf8(value):

@@ -8,6 +8,7 @@ the normalizer itself.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,17 +75,21 @@ class Explainer:
             for compiled in compiled_all
         ]
 
-    def explain(self, line: str) -> list[Explanation]:
-        """``line`` through each schema, in order."""
+    def explain(self, line: str | bytes) -> list[Explanation]:
+        """``line`` through each schema, in order: text, or bytes as read (which, when they are not
+        UTF-8, go as a run takes them: an invalid_utf8 reject, or decoded with replacement)."""
+        if isinstance(line, bytes):
+            with contextlib.suppress(UnicodeDecodeError):
+                line = line.decode("utf-8")
         return [_explain(compiled, line, single) for compiled, single in self._schemas]
 
 
-def explain(normalizer: Normalizer, line: str) -> list[Explanation]:
+def explain(normalizer: Normalizer, line: str | bytes) -> list[Explanation]:
     """``line`` through each schema of ``normalizer``, in order (one line: see ``Explainer`` for many)."""
     return Explainer(normalizer).explain(line)
 
 
-def _explain(compiled: CompiledSchema, line: str, single: Normalizer) -> Explanation:
+def _explain(compiled: CompiledSchema, line: str | bytes, single: Normalizer) -> Explanation:
     schema = compiled.schema
     out = Explanation(schema.name, schema.parser.kind)
     first_line = 1
@@ -98,6 +103,15 @@ def _explain(compiled: CompiledSchema, line: str, single: Normalizer) -> Explana
         out.steps.append(_skip_reason(kind, schema))
         out.result = {"skipped": kind}
         return out
+    if isinstance(line, bytes):
+        if batch.rejects:
+            out.steps.append("the line is not valid UTF-8")
+            out.result = {"reject": batch.rejects[0].to_dict()}
+            return out
+        out.steps.append(
+            "the line is not valid UTF-8: read with U+FFFD for each bad byte (--invalid-utf8 replace)"
+        )
+        line = line.decode("utf-8", "replace")
     raw = _raw_values(compiled, line, out)
     if raw is not None:
         json = schema.parser.kind == "json"

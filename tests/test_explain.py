@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import textwrap
 from collections.abc import Callable
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import Normalizer
+from engine import Normalizer, Registry, search_path
 from engine.explain import explain
 from engine.registry import load_schema_file
 
@@ -203,3 +204,50 @@ def test_a_schema_named_by_each_files_header_cannot_be_explained(tmp_path: Path)
         "normalize: Custom.H takes its column names from each file's header line, which explain does not "
         "read: give the schema its csv columns to explain lines\n",
     )
+
+
+LINE_NOT_UTF8 = b"83 <4>1 2012-11-30T06:45:29+00:00 host app web.3 - up\xff"
+
+
+@pytest.mark.parametrize("given", ["argument", "stdin"])
+def test_a_line_that_is_not_utf8_is_explained_as_a_run_takes_it(given: str) -> None:
+    """As an argument or on stdin, a line that is not UTF-8 is the invalid_utf8 reject a run writes,
+    its bytes kept as base64 (it gave a traceback)."""
+    args = [NORMALIZE.encode(), b"explain", b"-s", b"Heroku.Runtime", b"--json"]
+    if given == "argument":
+        result = subprocess.run([*args, LINE_NOT_UTF8], capture_output=True, check=False)
+    else:
+        result = subprocess.run(args, input=LINE_NOT_UTF8 + b"\r\n", capture_output=True, check=False)
+    assert (result.returncode, result.stderr) == (1, b"")
+    doc = orjson.loads(result.stdout)
+    assert doc["raw_b64"] == base64.b64encode(LINE_NOT_UTF8 + (b"\r" if given == "stdin" else b"")).decode()
+    (schema,) = doc["schemas"]
+    assert schema["steps"] == ["the line is not valid UTF-8"]
+    assert schema["result"] == {
+        "reject": {
+            "reason": "invalid_utf8",
+            "message": "line is not valid UTF-8: byte 0xff at offset 53",
+            "schema": "Heroku.Runtime",
+            "source": "explain",
+            "line": 1,
+            "raw_b64": base64.b64encode(LINE_NOT_UTF8).decode(),
+        }
+    }
+    text = subprocess.run([*args[:-1], LINE_NOT_UTF8], capture_output=True, check=False)
+    assert (text.returncode, text.stderr) == (1, b"")
+    assert text.stdout.decode() == (
+        "line 1 with Heroku.Runtime (fastmatch): reject\n"
+        "  the line is not valid UTF-8\n"
+        "  result: invalid_utf8: line is not valid UTF-8: byte 0xff at offset 53\n"
+    )
+
+
+def test_a_line_that_is_not_utf8_with_replacement() -> None:
+    (e,) = explain(
+        Normalizer(Registry(search_path()).load("Heroku.Runtime"), invalid_utf8="replace"), LINE_NOT_UTF8
+    )
+    assert (
+        e.steps[0]
+        == "the line is not valid UTF-8: read with U+FFFD for each bad byte (--invalid-utf8 replace)"
+    )
+    assert e.result["event"]["message"] == "up\ufffd"

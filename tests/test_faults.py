@@ -650,7 +650,9 @@ def test_a_source_option_that_is_not_utf8_is_refused(tmp_path: Path, option: byt
     assert result.stderr == b"normalize: " + option + b" is not valid UTF-8: a\\xffb\n"
 
 
-@pytest.mark.parametrize(("value", "shown"), [("nan", "nan"), ("inf", "inf"), ("-1", "-1.0"), ("0", "0.0")])
+@pytest.mark.parametrize(
+    ("value", "shown"), [("nan", "nan"), ("inf", "inf"), ("-1", "-1.0"), ("0", "0.0"), ("1e308", "1e+308")]
+)
 def test_a_regex_timeout_that_is_not_a_positive_number_is_refused(
     tmp_path: Path, value: str, shown: str
 ) -> None:
@@ -659,7 +661,7 @@ def test_a_regex_timeout_that_is_not_a_positive_number_is_refused(
     result = run("-s", SCHEMA, "--regex-timeout", value, data)
     assert (result.returncode, result.stdout) == (2, b"")
     assert result.stderr.decode() == (
-        f"normalize: --regex-timeout must be a number of seconds above 0, not {shown}\n"
+        f"normalize: --regex-timeout must be a number of seconds above 0, at most 3,600, not {shown}\n"
     )
 
 

@@ -401,16 +401,16 @@ NO_PYARROW = (
         (["--max-file-bytes", "10"], "normalize: --max-file-bytes is for a lake: give --out DIR"),
         (
             ["--format", "parquet", "--out", "L", "--row-group-rows", "0"],
-            "normalize: --row-group-rows must be at least 1",
+            "normalize: --row-group-rows must be from 1 to 1,073,741,824, not 0",
         ),
         (["--checkpoint-seconds", "5"], "normalize: --checkpoint-seconds is for --format parquet"),
         (
             ["--format", "parquet", "--out", "L", "--checkpoint-seconds", "-1"],
-            "normalize: --checkpoint-seconds must be a number of seconds, 0 or more, not -1.0",
+            "normalize: --checkpoint-seconds must be a number of seconds 0 or more, at most 86,400, not -1.0",
         ),
         (
             ["--format", "parquet", "--out", "L", "--checkpoint-seconds", "nan"],
-            "normalize: --checkpoint-seconds must be a number of seconds, 0 or more, not nan",
+            "normalize: --checkpoint-seconds must be a number of seconds 0 or more, at most 86,400, not nan",
         ),
         (["--format", "orc"], None),
         (None, "normalize: --format parquet needs pyarrow: pip install 'normalize[parquet]'"),

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import yaml
 
+from .. import options
 from ..errors import NormalizeError
+from ..options import Bound
 from ..registry import Registry, search_path
 from ..scaffold import SCHEMA, TESTS
 from .app import LOOPBACK, PlaygroundApp, Start
@@ -101,6 +103,7 @@ def main(argv: Sequence[str]) -> int:
     import uvicorn  # noqa: PLC0415 (the server's stack loads only for this command)
 
     args = parser().parse_args(argv)
+    options.check(args, (Bound("port", 0, 65535),))
     shown = f"[{args.host}]" if ":" in args.host else args.host
     app = PlaygroundApp(start_from(args.schema, args.sample, args.schemas), {*LOOPBACK, shown})
     sock = listening(args.host, args.port)

@@ -15,10 +15,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Final
 
+from .. import options
 from ..errors import NormalizeError
 from ..lake import Lake
 from ..normalizer import Normalizer
+from ..options import MAX_BYTES, MAX_CONCURRENT, MAX_SECONDS, MAX_WORKERS, Bound
 from ..reader import FRAMINGS, OCTET_COUNTED
 from ..registry import Registry, search_path
 from .app import DrainApp, Served
@@ -181,11 +184,24 @@ def _limits_from_flags(args: argparse.Namespace) -> Limits:
     )
 
 
+SERVE_BOUNDS: Final = (
+    Bound("port", 0, 65535),
+    Bound("max_body_bytes", 1, MAX_BYTES),
+    Bound("max_inflated_bytes", 1, MAX_BYTES),
+    Bound("body_seconds", 0, MAX_SECONDS, above=True, seconds=True),
+    Bound("head_seconds", 0, MAX_SECONDS, above=True, seconds=True),
+    Bound("max_concurrent", 1, MAX_CONCURRENT),
+    Bound("workers", 1, MAX_WORKERS),
+)
+"""The flags' bounds; ``drains.schema.json`` holds the same for a --config file's limits."""
+
+
 def main(argv: Sequence[str]) -> int:
     """Run the server until SIGINT or SIGTERM (in-flight requests finish); the exit code."""
     import uvicorn  # noqa: PLC0415 (the server's stack loads only for this command)
 
     args = parser().parse_args(argv)
+    options.check(args, SERVE_BOUNDS)
     if args.json_schema:
         sys.stdout.write(JSON_SCHEMA.read_text(encoding="utf-8"))
         return 0
