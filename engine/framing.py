@@ -108,7 +108,7 @@ def split_frames(
                 if count.isdigit()
                 else "octet count is not a decimal number"
             )
-            return frames, (pos, f"octet count {why} (at offset {offset + pos})"), pos
+            return frames, (pos, f"{why} (at offset {offset + pos})"), pos
         count = data[pos:space]
         if not count.isdigit():  # bytes.isdigit: ASCII digits only
             return frames, (pos, f"octet count is not a decimal number (at offset {offset + pos})"), pos

@@ -31,7 +31,7 @@ BODIES = {case: body for case, (_, body) in CASES.items()}
 
 # --- split_frames, case by case ----------------------------------------------------------------
 
-# (input, frames, error offset or None, error message part or None)
+# (input, frames, error offset or None, error message or None)
 SPLITS = [
     (b"", [], None, None),
     (frame(HEADER + b"up\n"), [frame(HEADER + b"up\n")[:-1]], None, None),
@@ -48,10 +48,29 @@ SPLITS = [
     (b" 7 <1>1 x\n", [], 0, "octet count is not a decimal number (at offset 0)"),
     (b"+7 <1>1 x\n", [], 0, "octet count is not a decimal number (at offset 0)"),
     (b"12345678 <1>1", [], 0, "octet count has more than 7 digits (at offset 0)"),
+    (b"123456789 <1>1", [], 0, "octet count has more than 7 digits (at offset 0)"),  # no space in 8
+    (b"279\t<158>1 x\n", [], 0, "octet count is not a decimal number (at offset 0)"),
     (b"7<1>1 x\n", [], 0, "octet count is not a decimal number (at offset 0)"),
-    (b"7 <1>1 x\n30 <1>1 y\n", [b"7 <1>1 x"], 9, "truncated frame at offset 9: it declares 30 bytes, 7"),
-    (b"5 <1>1 x\n", [], 0, "offset 7 is neither the end of the input nor the start of a frame"),
-    (b"7 <1>1 x\n7 <1>1 y\n9 1 1 1 z", [b"7 <1>1 x"], 9, "offset 18 is neither"),  # '9 1' is no start
+    (
+        b"7 <1>1 x\n30 <1>1 y\n",
+        [b"7 <1>1 x"],
+        9,
+        "truncated frame at offset 9: it declares 30 bytes, 7 follow",
+    ),
+    (
+        b"5 <1>1 x\n",
+        [],
+        0,
+        "the frame at offset 0 declares 5 bytes, but offset 7 is neither the end of the input nor the "
+        "start of a frame",
+    ),
+    (  # '9 1' is no start
+        b"7 <1>1 x\n7 <1>1 y\n9 1 1 1 z",
+        [b"7 <1>1 x"],
+        9,
+        "the frame at offset 9 declares 7 bytes, but offset 18 is neither the end of the input nor the "
+        "start of a frame",
+    ),
     (b"7 <1>1 x\n07 <1>1 y\n", [b"7 <1>1 x"], 9, "octet count has a leading zero (at offset 9)"),
 ]
 
@@ -63,7 +82,7 @@ def test_split_frames(data: bytes, frames: list[bytes], offset: int | None, mess
     if offset is None:
         assert (error, used) == (None, len(data))
     else:
-        assert error is not None and error[0] == offset == used and message in error[1], error
+        assert error is not None and error[0] == offset == used and error[1] == message, error
 
 
 def test_a_frame_over_the_limit_is_oversized_and_framing_goes_on() -> None:
