@@ -270,6 +270,7 @@ class Lake:
                 (notes if key[0] == JOURNAL else records)[key].extend(lines)
         touched: list[tuple[_File, int]] = []
         error: OSError | None = None
+        file: _File | None = None
         try:
             # the records first, then the journal notes about them: a note is never on disk
             # without the records it speaks of
@@ -286,6 +287,8 @@ class Lake:
                         os.fsync(file.fd)
         except OSError as exc:
             error = exc
+            if exc.filename is None and file is not None:  # name the file that failed, not the lake
+                error = OSError(exc.errno, exc.strerror, str(file.path))
             for file, size in touched:
                 with contextlib.suppress(OSError):
                     os.ftruncate(file.fd, size)

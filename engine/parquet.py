@@ -212,7 +212,8 @@ class ParquetLake:
             rows = min(rows, self.max_file_rows - file.rows)
         table = pa.Table.from_batches(partition.waiting, partition.schema)
         group = table.slice(0, rows)
-        file.writer.write_table(group, row_group_size=rows)
+        with _naming(file.temp):
+            file.writer.write_table(group, row_group_size=rows)
         file.rows += group.num_rows
         rest = table.slice(group.num_rows)
         partition.waiting = rest.to_batches() if rest.num_rows else []
@@ -282,7 +283,8 @@ class ParquetLake:
         assert file is not None
         partition.file = None
         self._open.pop(key, None)
-        _finish(file, self.fsync)
+        with _naming(file.temp):
+            _finish(file, self.fsync)
         return file
 
     def abort(self) -> None:
@@ -334,6 +336,18 @@ class ParquetLake:
                     temp.unlink(missing_ok=True)
                     removed.append(temp)
         return removed
+
+
+@contextlib.contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """An ``OSError`` that names no file (pyarrow's do not) raised naming ``path``: the run's error
+    then says which file could not be written, not only the lake."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
 
 
 def _finish(file: _File, fsync: bool) -> None:

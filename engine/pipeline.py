@@ -56,10 +56,12 @@ class Interrupted(BaseException):
 
 
 class OutputError(NormalizeError):
-    """Writing to a sink failed (the sink's name and the system's reason)."""
+    """Writing to a sink failed: the file (the one the error names, as a lake's does, else the
+    sink's name) and the system's reason."""
 
     def __init__(self, sink: Sink, error: OSError) -> None:
-        super().__init__(f"cannot write {sink.name}: {error.strerror or error}")
+        name = shown(os.fsdecode(error.filename)) if error.filename else sink.name
+        super().__init__(f"cannot write {name}: {error.strerror or error}")
         self.sink = sink
         self.error = error
 

@@ -105,15 +105,18 @@ try:
     lake.commit(line * 1000)
 except OSError as exc:
     print(exc.errno)
+    print(exc.filename)
 """
 
 
 def test_a_commit_that_fails_leaves_nothing_behind(tmp_path: Path) -> None:
-    """A real EFBIG (a file size limit) in the middle of a flush: the commit raises, and the file
-    is cut back to the records committed before it."""
+    """A real EFBIG (a file size limit) in the middle of a flush: the commit raises naming the file,
+    and the file is cut back to the records committed before it."""
     result = subprocess.run([sys.executable, "-c", FAILING, str(tmp_path)], capture_output=True, check=False)
-    assert result.stdout.strip() == b"27", result.stderr  # EFBIG
+    errno, filename = result.stdout.decode().split("\n")[:2]
+    assert errno == "27", result.stderr  # EFBIG
     (path,) = Lake(tmp_path, writer="reader").files()
+    assert filename == str(path)  # the error names the file, not the lake
     assert len(path.read_bytes().splitlines()) == 10 and path.read_bytes().endswith(b"\n")
 
 
@@ -214,3 +217,35 @@ def test_a_commit_spanning_more_hours_than_open_files_is_whole(tmp_path: Path) -
     files = list(Lake(tmp_path, writer="r").files())
     assert len(files) == 300
     assert sum(len(p.read_bytes().splitlines()) for p in files) == 301
+
+
+def test_a_run_into_a_lake_names_the_file_it_could_not_write(tmp_path: Path) -> None:
+    """A file size limit under ``normalize --out``: the error names the lake file that failed (it
+    named ``lake/events`` while the rejects file was the one that grew), and exit 2."""
+    source = tmp_path / "garbage.log"
+    source.write_bytes(b"garbage line\n" * 300_000)
+    out = tmp_path / "lake"
+
+    def limit() -> None:
+        import resource  # noqa: PLC0415 - in the child, before exec
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (3_000_000, resource.RLIM_INFINITY))
+
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("normalize")),
+            "-s",
+            "Heroku.Runtime",
+            str(source),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        check=False,
+        preexec_fn=limit,
+    )
+    assert result.returncode == 2, result.stderr
+    last = result.stderr.decode().splitlines()[-1]
+    (path,) = Lake(out, writer="reader").files()
+    assert path.is_relative_to(out / "rejects")
+    assert last.startswith(f"normalize: cannot write {path}: File too large; events and rejects are complete")

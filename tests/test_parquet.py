@@ -300,10 +300,16 @@ def _file_size_limit(limit: int) -> Any:
 
 
 def _stopped_by_a_write_error(result: subprocess.CompletedProcess[bytes], error: bytes, out: Path) -> int:
-    """Exit 2 with the error, and the visible files hold exactly the lines up to the position
-    reported (the last checkpoint), as the summary counts them; nothing hidden is left."""
+    """Exit 2 with the error naming the file that failed, and the visible files hold exactly the
+    lines up to the position reported (the last checkpoint), as the summary counts them; nothing
+    hidden is left."""
     assert result.returncode == 2, result.stderr
     assert error in result.stderr, result.stderr
+    # the file that failed is named (pyarrow's errors name none), under its hidden name
+    failed = re.search(rb"cannot write (\S+): ", result.stderr)
+    assert failed is not None, result.stderr
+    path = Path(os.fsdecode(failed.group(1)))
+    assert path.parent.is_relative_to(out) and path.name.startswith(".") and ".parquet" in path.name
     m = COMPLETE.search(result.stderr)
     assert m is not None, result.stderr
     line = int(m.group("line") or 0)
