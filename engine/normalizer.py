@@ -741,14 +741,14 @@ def refusal(compiled: CompiledSchema, exc: Exception | None, line: str, source: 
         return Reject(errors.INVALID_JSON, str(exc), line, source, number, name)
     assert isinstance(exc, BadValue)
     field_name = getattr(exc, "field", None)
-    value = _as_text(getattr(exc, "value", None))
+    value, quoted = _shown_value(_as_text(getattr(exc, "value", None)))
     if isinstance(exc, RuleFailed):
-        shown = "" if value is None else f" {value!r}"
+        shown = "" if value is None else f" {quoted}"
         message = f"field {field_name!r}{shown} fails its {exc.rule!r} rule: {exc.detail}"
         return Reject(
             errors.VALIDATION_FAILED, message, line, source, number, name, field_name, value, rule=exc.rule
         )
-    message = f"field {field_name!r}: {value!r} is not a valid {exc.expected}"
+    message = f"field {field_name!r}: {quoted} is not a valid {exc.expected}"
     if exc.detail:
         message += f" ({exc.detail})"
     return Reject(errors.BAD_VALUE, message, line, source, number, name, field_name, value, exc.expected)
@@ -853,6 +853,20 @@ def _plain_frame(frame: Frame) -> bool:
     """Whether a frame reads the same as a line of a block: no LF in it, no CR at its end (a block's
     lines lose theirs), and held whole."""
     return type(frame) is bytes and b"\n" not in frame and not frame.endswith(b"\r")
+
+
+MAX_SHOWN_CHARS: Final = 1024
+"""A failed value longer than this is shown in a reject (its ``value`` and its message) by its first
+this many characters and an ellipsis: ``raw`` holds the whole line, and each copy of a long value
+(a megabyte of escaped NULs is six) would cost memory and output for nothing."""
+
+
+def _shown_value(value: str | None) -> tuple[str | None, str]:
+    """A failed value as a reject's ``value`` holds it, and as its message quotes it."""
+    if value is None or len(value) <= MAX_SHOWN_CHARS:
+        return value, repr(value)
+    head = value[:MAX_SHOWN_CHARS]
+    return head + "…", f"{head!r}… ({len(value):,} characters)"
 
 
 def _as_text(value: object) -> str | None:

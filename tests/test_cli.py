@@ -63,6 +63,26 @@ def test_bundled_sample() -> None:
     assert [orjson.loads(r)["line"] for r in rejects] == [22, 24]
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["accelerator", "reference"])
+@pytest.mark.parametrize(("length", "clipped"), [(1024, False), (1025, True), (1_000_000, True)])
+def test_a_long_bad_value_is_shown_by_its_first_1024_characters(
+    fast: bool, length: int, clipped: bool
+) -> None:
+    """A reject quotes a failed value in ``value`` and in its message: past 1,024 characters, only
+    the first 1,024 and an ellipsis (``raw`` keeps the whole line), on both paths alike; a megabyte
+    of NULs was written three times over, six bytes each."""
+    value = "\x00" * length
+    line = GOOD.replace("<40>", f"<{value}>", 1)
+    result = run("--schema", "Heroku.Runtime", *([] if fast else ["--no-fast-path"]), stdin=line.encode())
+    (reject_line, _) = result.stderr.splitlines()
+    reject = orjson.loads(reject_line)
+    shown = value[:1024] + ("…" if clipped else "")
+    quoted = repr(value[:1024]) + (f"… ({length:,} characters)" if clipped else "")
+    assert (reject["value"], reject["raw"]) == (shown, line)
+    assert reject["message"] == f"field 'priority': {quoted} is not a valid int"
+    assert len(reject_line) < 6 * length + 16_000  # the raw line, and a bounded rest
+
+
 def test_stdin_rejects_to_stderr_and_counts() -> None:
     data = f"{GOOD}\n\n{BAD_PRI}\r\n{SHORT}\n{GOOD}".encode()
     result = run("--schema", "Heroku.Runtime", stdin=data)
