@@ -65,17 +65,38 @@ FRAMINGS: Final = (LINES, OCTET_COUNTED)
 
 
 def open_input(stream: BinaryIO) -> BinaryIO:
-    """``stream``, or a decompressing view of it when it starts with the gzip magic bytes."""
+    """``stream``, or a decompressing view of it when it starts with the gzip magic bytes (on live
+    input, one that decompresses what has arrived: see ``_Arriving``)."""
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
     if buffered.peek(2)[:2] == GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
+        source = _Arriving(buffered) if _is_live_file(buffered) else buffered
+        return gzip.GzipFile(fileobj=source, mode="rb")  # type: ignore[return-value, arg-type]
     return buffered  # type: ignore[return-value]
 
 
+class _Arriving:
+    """A live stream as ``GzipFile`` reads it: each read gives what has arrived (blocking only
+    while nothing has), where a buffered read waits to fill its 8 KiB, so that a gzip stream on a
+    pipe (each line flushed, as ``gzip``-ing log shippers do) is normalized as it comes."""
+
+    def __init__(self, stream: io.BufferedReader) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        return self._stream.read1(size if size > 0 else io.DEFAULT_BUFFER_SIZE)
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+
 def is_live(stream: BinaryIO) -> bool:
-    """Whether ``stream`` is live input (not a regular file and not gzip), read as it arrives."""
-    if not isinstance(stream, io.BufferedReader):
-        return False
+    """Whether ``stream`` is live input (not a regular file), read as it arrives."""
+    if isinstance(stream, gzip.GzipFile):
+        return isinstance(stream.fileobj, _Arriving)
+    return isinstance(stream, io.BufferedReader) and _is_live_file(stream)
+
+
+def _is_live_file(stream: io.BufferedReader) -> bool:
     try:
         return not stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
     except (OSError, ValueError):
@@ -129,21 +150,29 @@ def _salvaged_chunks(stream: BinaryIO, block_size: int) -> Iterator[bytes]:
 
 def _live_chunks(stream: BinaryIO, block_size: int) -> Iterator[bytes | _Idle]:
     """What a live stream has, as soon as it has it: as much as is waiting (up to ``block_size``),
-    then ``IDLE`` when nothing more is. Only the first read of each chunk may block."""
+    then ``IDLE`` when nothing more is. Only the first read of each chunk may block. A stream that
+    fails (a gzip stream cut short) hands on what it gave before the error is raised."""
     read1 = stream.read1  # type: ignore[attr-defined]
     fd = stream.fileno()
-    while chunk := read1(block_size):
-        parts, size = [chunk], len(chunk)
-        while size < block_size and _waiting(fd):
-            more = read1(block_size - size)
-            if not more:
-                yield b"".join(parts)
-                return
-            parts.append(more)
-            size += len(more)
-        yield b"".join(parts)
-        if size < block_size:
-            yield IDLE
+    parts: list[bytes] = []
+    try:
+        while chunk := read1(block_size):
+            parts, size = [chunk], len(chunk)
+            while size < block_size and _waiting(fd):
+                more = read1(block_size - size)
+                if not more:  # the end
+                    yield b"".join(parts)
+                    return
+                parts.append(more)
+                size += len(more)
+            yield b"".join(parts)
+            parts = []
+            if size < block_size:
+                yield IDLE
+    except Exception:  # a corrupt or truncated gzip stream: what came before it is handed on first
+        if parts:
+            yield b"".join(parts)
+        raise
 
 
 def _waiting(fd: int) -> bool:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from pathlib import Path
 from typing import IO
 
@@ -129,6 +130,37 @@ def test_an_idle_pipe_is_not_a_finished_one() -> None:
         assert proc.wait(timeout=START) == 0
         (last,) = out.rest()
         assert orjson.loads(last)["message"] == "State changed from starting to up"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+def test_a_gzip_stream_on_a_pipe_comes_out_as_it_arrives() -> None:
+    """gzip on a pipe, each line flushed (Z_SYNC_FLUSH, as log shippers do): each line's event comes
+    out while the stream is open (it waited for 8 KiB of compressed input, so for the end); then the
+    stream cut short: what came before is kept, and the error said."""
+    proc = subprocess.Popen(
+        [NORMALIZE, "-s", "Heroku.Runtime"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    try:
+        out, err = Lines(proc.stdout), Lines(proc.stderr)
+        gz = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: a gzip header and trailer
+        for count in range(3):
+            proc.stdin.write(gz.compress(GOOD + b"\n") + gz.flush(zlib.Z_SYNC_FLUSH))
+            proc.stdin.flush()
+            assert orjson.loads(out.next(START if count == 0 else WAIT))["priority"] == 40
+            assert proc.poll() is None
+        proc.stdin.close()  # no end-of-stream marker: a truncated gzip stream
+        assert proc.wait(timeout=START) == 2
+        assert out.rest() == []
+        error, summary = err.rest()
+        assert error.startswith(b"normalize: cannot read <stdin> after line 3: not valid gzip data"), error
+        assert summary.startswith(SUMMARY_PREFIX % (3, 3, 0)), summary
     finally:
         if proc.poll() is None:
             proc.kill()
