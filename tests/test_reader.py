@@ -41,6 +41,7 @@ def lines_of(data: bytes, *, block_size: int = 8, max_line_bytes: int = 1 << 20)
         (b"a\r\nb\r\n", ["a", "b"]),  # one CR before the LF goes
         (b"a\r\r\n", ["a\r"]),  # only one
         (b"a\rb\n", ["a\rb"]),  # a lone CR is data
+        (b"a\nb\r", ["a", "b"]),  # ... but not at the end of the input (Go's ReadLine keeps it)
         (b"a\x0bb\x0cc\x1cd\xc2\x85e\xe2\x80\xa8f\n", ["a\x0bb\x0cc\x1cd\x85e\u2028f"]),  # not splitlines
         (b"\n\n", ["", ""]),
         (b"", []),
@@ -53,6 +54,7 @@ def lines_of(data: bytes, *, block_size: int = 8, max_line_bytes: int = 1 << 20)
         "crlf",
         "one-cr-only",
         "lone-cr",
+        "cr-at-the-end",
         "other-breaks",
         "blank",
         "empty",
