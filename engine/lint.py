@@ -22,6 +22,7 @@ SARIF 2.1.0) is separate code that decides nothing.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -679,7 +680,31 @@ def _count(n: int, noun: str) -> str:
 
 
 def _json(findings: Sequence[Finding]) -> str:
-    return json.dumps([asdict(f) for f in findings], indent=2, ensure_ascii=False) + "\n"
+    return json.dumps([_json_finding(f) for f in findings], indent=2, ensure_ascii=False) + "\n"
+
+
+def _json_finding(f: Finding) -> dict[str, Any]:
+    """A finding as JSON holds it: valid UTF-8 whatever the file's name. A name that is not UTF-8
+    is shown with ``\\xff`` escapes, and its bytes kept in ``file_b64`` (as a reject's
+    ``source_b64``), so that a tool can open the file."""
+    out = {key: _readable(value) if isinstance(value, str) else value for key, value in asdict(f).items()}
+    name = os.fsencode(f.file)
+    if not _is_utf8(name):
+        out["file_b64"] = base64.b64encode(name).decode("ascii")
+    return out
+
+
+def _readable(text: str) -> str:
+    """``text`` with the bytes that are not UTF-8 (surrogate escapes of a name) as ``\\xff``."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _github(findings: Sequence[Finding]) -> str:
@@ -734,7 +759,7 @@ def _sarif_result(f: Finding, rule_index: int) -> dict[str, Any]:
         "ruleId": f.rule,
         "ruleIndex": rule_index,
         "level": f.severity,
-        "message": {"text": f.message},
+        "message": {"text": _readable(f.message)},
         "locations": [{"physicalLocation": location}],
     }
 
@@ -742,7 +767,7 @@ def _sarif_result(f: Finding, rule_index: int) -> dict[str, Any]:
 def _uri(file: str) -> str:
     """A relative path stays relative (code scanning resolves it against the checkout)."""
     path = Path(file)
-    return path.as_uri() if path.is_absolute() else quote(path.as_posix())
+    return path.as_uri() if path.is_absolute() else quote(os.fsencode(path.as_posix()))
 
 
 _RENDERERS: Final[dict[str, Callable[[Sequence[Finding]], str]]] = {

@@ -5,7 +5,9 @@ The files are in ``tests/lint_cases/``, each named after the rule it breaks (rel
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import textwrap
 import time
 from pathlib import Path
@@ -460,6 +462,29 @@ def test_json_is_a_list_of_findings() -> None:
             "message": "unknown key 'feilds' (at feilds)",
         }
     ]
+
+
+def test_a_file_name_that_is_not_utf8_keeps_json_valid() -> None:
+    """A name read from the file system with a byte that is not UTF-8 (a surrogate escape): the JSON
+    stays UTF-8, the name shown with ``\\xff`` and kept in ``file_b64``; SARIF percent-encodes it.
+    (The byte was written raw, so the JSON was not UTF-8.)"""
+    name = os.fsdecode(b"schemas/b\xffad.yml")
+    finding = Finding(name, 2, 1, "error", "unknown-key", f"unknown key in {name}")
+    out = render([finding], "json").encode("utf-8")  # raises if a surrogate were left in it
+    assert json.loads(out) == [
+        {
+            "file": "schemas/b\\xffad.yml",
+            "line": 2,
+            "col": 1,
+            "severity": "error",
+            "rule": "unknown-key",
+            "message": "unknown key in schemas/b\\xffad.yml",
+            "file_b64": base64.b64encode(b"schemas/b\xffad.yml").decode(),
+        }
+    ]
+    sarif = json.loads(render([finding], "sarif").encode("utf-8"))
+    (result,) = sarif["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "schemas/b%FFad.yml"
 
 
 def test_github_annotations_then_the_full_text_report() -> None:
