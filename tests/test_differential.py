@@ -64,21 +64,28 @@ def _normalize_command() -> str:
     return str(command)
 
 
-@needs_accelerator
-def test_accelerated_schemas_in_process_and_through_the_cli() -> None:
-    """Blocks of mutated lines through both paths, then one file each through the CLI (-w 2)."""
+def _no_divergence(per_target: int, **targets: list[Any]) -> Any:
+    """A fixed-seed campaign of ``per_target`` lines in-process, then a CLI round of 300 lines, for
+    each schema or feed of ``targets``; its stats, once it found no divergence."""
     out = io.StringIO()
     stats = fuzz_paths.fuzz(
-        lines=len(WITH_PLAN) * 800,
+        lines=len(next(iter(targets.values()))) * per_target,
         seed=20261207,
-        schemas=WITH_PLAN,
-        cli_every=800,
+        cli_every=per_target,
         cli_lines=300,
         normalize=_normalize_command(),
         out=out,
         progress_every=0,
+        **targets,
     )
     assert sum(stats.divergences.values()) == 0, out.getvalue()
+    return stats
+
+
+@needs_accelerator
+def test_accelerated_schemas_in_process_and_through_the_cli() -> None:
+    """Blocks of mutated lines through both paths, then one file each through the CLI (-w 2)."""
+    stats = _no_divergence(800, schemas=WITH_PLAN)
     assert set(stats.lines) == set(WITH_PLAN)
     assert all(stats.lines[name] >= 800 + 300 for name in WITH_PLAN)
     assert all(stats.cli_lines[name] >= 300 for name in WITH_PLAN)
@@ -138,18 +145,7 @@ def test_mixed_feeds(names: list[str]) -> None:
 def test_feeds_through_the_fuzzer() -> None:
     """The fuzzer's feeds (``--feed``): blocks of mutated lines of all the feed's schemas through
     both paths, then a file each through the CLI (``-s A -s B -s C -w 2``)."""
-    out = io.StringIO()
-    stats = fuzz_paths.fuzz(
-        lines=len(FEEDS) * 600,
-        seed=20261207,
-        feeds=FEEDS,
-        cli_every=600,
-        cli_lines=300,
-        normalize=_normalize_command(),
-        out=out,
-        progress_every=0,
-    )
-    assert sum(stats.divergences.values()) == 0, out.getvalue()
+    stats = _no_divergence(600, feeds=FEEDS)
     names = ["+".join(feed) for feed in FEEDS]
     assert set(stats.lines) == set(names)
     assert all(stats.lines[name] >= 600 + 300 and stats.cli_lines[name] >= 300 for name in names)

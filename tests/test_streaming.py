@@ -3,6 +3,7 @@ while its input is still open (as ``heroku logs --tail | normalize`` needs)."""
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import threading
 import time
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -63,6 +65,22 @@ def next_line_of(path: Path, count: int, timeout: float = WAIT) -> bytes:
     raise AssertionError(f"line {count} of {path} did not come within {timeout} s")
 
 
+@contextlib.contextmanager
+def live_run(*args: str) -> Iterator[tuple[subprocess.Popen[bytes], Lines, Lines]]:
+    """``normalize ARGS`` reading a pipe, its stdout and stderr read as they come; killed if a test
+    leaves it running."""
+    proc = subprocess.Popen(
+        [NORMALIZE, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    try:
+        yield proc, Lines(proc.stdout), Lines(proc.stderr)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
 @pytest.mark.parametrize(
     ("workers", "rejects_file", "fast"),
     [(None, False, True), ("2", False, True), (None, True, True), ("2", False, False)],
@@ -76,12 +94,8 @@ def test_lines_come_out_as_they_arrive(
     args = ["-s", "Heroku.Runtime"] + ([] if fast else ["--no-fast-path"])
     args += ["-w", workers] if workers else []
     args += ["--rejects", str(rej)] if rejects_file else []
-    proc = subprocess.Popen(
-        [NORMALIZE, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-    try:
-        out, err = Lines(proc.stdout), Lines(proc.stderr)
+    with live_run(*args) as (proc, out, err):
+        assert proc.stdin is not None
         proc.stdin.write(GOOD + b"\n")
         proc.stdin.flush()
         event = orjson.loads(out.next(START))
@@ -106,10 +120,6 @@ def test_lines_come_out_as_they_arrive(
         assert summary.startswith(SUMMARY_PREFIX % (3, 2, 1)), summary
         if rejects_file:
             assert rej.read_bytes() == next_line_of(rej, 1)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
 
 
 def test_an_idle_pipe_is_not_a_finished_one() -> None:
@@ -140,15 +150,8 @@ def test_a_gzip_stream_on_a_pipe_comes_out_as_it_arrives() -> None:
     """gzip on a pipe, each line flushed (Z_SYNC_FLUSH, as log shippers do): each line's event comes
     out while the stream is open (it waited for 8 KiB of compressed input, so for the end); then the
     stream cut short: what came before is kept, and the error said."""
-    proc = subprocess.Popen(
-        [NORMALIZE, "-s", "Heroku.Runtime"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-    try:
-        out, err = Lines(proc.stdout), Lines(proc.stderr)
+    with live_run("-s", "Heroku.Runtime") as (proc, out, err):
+        assert proc.stdin is not None
         gz = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: a gzip header and trailer
         for count in range(3):
             proc.stdin.write(gz.compress(GOOD + b"\n") + gz.flush(zlib.Z_SYNC_FLUSH))
@@ -161,25 +164,14 @@ def test_a_gzip_stream_on_a_pipe_comes_out_as_it_arrives() -> None:
         error, summary = err.rest()
         assert error.startswith(b"normalize: cannot read <stdin> after line 3: not valid gzip data"), error
         assert summary.startswith(SUMMARY_PREFIX % (3, 3, 0)), summary
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
 
 
 @pytest.mark.parametrize("workers", ["2"])
 def test_a_signal_stops_a_live_run_at_once(workers: str) -> None:
     """SIGTERM while the run waits for more input: it stops at once (stdin still open), 143, and says
     up to which line of <stdin> events and rejects are complete."""
-    proc = subprocess.Popen(
-        [NORMALIZE, "-s", "Heroku.Runtime", "-w", workers],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-    try:
-        out, err = Lines(proc.stdout), Lines(proc.stderr)
+    with live_run("-s", "Heroku.Runtime", "-w", workers) as (proc, out, err):
+        assert proc.stdin is not None
         proc.stdin.write(GOOD + b"\n" + BAD + b"\n")
         proc.stdin.flush()
         assert orjson.loads(out.next(START))["priority"] == 40
@@ -193,7 +185,3 @@ def test_a_signal_stops_a_live_run_at_once(workers: str) -> None:
             == b"normalize: stopped by SIGTERM: events and rejects are complete up to line 2 of <stdin>\n"
         )
         assert out.rest() == []
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
