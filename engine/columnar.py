@@ -33,6 +33,7 @@ from .batch import Encoded
 from .errors import BAD_VALUE
 from .indicators import FIELD_OF
 from .spec import Schema, Value
+from .values import encode_event
 
 try:
     from . import _fastpath
@@ -145,7 +146,7 @@ def _converter(field: pa.Field) -> Converter | None:
     """What a decoded JSON value (not null) becomes in the column of ``field`` (``None``: itself)."""
     kind = field.type
     if is_json(field):
-        return lambda value: orjson.dumps(value).decode()
+        return lambda value: encode_event(value).decode()  # any depth the reader takes
     if kind == TIMESTAMP:
         return _ns
     if pa.types.is_struct(kind):

@@ -303,6 +303,17 @@ def test_the_c_reader_builds_the_batch_its_python_twin_builds(table: tuple[pa.Sc
     assert same(c, python)
 
 
+@pytest.mark.parametrize("depth", [1, 254, 255, 600, 1000])
+def test_a_json_value_of_any_depth_the_reader_takes(depth: int) -> None:
+    """A json column past orjson's 254 levels: the twin wrote it with orjson and crashed (a
+    TypeError out of a Parquet run on the reference reader); now both give the value."""
+    schema = pa.schema([arrow_field("j", Value("json"))])
+    lines = [b'{"j":' + b"[" * depth + b'{"a":1.5}' + b"]" * depth + b"}"]
+    c, python = twins(lines, schema)
+    assert isinstance(python, pa.RecordBatch) and same(c, python)
+    assert python.column("j")[0].as_py() == lines[0][5:-1].decode()
+
+
 def same(c: Any, python: Any) -> bool:
     """Whether the C reader's answer is the twin's: the same rows out of range, or the same batch,
     json values compared as JSON (C keeps the text as written; the twin writes it as orjson does)."""
