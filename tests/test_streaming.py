@@ -4,6 +4,7 @@ while its input is still open (as ``heroku logs --tail | normalize`` needs)."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import queue
 import signal
 import subprocess
@@ -164,6 +165,58 @@ def test_a_gzip_stream_on_a_pipe_comes_out_as_it_arrives() -> None:
         error, summary = err.rest()
         assert error.startswith(b"normalize: cannot read <stdin> after line 3: not valid gzip data"), error
         assert summary.startswith(SUMMARY_PREFIX % (3, 3, 0)), summary
+
+
+def _member_of(size: int) -> tuple[bytes, int]:
+    """A stored gzip member of exactly ``size`` bytes of GOOD lines (the last one padded), and its
+    line count."""
+    for lines in range(size // len(GOOD), 0, -1):
+        for pad in range(len(GOOD)):
+            text = (GOOD + b"\n") * (lines - 1) + GOOD + b" " * pad + b"\n"
+            member = gzip.compress(text, compresslevel=0, mtime=0)
+            if len(member) == size:
+                return member, lines
+            if len(member) > size:
+                break
+    raise AssertionError(f"no member of {size} bytes")
+
+
+def test_a_gzip_member_comes_out_whole_while_the_sender_waits() -> None:
+    """A shipper that writes each batch as one whole gzip member, in one write, then waits: all its
+    lines come out before the next is sent. At these sizes the member's 8-byte trailer was the only
+    thing left on the pipe, and GzipFile waited inside a read for the next member's bytes, holding
+    the whole batch for as long as the sender was idle."""
+    with live_run("-s", "Heroku.Runtime") as (proc, out, err):
+        assert proc.stdin is not None
+        total = 0
+        for size in (4104, 4100, 12296):
+            member, lines = _member_of(size)
+            proc.stdin.write(member)
+            proc.stdin.flush()
+            for _ in range(lines):
+                assert orjson.loads(out.next(START if total == 0 else WAIT))["priority"] == 40
+                total += 1
+            assert proc.poll() is None
+        proc.stdin.close()
+        assert proc.wait(timeout=START) == 0
+        assert out.rest() == []
+        assert err.rest()[0].startswith(SUMMARY_PREFIX % (total, total, 0))
+
+
+def test_a_gzip_stream_whose_first_byte_comes_alone() -> None:
+    """gzip is recognised on a pipe whose first read gives one byte (the magic was looked for in that
+    byte alone: the stream was read as text, one invalid_utf8 reject)."""
+    member = gzip.compress(GOOD + b"\n")
+    with live_run("-s", "Heroku.Runtime") as (proc, out, err):
+        assert proc.stdin is not None
+        proc.stdin.write(member[:1])
+        proc.stdin.flush()
+        time.sleep(0.5)  # the run reads the first byte alone
+        proc.stdin.write(member[1:])
+        proc.stdin.close()
+        assert proc.wait(timeout=START) == 0
+        assert [orjson.loads(line)["priority"] for line in out.rest()] == [40]
+        assert err.rest()[0].startswith(SUMMARY_PREFIX % (1, 1, 0))
 
 
 @pytest.mark.parametrize("workers", ["2"])
