@@ -34,7 +34,7 @@ from .compiler import DEFAULT_REGEX_TIMEOUT
 from .errors import NormalizeError
 from .lake import MAX_FILE_BYTES, Lake, LakeSinks
 from .normalizer import Normalizer
-from .options import MAX_BYTES, MAX_SECONDS, MAX_WORKERS, Bound
+from .options import MAX_BYTES, MAX_SECONDS, MAX_WORKERS, MIN_REGEX_SECONDS, Bound
 from .parallel import available_cores
 from .pipeline import STDIN, Interrupted, OnRead, OutputError, Run, Stop, WorkerError, shown
 from .reader import FRAMINGS, LINES
@@ -547,7 +547,7 @@ def _check_format(args: argparse.Namespace) -> None:
 RUN_BOUNDS: Final = (
     Bound("max_line_bytes", 1, MAX_BYTES),
     Bound("workers", 1, MAX_WORKERS),
-    Bound("regex_timeout", 0, MAX_SECONDS, above=True, seconds=True),
+    Bound("regex_timeout", MIN_REGEX_SECONDS, MAX_SECONDS, seconds=True),
     Bound("row_group_rows", 1, 1 << 30),
     Bound("max_file_bytes", 1, 1 << 50),
     Bound("max_file_rows", 1, 1 << 50),

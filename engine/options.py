@@ -20,6 +20,10 @@ MAX_BYTES = 1 << 30
 memory whole."""
 MAX_SECONDS = 3600.0
 """The longest time budget of one regex search, request head or request body (an hour)."""
+MIN_REGEX_SECONDS = 0.001
+"""The shortest time budget of one regex search (1 ms): a budget is wall time, so the shorter it
+is, the more a line's fate depends on the machine's load; under a microsecond even ordinary lines
+timed out on the reference path while the accelerator, bounded by steps and not time, took them."""
 MAX_WORKERS = 1024
 MAX_CONCURRENT = 1 << 20
 """The most requests the drain may hold in flight."""
@@ -42,7 +46,7 @@ class Bound:
     def refusal(self, value: float) -> str | None:
         """Why ``value`` is refused, or ``None``."""
         if (
-            math.isfinite(value)
+            (isinstance(value, int) or math.isfinite(value))  # an int past a float's range is no NaN
             and (value > self.low if self.above else value >= self.low)
             and value <= self.high
         ):

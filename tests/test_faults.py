@@ -651,7 +651,8 @@ def test_a_source_option_that_is_not_utf8_is_refused(tmp_path: Path, option: byt
 
 
 @pytest.mark.parametrize(
-    ("value", "shown"), [("nan", "nan"), ("inf", "inf"), ("-1", "-1.0"), ("0", "0.0"), ("1e308", "1e+308")]
+    ("value", "shown"),
+    [("nan", "nan"), ("inf", "inf"), ("-1", "-1.0"), ("0", "0.0"), ("1e-9", "1e-09"), ("1e308", "1e+308")],
 )
 def test_a_regex_timeout_that_is_not_a_positive_number_is_refused(
     tmp_path: Path, value: str, shown: str
@@ -661,7 +662,7 @@ def test_a_regex_timeout_that_is_not_a_positive_number_is_refused(
     result = run("-s", SCHEMA, "--regex-timeout", value, data)
     assert (result.returncode, result.stdout) == (2, b"")
     assert result.stderr.decode() == (
-        f"normalize: --regex-timeout must be a number of seconds above 0, at most 3,600, not {shown}\n"
+        f"normalize: --regex-timeout must be a number of seconds 0.001 or more, at most 3,600, not {shown}\n"
     )
 
 

@@ -11,14 +11,18 @@ from pathlib import Path
 import pytest
 
 from engine.cli import RUN_BOUNDS
+from engine.errors import SchemaError
 from engine.options import Bound
 from engine.serve.command import SERVE_BOUNDS
+from engine.serve.config import JSON_SCHEMA, load_config
 
 from .test_cli import NORMALIZE
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = str(ROOT / "schemas" / "Heroku" / "sample.log")
 HUGE = "99999999999999999999"  # past 64 bits
+HUGER = "1" + "0" * 400  # past a float: math.isfinite raised OverflowError
+LIMITS = json.loads(JSON_SCHEMA.read_text(encoding="utf-8"))["properties"]["limits"]["properties"]
 
 
 def _command(command: str, option: str, value: str, tmp_path: Path) -> list[str]:
@@ -56,14 +60,18 @@ CASES = [
     )
     for bound in bounds
     for value in (
-        [HUGE, str(int(bound.low) - 1), str(int(bound.high) + 1)]
+        [HUGE, HUGER, str(int(bound.low) - 1), str(int(bound.high) + 1)]
         if not bound.seconds
         else ["nan", "inf", "1e308", "-1", str(bound.high * 2)] + (["0"] if bound.above else [])
     )
 ]
 
 
-@pytest.mark.parametrize(("command", "bound", "value"), CASES, ids=[f"{c}{b.flag}={v}" for c, b, v in CASES])
+@pytest.mark.parametrize(
+    ("command", "bound", "value"),
+    CASES,
+    ids=[f"{c}{b.flag}={v if v != HUGER else '1e400'}" for c, b, v in CASES],
+)
 def test_an_option_out_of_range_is_one_line_and_exit_2(
     tmp_path: Path, command: str, bound: Bound, value: str
 ) -> None:
@@ -128,3 +136,43 @@ def test_a_config_file_has_the_bounds_of_the_flags() -> None:
         "head_seconds",
         "max_concurrent",
     }
+
+
+def _numbers(node: object, at: str = "") -> list[tuple[str, dict[str, object]]]:
+    """Every integer or number a JSON Schema allows, with where it is."""
+    found = []
+    if isinstance(node, dict):
+        if node.get("type") in ("integer", "number"):
+            found.append((at, node))
+        for key, value in node.items():
+            found += _numbers(value, f"{at}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _numbers(value, f"{at}[{index}]")
+    return found
+
+
+def test_every_number_a_config_file_gives_is_bounded() -> None:
+    numbers = _numbers(json.loads(JSON_SCHEMA.read_text(encoding="utf-8")))
+    assert len(numbers) == len(LIMITS) == 8
+    assert [at for at, rule in numbers if "maximum" not in rule] == []
+
+
+CONFIG_CASES = [
+    (key, value)
+    for key, rule in LIMITS.items()
+    for value in (".nan", ".inf", "-.inf", str(rule["maximum"] * 2))
+]
+
+
+@pytest.mark.parametrize(("key", "value"), CONFIG_CASES, ids=[f"{k}={v}" for k, v in CONFIG_CASES])
+def test_a_config_limit_out_of_range_is_refused_where_it_is(tmp_path: Path, key: str, value: str) -> None:
+    """A limit past its bound (``dedupe_seconds: 1.0e+300`` gave an OverflowError traceback; NaN
+    passes JSON Schema's bounds) is a located schema error."""
+    config = tmp_path / "drains.yml"
+    route = "{path: /x, schemas: [Heroku.Runtime], auth: {none: true}}"
+    config.write_text(f"routes:\n  - {route}\nlimits:\n  {key}: {value}\n")
+    with pytest.raises(SchemaError) as caught:
+        load_config(config)
+    assert str(caught.value).startswith(f"{config}:4:{len(key) + 5}: "), caught.value
+    assert str(caught.value).endswith(f"(at limits.{key})")

@@ -22,6 +22,7 @@ routes:
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, fields
 from functools import cache
@@ -72,6 +73,12 @@ def load_config(path: str | os.PathLike[str]) -> Config:
             file=doc.name, line=line, col=col
         )
     data: dict[str, Any] = doc.data  # type: ignore[assignment]
+    for key, value in data.get("limits", {}).items():  # JSON Schema's bounds let NaN (.nan) through
+        if isinstance(value, float) and math.isnan(value):
+            line, col = doc.mark(("limits", key))
+            raise SchemaError("nan is not a number", path=("limits", key)).located(
+                file=doc.name, line=line, col=col
+            )
     paths = [route["path"] for route in data["routes"]]
     for index, route_path in enumerate(paths):
         if route_path in paths[:index] or route_path in ("/healthz", "/metrics"):
