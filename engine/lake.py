@@ -270,25 +270,28 @@ class Lake:
                 (notes if key[0] == JOURNAL else records)[key].extend(lines)
         touched: list[tuple[_File, int]] = []
         error: OSError | None = None
-        file: _File | None = None
+        where: Path | None = None  # what is being written: its partition's folder, then its file
         try:
             # the records first, then the journal notes about them: a note is never on disk
             # without the records it speaks of
             for phase in (records, notes):
                 written = len(touched)
                 for key, lines in phase.items():
+                    where = partition_folder(self.root, *key)
                     file = self._file(key)
+                    where = file.path
                     touched.append((file, file.size))
                     data = b"".join(lines)
                     _write_all(file.fd, data)
                     file.size += len(data)
                 if self.fsync:
                     for file, _ in touched[written:]:
+                        where = file.path
                         os.fsync(file.fd)
         except OSError as exc:
             error = exc
-            if exc.filename is None and file is not None:  # name the file that failed, not the lake
-                error = OSError(exc.errno, exc.strerror, str(file.path))
+            if exc.filename is None and where is not None:  # name what failed, not the lake
+                error = OSError(exc.errno, exc.strerror, str(where))
             for file, size in touched:
                 with contextlib.suppress(OSError):
                     os.ftruncate(file.fd, size)

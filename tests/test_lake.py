@@ -3,6 +3,7 @@ nothing, and torn tails of dead writers cut at the next start."""
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -14,7 +15,8 @@ import orjson
 import pytest
 
 from engine import Normalizer, Registry, search_path
-from engine.lake import Lake, partition_of_event, safe_name
+from engine import lake as lake_module
+from engine.lake import Lake, partition_folder, partition_of_event, safe_name
 from engine.reader import read_blocks
 
 REPO = Path(__file__).resolve().parents[1]
@@ -118,6 +120,28 @@ def test_a_commit_that_fails_leaves_nothing_behind(tmp_path: Path) -> None:
     (path,) = Lake(tmp_path, writer="reader").files()
     assert filename == str(path)  # the error names the file, not the lake
     assert len(path.read_bytes().splitlines()) == 10 and path.read_bytes().endswith(b"\n")
+
+
+def test_a_commit_names_the_partition_that_failed_not_the_one_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error with no file name of its own (EIO from the fsync of a new partition's folder, which
+    no test can cause for real) names that partition's folder: it named the file of the partition
+    written before it, which was fine. The commit is undone in both."""
+    folders = lake_module.fsync_folders
+
+    def failing(folder: Path, *more: Path) -> None:
+        if folder.name == "hour=11":
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        folders(folder, *more)
+
+    monkeypatch.setattr(lake_module, "fsync_folders", failing)
+    line = b'{"p_log_type":"T","p_row_id":"r","p_event_time":"2024-03-15 %02d:00:00.000000000"}\n'
+    with Lake(tmp_path, writer="w", fsync=True) as lake, pytest.raises(OSError) as caught:
+        lake.commit(line % 10 + line % 11)
+    assert caught.value.errno == errno.EIO
+    assert caught.value.filename == str(partition_folder(tmp_path, "events", "T", "2024/03/15/11"))
+    assert {path.read_bytes() for path in Lake(tmp_path, writer="reader").files()} == {b""}
 
 
 def test_recover_cuts_torn_tails_of_dead_writers_only(tmp_path: Path) -> None:
