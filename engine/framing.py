@@ -103,12 +103,13 @@ def split_frames(
             if not final and n - pos <= MAX_COUNT_DIGITS:
                 break
             count = data[pos : pos + MAX_COUNT_DIGITS + 1]
-            why = (
-                "octet count has more than 7 digits"
-                if count.isdigit()
-                else "octet count is not a decimal number"
-            )
-            return frames, (pos, f"{why} (at offset {offset + pos})"), pos
+            if not count.isdigit():
+                why = f"octet count is not a decimal number (at offset {offset + pos})"
+            elif n - pos <= MAX_COUNT_DIGITS:  # the input ends inside the count
+                why = f"truncated frame at offset {offset + pos}: the input ends in its octet count"
+            else:
+                why = f"octet count has more than 7 digits (at offset {offset + pos})"
+            return frames, (pos, why), pos
         count = data[pos:space]
         if not count.isdigit():  # bytes.isdigit: ASCII digits only
             return frames, (pos, f"octet count is not a decimal number (at offset {offset + pos})"), pos

@@ -49,6 +49,10 @@ SPLITS = [
     (b"+7 <1>1 x\n", [], 0, "octet count is not a decimal number (at offset 0)"),
     (b"12345678 <1>1", [], 0, "octet count has more than 7 digits (at offset 0)"),
     (b"123456789 <1>1", [], 0, "octet count has more than 7 digits (at offset 0)"),  # no space in 8
+    (b"12345678", [], 0, "octet count has more than 7 digits (at offset 0)"),
+    (b"1234567", [], 0, "truncated frame at offset 0: the input ends in its octet count"),
+    (b"12", [], 0, "truncated frame at offset 0: the input ends in its octet count"),  # said 'more than 7'
+    (b"1x", [], 0, "octet count is not a decimal number (at offset 0)"),
     (b"279\t<158>1 x\n", [], 0, "octet count is not a decimal number (at offset 0)"),
     (b"7<1>1 x\n", [], 0, "octet count is not a decimal number (at offset 0)"),
     (
