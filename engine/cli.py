@@ -25,8 +25,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final, TextIO
 
-import orjson
-
 from . import options
 from .allocator import keep_freed_memory
 from .batch import DEFAULT_MAX_LINE_BYTES, is_utf8
@@ -41,7 +39,7 @@ from .reader import FRAMINGS, LINES
 from .registry import ENV_VAR, Registry, search_path
 from .sinks import NDJSONSink, Sink, cut_torn_tail, invalid_records
 from .spec import Schema
-from .values import encode_default
+from .values import encode_event
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("ndjson", "parquet")
@@ -413,7 +411,7 @@ def _explain(argv: list[str]) -> int:
         rejected |= not any("event" in e.result for e in explanations)
         if args.json:
             doc = {"line": number, **_raw_of(line), "schemas": [e.to_dict() for e in explanations]}
-            sys.stdout.buffer.write(orjson.dumps(doc, default=encode_default) + b"\n")
+            sys.stdout.buffer.write(encode_event(doc) + b"\n")  # values of any depth, as a run writes them
         else:
             print(render(explanations, number))
     return EXIT_REJECTS if rejected else EXIT_OK

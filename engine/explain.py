@@ -12,8 +12,6 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from . import rules, transforms
 from .compiler import CompiledSchema
 from .decisions import decide, keeps_empty_text
@@ -22,7 +20,7 @@ from .normalizer import Normalizer
 from .parsers import jsonlines
 from .parsers.text import apply_options
 from .spec import Field, Schema, Value
-from .values import encode_default, encode_event
+from .values import encode_event
 
 
 @dataclass
@@ -123,7 +121,7 @@ def _explain(compiled: CompiledSchema, line: str | bytes, single: Normalizer) ->
                 continue
             out.fields.append(_field_step(f.name, f.value, value, json=json))
     if batch.events:
-        out.result = {"event": orjson.loads(encode_event(batch.events[0]))}
+        out.result = {"event": batch.events[0]}
     else:
         out.result = {"reject": batch.rejects[0].to_dict()}
     return out
@@ -200,7 +198,7 @@ def _field_step(name: str, value: Value, raw: Any, *, json: bool) -> FieldStep:
         else:
             step.problem = f"not a valid {exc.expected}" + (f" ({exc.detail})" if exc.detail else "")
         return step
-    step.value = orjson.loads(orjson.dumps(converted, default=encode_default))
+    step.value = converted
     return step
 
 
@@ -231,5 +229,5 @@ def render(explanations: list[Explanation], line_number: int) -> str:
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    text = orjson.dumps(value, default=encode_default).decode()
+    text = encode_event(value).decode()  # as a run writes it: any depth, a lone surrogate as U+FFFD
     return text if len(text) <= limit else text[: limit - 1] + "…"

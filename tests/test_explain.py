@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 import textwrap
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from engine import Normalizer, Registry, search_path
 from engine.explain import explain
 from engine.registry import load_schema_file
+from engine.values import encode_event
 
 from .test_cli import NORMALIZE
 from .test_normalizer import OPTIONS
@@ -251,3 +253,40 @@ def test_a_line_that_is_not_utf8_with_replacement() -> None:
         == "the line is not valid UTF-8: read with U+FFFD for each bad byte (--invalid-utf8 replace)"
     )
     assert e.result["event"]["message"] == "up\ufffd"
+
+
+def _cloudtrail(value: str) -> bytes:
+    """The bundled sample's first record with ``value`` (JSON text) in its requestParameters."""
+    sample = Path(search_path()[-1]) / "AWS" / "CloudTrail.sample.log"
+    record = json.loads(sample.read_text(encoding="utf-8").splitlines()[0])
+    record["requestParameters"] = {"x": "VALUE"}
+    return json.dumps(record).replace('"VALUE"', value).encode()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        _cloudtrail("[" * 300 + "1" + "]" * 300),  # past orjson's 254 levels
+        _cloudtrail("[" * 1000 + "1" + "]" * 1000),  # near the reader's bound
+        _cloudtrail('"a\\ud800b"'),  # a lone surrogate: orjson writes no such string
+    ],
+    ids=["300 levels", "1000 levels", "lone surrogate"],
+)
+def test_explain_takes_every_value_a_run_takes(tmp_path: Path, line: bytes) -> None:
+    """A JSON value deeper than orjson writes, or a string with a lone surrogate: explain shows the
+    event a run writes (it gave a TypeError traceback), as text and as JSON."""
+    source = tmp_path / "line.json"
+    source.write_bytes(line + b"\n")
+    ran = subprocess.run([NORMALIZE, "-s", "AWS.CloudTrail", str(source)], capture_output=True, check=True)
+    (written,) = ran.stdout.splitlines()
+    args = [NORMALIZE, "explain", "-s", "AWS.CloudTrail"]
+    as_json = subprocess.run([*args, "--json"], input=line, capture_output=True, check=False)
+    assert (as_json.returncode, as_json.stderr) == (0, b"")
+    event = orjson.loads(as_json.stdout)["schemas"][0]["result"]["event"]
+    event.pop("p_row_id"), event.pop("p_parse_time")
+    run_event = orjson.loads(written)
+    run_event.pop("p_row_id"), run_event.pop("p_parse_time")
+    assert encode_event(event) == encode_event(run_event)  # as bytes: == recurses past Python's limit
+    as_text = subprocess.run(args, input=line, capture_output=True, check=False)
+    assert (as_text.returncode, as_text.stderr) == (0, b"")
+    assert as_text.stdout.startswith(b"line 1 with AWS.CloudTrail (json): event\n")

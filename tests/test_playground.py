@@ -389,6 +389,21 @@ def test_the_calls_answer_as_the_workbench_does(url: str) -> None:
     assert {item["label"] for item in completed["items"]} >= {"schema", "fields", "parser"}
 
 
+def test_a_line_nested_past_orjsons_depth_runs_over_http(url: str) -> None:
+    """A JSON line 300 levels deep (a run takes 1,023): its event and its explain come back (the
+    answer's orjson.dumps raised at 254 levels, a 500)."""
+    schema = (REPO / "schemas" / "AWS" / "CloudTrail.yml").read_text(encoding="utf-8")
+    record = json.loads((REPO / "schemas" / "AWS" / "CloudTrail.sample.log").read_text().splitlines()[0])
+    record["requestParameters"] = {"x": "VALUE"}
+    line = json.dumps(record).replace('"VALUE"', "[" * 300 + "1" + "]" * 300)
+    answer = post(url, "/api/run", {"schema": schema, "sample": line, "cursor": 1})
+    assert answer.status_code == 200, answer.text
+    assert answer.text.count("[" * 300 + "1" + "]" * 300) == 1  # the event; explain shows it cut short
+    run = answer.json()
+    assert run["counts"] == {"lines": 1, "events": 1, "rejects": 0, "skipped": 0, "left_out": 0}
+    assert run["explain"].startswith("line 1 with AWS.CloudTrail (json): event\n")
+
+
 def test_the_command_refuses_what_it_cannot_open(url: str) -> None:
     for args, error in [
         (["Custom.Nothing"], "normalize: unknown schema 'Custom.Nothing'"),

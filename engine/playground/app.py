@@ -31,6 +31,7 @@ import orjson
 from ..asgi import BodyTooLarge, ClientGone, Receive, Scope, Send, read_body
 from ..errors import NormalizeError
 from ..registry import json_schema
+from ..values import encode_event
 from . import workbench
 from .complete import complete
 
@@ -194,7 +195,7 @@ class PlaygroundApp:
 
 
 def _json(data: Any) -> tuple[int, bytes, bytes]:
-    return 200, orjson.dumps(data), b"application/json"
+    return 200, encode_event(data), b"application/json"  # an event of any depth, as a run writes it
 
 
 async def _body(receive: Receive) -> bytes:
