@@ -304,12 +304,18 @@ def _emit_object_fields(
             ctx,
             f.value,
             var,
-            assign=f"{target}[{f.name!r}] = {{}}",
+            assign=f"{target}[{_literal(f.name)}] = {{}}",
             path=f"{prefix}{f.name}",
             indent=indent,
             absent=f"raise {ctx.w.bind('missing', rules.missing)}()" if f.value.required else None,
             event_time=event_time,
         )
+
+
+def _literal(name: str) -> str:
+    """``name`` as a Python literal inside an ``assign`` template, which ``str.format`` fills: its
+    braces doubled (a field named ``a{pp`` broke the template)."""
+    return repr(name).replace("{", "{{").replace("}", "}}")
 
 
 def _emit_input(ctx: _Fields, f: Field, source: str | None, slot: dict[str, str] | None, indent: int) -> str:

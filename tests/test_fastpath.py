@@ -352,6 +352,40 @@ def test_first_lines_of_a_file(tmp_path: Path, options: str, block: str) -> None
     assert fast.lines == block.count("\n") + 1
 
 
+ODD_NAMES = ["a{pp_name", "}", "{0}", "{}", "a'b", 'a"b', "a\\b", "ü{"]
+
+
+@pytest.mark.parametrize("kind", ["json", "regex"])
+def test_field_names_with_braces_and_quotes(tmp_path: Path, kind: str) -> None:
+    """A field name is a key of the generated code's templates: a brace in it (a{pp_name) raised
+    ValueError from str.format while the schema compiled, a traceback. Names with braces and quotes
+    are plain keys on both paths."""
+    if kind == "json":
+        parser = ""  # no parser: JSON lines
+        fields = "\n".join(f"  - {{name: {orjson.dumps(n).decode()}, type: string}}" for n in ODD_NAMES)
+        nested = "\n  - name: 'o{'\n    type: object\n    fields: [{name: '{x}', type: int}]"
+        line = orjson.dumps({**{n: f"v{i}" for i, n in enumerate(ODD_NAMES)}, "o{": {"{x}": 7}})
+    else:  # a regex group cannot be named so: a field that only an unused group could fill
+        parser = "parser:\n  regex:\n    match: ['^(?P<word>\\w+)$']"
+        fields = "  - {name: word, type: string}\n" + "\n".join(
+            f"  - {{name: {orjson.dumps(n).decode()}, type: string}}" for n in ODD_NAMES
+        )
+        nested, line = "", b"hello"
+    path = tmp_path / "odd.yml"
+    path.write_text(
+        f"schema: Custom.Odd\n{parser}\nfields:\n{fields}{nested}\n".replace("\n\n", "\n"), encoding="utf-8"
+    )
+    schema = load_schema_file(path)
+    fast, reference = both(schema, line)
+    assert comparable(fast) == comparable(reference)
+    (event,) = comparable(reference)[0]
+    if kind == "json":
+        assert {n: event[n] for n in ODD_NAMES} == {n: f"v{i}" for i, n in enumerate(ODD_NAMES)}
+        assert event["o{"] == {"{x}": 7}
+    else:
+        assert event["word"] == "hello"
+
+
 def test_source_fields_and_row_ids(schemas: dict[str, object]) -> None:
     block = as_bytes(SAFE + "\n" + SAFE)
     fast, reference = both(schemas[HEROKU], block, source_id="src-1", source_label='a "label"')
