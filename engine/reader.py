@@ -205,13 +205,30 @@ def _live_chunks(stream: BinaryIO, block_size: int) -> Iterator[bytes | _Idle]:
 
 def _gunzipped(chunks: Iterable[bytes | _Idle], block_size: int) -> Iterator[bytes | _Idle]:
     """Live gzip input, each chunk decompressed as it arrives (``gunzip.Gunzip``), in pieces of at
-    most ``GZIP_PIECE`` bytes (a small chunk may inflate a thousandfold)."""
-    stream = Gunzip(min(block_size, GZIP_PIECE))
+    most ``GZIP_PIECE`` bytes (a small chunk may inflate a thousandfold). What one chunk gives is
+    joined up to that size (a chunk of many small members gives many small pieces), and handed on
+    before an error the chunk raises."""
+    most = min(block_size, GZIP_PIECE)
+    stream = Gunzip(most)
     for item in chunks:
         if item is IDLE:
             yield IDLE
-        else:
-            yield from stream.feed(item)  # type: ignore[arg-type]
+            continue
+        parts: list[bytes] = []
+        size = 0
+        try:
+            for piece in stream.feed(item):  # type: ignore[arg-type]
+                parts.append(piece)
+                size += len(piece)
+                if size >= most:
+                    yield b"".join(parts)
+                    parts, size = [], 0
+        except Exception:  # corrupt gzip: what came before it first
+            if parts:
+                yield b"".join(parts)
+            raise
+        if parts:
+            yield b"".join(parts)
     stream.end()
 
 
