@@ -38,6 +38,7 @@ from .normalizer import Normalizer
 from .registry import SCHEMA_SUFFIXES, load_schema_file
 from .spec import Schema, Value
 from .timestamps import compile_time_format, format_ns
+from .values import encode_event
 from .yamlio import Data, Document, read_yaml
 
 CASES_SUFFIXES: Final = (".tests.yml", ".tests.yaml")
@@ -327,7 +328,19 @@ def _show(value: Any) -> str:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_instant_text)
+    """``value`` as JSON text for a message: as written, except that a string with a lone surrogate
+    is shown escaped (it cannot be printed) and a value deeper than Python's stack, which a run
+    takes to 1,024 levels, as a run writes it."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=_instant_text)
+    except RecursionError:
+        return encode_event(value).decode()
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            return json.dumps(value, default=_instant_text)
+    return text
 
 
 def _instant_text(value: object) -> str:

@@ -416,6 +416,24 @@ def test_nested_diffs(run: Run, expected: str, diff: list[str]) -> None:
     assert diffs(run(cases, JSON_SCHEMA)) == [diff]
 
 
+@pytest.mark.parametrize(
+    ("extra", "shown"),
+    [
+        ('"a\\ud800b"', '"a\\ud800b"'),  # a lone surrogate: printing the diff raised
+        ("[" * 990 + "1" + "]" * 990, "[" * 990 + "1" + "]" * 990),  # past Python's stack: RecursionError
+    ],
+    ids=["lone surrogate", "990 levels"],
+)
+def test_a_diff_shows_any_value_a_run_takes(run: Run, extra: str, shown: str) -> None:
+    """A case that fails on a json value a run takes: its diff is one printable line."""
+    line = JSON_LINE.replace('{"a": [1, 2.5, null]}', extra)
+    cases = f"- name: case\n  input: '{line}'\n  result:\n    when: '2024-03-15T10:00:00Z'\n"
+    (diff,) = diffs(run(cases, JSON_SCHEMA))
+    assert f"field 'extra': expected absent, got {shown}" in diff
+    rendered = render(run(cases, JSON_SCHEMA))
+    rendered.encode()  # printable: no lone surrogate left in the text
+
+
 CSV_HEADER = """\
 schema: Test.Csv
 parser:
