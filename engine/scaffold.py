@@ -183,9 +183,11 @@ def _same_json_schema(copy: Path, shipped: Path) -> bool:
 def _test_command(folder: Path) -> str:
     """How to run the test cases, for the test file's comment: the folder as given when relative,
     else relative to the top of its repository; never an absolute path (the file is shared)."""
-    if not folder.is_absolute():
-        return f"`normalize test {folder.as_posix()}`"
-    top = repository_top(folder.resolve())
-    if top is not None:
-        return f"`normalize test {Path(os.path.relpath(folder.resolve(), top)).as_posix()}`"
+    shown = folder.as_posix() if not folder.is_absolute() else None
+    if shown is None and (top := repository_top(folder.resolve())) is not None:
+        shown = Path(os.path.relpath(folder.resolve(), top)).as_posix()
+    # A name that is not printable UTF-8 (a newline ends the comment; a byte that is not UTF-8
+    # cannot be written) is not shown.
+    if shown is not None and shown.isprintable():
+        return f"`normalize test {shown}`"
     return "`normalize test` on this folder"

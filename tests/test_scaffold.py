@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -114,3 +115,38 @@ def test_an_install_inside_the_users_repository_is_not_linked(tmp_path: Path) ->
     written = new_schema("Custom.Acme.Audit", tmp_path / "my-schemas", installed)
     assert written.json_schema is None
     assert MODELINE not in texts(tmp_path / "my-schemas")[0]
+
+
+@pytest.mark.parametrize(
+    ("folder", "command"),
+    [(b"d\xff", "infer"), (b"d\xff", "new-schema"), (b"n\nl: [", "new-schema"), (b"tab\there", "new-schema")],
+)
+def test_a_folder_name_that_cannot_be_shown_is_left_out_of_the_comment(
+    tmp_path: Path, folder: bytes, command: str
+) -> None:
+    """A folder whose name is not printable UTF-8: a byte that is not UTF-8 could not be written (a
+    traceback, and an empty test file left behind), a newline ended the comment and broke the YAML.
+    The comment says "on this folder", and the files written pass their tests."""
+    sample = tmp_path / "s.log"
+    sample.write_bytes(
+        b"2024-03-15T10:00:01Z INFO 10.0.0.1 user logged in\n2024-03-15T10:00:02Z WARN 10.0.0.2 disk full\n"
+    )
+    args = (
+        ["new-schema", "Custom.A"]
+        if command == "new-schema"
+        else ["infer", "--name", "Custom.A", str(sample)]
+    )
+    result = subprocess.run(
+        [NORMALIZE.encode(), *(a.encode() for a in args), b"--dir", folder],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, b"")
+    tests = (tmp_path / os.fsdecode(folder) / "Custom" / "A.tests.yml").read_text(encoding="utf-8")
+    assert tests.startswith("# Test cases for A.yml")
+    assert tests.split("\n", 1)[0].endswith(": run them with `normalize test` on this folder.")
+    ran = subprocess.run(
+        [NORMALIZE.encode(), b"test", folder], cwd=tmp_path, capture_output=True, check=False
+    )
+    assert (ran.returncode, ran.stderr) == (0, b""), ran.stdout
