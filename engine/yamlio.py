@@ -336,6 +336,7 @@ _INT_DEC: Final = re.compile(r"[-+]?[0-9]+")
 _INT_OCT: Final = re.compile(r"0o[0-7]+")
 _INT_HEX: Final = re.compile(r"0x[0-9a-fA-F]+")
 _FLOAT: Final = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _NULLS: Final = frozenset(("", "~", "null", "Null", "NULL"))
 _BOOLS: Final = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _SPECIAL_FLOATS: Final = {
@@ -405,6 +406,14 @@ def _scalar(node: ScalarNode) -> Data:
         ) from None
     if value is _NO:
         raise _OffsetError(f"'{node.value}' is not a valid {_show(node.tag)}", node.start_mark.index)
+    if type(value) is str and not value.isascii() and (lone := _SURROGATE.search(value)):
+        # Only an escape ("\ud800") makes one: the file is UTF-8. No line can hold it, and a name
+        # that holds one cannot be written as UTF-8.
+        message = (
+            f"\\u{ord(lone.group()):04x} in a string is a lone surrogate, not a character "
+            "(past U+FFFF, write \\U0001f600)"
+        )
+        raise _OffsetError(message, node.start_mark.index)
     return value  # type: ignore[return-value]  # one of Data's scalar types, by the resolvers above
 
 

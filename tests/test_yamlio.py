@@ -211,6 +211,20 @@ ERRORS = [
     ("tag-int-bad-value", "a: !!int 1:20\n", Limits(), "s.yml:1:4: '1:20' is not a valid !!int"),
     ("tag-bool-yaml11-value", "a: !!bool yes\n", Limits(), "s.yml:1:4: 'yes' is not a valid !!bool"),
     (
+        "lone-surrogate-escape",
+        'fields:\n  - name: "a\\ud800"\n',
+        Limits(),
+        "s.yml:2:11: \\ud800 in a string is a lone surrogate, not a character "
+        "(past U+FFFF, write \\U0001f600)",
+    ),
+    (
+        "lone-low-surrogate-key",
+        '"\\udfff": 1\n',
+        Limits(),
+        "s.yml:1:1: \\udfff in a string is a lone surrogate, not a character "
+        "(past U+FFFF, write \\U0001f600)",
+    ),
+    (
         "anchor-refused",
         "a: &x 1\nb: *x\n",
         Limits(),
