@@ -167,8 +167,8 @@ def _salvaged_chunks(stream: BinaryIO, block_size: int) -> Iterator[bytes]:
             parts.append(piece)
             size += len(piece)
             if size >= block_size:
-                yield b"".join(parts)
-                parts, size = [], 0
+                chunk, parts, size = b"".join(parts), [], 0
+                yield chunk
     except Exception:
         if parts:
             yield b"".join(parts)
@@ -193,9 +193,9 @@ def _live_chunks(stream: BinaryIO, block_size: int) -> Iterator[bytes | _Idle]:
                     return
                 parts.append(more)
                 size += len(more)
-            yield b"".join(parts)
-            parts = []
-            if size < block_size:
+            chunk, parts = b"".join(parts), []
+            yield chunk
+            if size < block_size or not _waiting(fd):  # a full chunk may be all there is for now
                 yield IDLE
     except OSError:  # a read that fails (EIO): what came before it is handed on first
         if parts:
@@ -218,11 +218,11 @@ def _gunzipped(chunks: Iterable[bytes | _Idle], block_size: int) -> Iterator[byt
         size = 0
         try:
             for piece in stream.feed(item):  # type: ignore[arg-type]
+                if size + len(piece) > most:
+                    joined, parts, size = b"".join(parts), [], 0
+                    yield joined
                 parts.append(piece)
                 size += len(piece)
-                if size >= most:
-                    yield b"".join(parts)
-                    parts, size = [], 0
         except Exception:  # corrupt gzip: what came before it first
             if parts:
                 yield b"".join(parts)

@@ -13,7 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.batch import Oversized
-from engine.reader import IDLE, _fastpath, newlines, open_input, read_blocks, split_lines
+from engine.reader import (
+    GZIP_PIECE,
+    IDLE,
+    _fastpath,
+    _gunzipped,
+    newlines,
+    open_input,
+    read_blocks,
+    split_lines,
+)
 
 
 def read_batches(stream: object, **options: int) -> list[list[object]]:
@@ -131,6 +140,33 @@ def test_live_input_hands_over_its_lines_as_they_arrive() -> None:
         os.write(write_end, b"\nd\n")
         os.close(write_end)
         assert list(blocks) == [b"c\nd"]
+
+
+def test_a_read_that_fills_a_whole_block_is_followed_by_idle() -> None:
+    """A read of exactly ``block_size`` bytes, then nothing more for now: the lines go out and IDLE
+    follows (it came only after a shorter read, so the next read waited while the block's events
+    were held: 1 MiB arriving at once on a pipe, then a pause)."""
+    read_end, write_end = os.pipe()
+    got: list[object] = []
+    with open(read_end, "rb") as stream:
+        blocks = read_blocks(stream, block_size=8)
+        os.write(write_end, b"abc\ndef\n")  # one block's bytes exactly; the pipe stays open
+        reader = threading.Thread(target=lambda: [got.append(next(blocks)) for _ in range(2)], daemon=True)
+        reader.start()
+        reader.join(timeout=5)
+        os.close(write_end)  # frees a reader that waits on the pipe
+        reader.join(timeout=5)
+    assert got == [b"abc\ndef", IDLE]
+
+
+def test_live_gzip_is_handed_on_in_pieces_of_at_most_gzip_piece() -> None:
+    """What one read gives is joined, never past GZIP_PIECE (joining until the total reached it
+    made pieces of up to twice that)."""
+    data = gzip.compress(b"a" * 100_000) + gzip.compress(b"b" * 200_000)
+    pieces = list(_gunzipped([data, IDLE], 1 << 20))
+    assert pieces[-1] is IDLE
+    assert b"".join(pieces[:-1]) == b"a" * 100_000 + b"b" * 200_000  # type: ignore[arg-type]
+    assert max(len(piece) for piece in pieces[:-1]) <= GZIP_PIECE  # type: ignore[arg-type]
 
 
 def test_gzip_on_a_pipe_whose_first_read_gives_one_byte() -> None:
