@@ -102,6 +102,15 @@ class Reject:
         return out
 
 
+def raw_field(line: bytes) -> dict[str, str]:
+    """A line as a record holds it: ``raw``, its text, or ``raw_b64``, its exact bytes, when it is
+    not UTF-8 (as ``Reject.to_dict`` writes an undecodable line)."""
+    try:
+        return {"raw": line.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"raw_b64": base64.b64encode(line).decode("ascii")}
+
+
 def is_utf8(text: str) -> bool:
     """Whether ``text`` encodes as UTF-8: not so for bytes Python decoded with surrogate escapes
     (file names, arguments)."""

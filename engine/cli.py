@@ -12,7 +12,6 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import errno
 import os
@@ -27,7 +26,7 @@ from typing import Any, Final, TextIO
 
 from . import options
 from .allocator import keep_freed_memory
-from .batch import DEFAULT_MAX_LINE_BYTES, is_utf8
+from .batch import DEFAULT_MAX_LINE_BYTES, is_utf8, raw_field
 from .compiler import DEFAULT_REGEX_TIMEOUT
 from .errors import NormalizeError
 from .lake import MAX_FILE_BYTES, Lake, LakeSinks
@@ -410,20 +409,11 @@ def _explain(argv: list[str]) -> int:
         explanations = explainer.explain(line.removesuffix(b"\r"))
         rejected |= not any("event" in e.result for e in explanations)
         if args.json:
-            doc = {"line": number, **_raw_of(line), "schemas": [e.to_dict() for e in explanations]}
+            doc = {"line": number, **raw_field(line), "schemas": [e.to_dict() for e in explanations]}
             sys.stdout.buffer.write(encode_event(doc) + b"\n")  # values of any depth, as a run writes them
         else:
             print(render(explanations, number))
     return EXIT_REJECTS if rejected else EXIT_OK
-
-
-def _raw_of(line: bytes) -> dict[str, str]:
-    """A line as a JSON document holds it: its text, or its exact bytes when it is not UTF-8 (as a
-    reject's ``raw_b64``)."""
-    try:
-        return {"raw": line.decode("utf-8")}
-    except UnicodeDecodeError:
-        return {"raw_b64": base64.b64encode(line).decode("ascii")}
 
 
 def _normalize(argv: list[str]) -> int:

@@ -19,7 +19,6 @@ An event with a time outside that range cannot be a row: it becomes a ``bad_valu
 
 from __future__ import annotations
 
-import base64
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -29,7 +28,7 @@ from typing import Any, Final
 import orjson
 import pyarrow as pa
 
-from .batch import Encoded
+from .batch import Encoded, raw_field
 from .errors import BAD_VALUE
 from .indicators import FIELD_OF
 from .spec import Schema, Value
@@ -432,11 +431,8 @@ class Columnar:
             "schema": name,
             "source": self.source,
             "line": 0,
+            **raw_field(line),  # the engine writes UTF-8: raw
         }
-        try:
-            record["raw"] = line.decode()
-        except UnicodeDecodeError:  # pragma: no cover - the engine writes UTF-8
-            record["raw_b64"] = base64.b64encode(line).decode()
         return record
 
 

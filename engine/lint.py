@@ -34,6 +34,7 @@ from urllib.parse import quote
 import jsonschema
 import regex
 
+from .batch import is_utf8
 from .errors import SchemaError, format_path
 from .parsers.fastmatch import PatternError, split_pattern
 from .parsers.grok import expand
@@ -688,23 +689,14 @@ def _json_finding(f: Finding) -> dict[str, Any]:
     is shown with ``\\xff`` escapes, and its bytes kept in ``file_b64`` (as a reject's
     ``source_b64``), so that a tool can open the file."""
     out = {key: _readable(value) if isinstance(value, str) else value for key, value in asdict(f).items()}
-    name = os.fsencode(f.file)
-    if not _is_utf8(name):
-        out["file_b64"] = base64.b64encode(name).decode("ascii")
+    if not is_utf8(f.file):  # a name with surrogate escapes: its bytes are not UTF-8
+        out["file_b64"] = base64.b64encode(os.fsencode(f.file)).decode("ascii")
     return out
 
 
 def _readable(text: str) -> str:
     """``text`` with the bytes that are not UTF-8 (surrogate escapes of a name) as ``\\xff``."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _github(findings: Sequence[Finding]) -> str:
