@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from engine import Normalizer
+from engine import Normalizer, search_path
 
 PARSE_TIME = "<p_parse_time>"
 """In an expected event: the value equals the event's own p_parse_time (no event time was found)."""
+
+
+def cloudtrail_with(value: str) -> bytes:
+    """The bundled AWS.CloudTrail sample's first record with ``value`` (JSON text, of any depth) in
+    its requestParameters."""
+    sample = Path(search_path()[-1]) / "AWS" / "CloudTrail.sample.log"
+    record = json.loads(sample.read_text(encoding="utf-8").splitlines()[0])
+    record["requestParameters"] = {"x": "VALUE"}
+    return json.dumps(record).replace('"VALUE"', value).encode()
 
 
 class Rejected(NamedTuple):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import subprocess
 import textwrap
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from engine.explain import explain
 from engine.registry import load_schema_file
 from engine.values import encode_event
 
+from .samples import cloudtrail_with
 from .test_cli import NORMALIZE
 from .test_normalizer import OPTIONS
 
@@ -255,20 +255,12 @@ def test_a_line_that_is_not_utf8_with_replacement() -> None:
     assert e.result["event"]["message"] == "up\ufffd"
 
 
-def _cloudtrail(value: str) -> bytes:
-    """The bundled sample's first record with ``value`` (JSON text) in its requestParameters."""
-    sample = Path(search_path()[-1]) / "AWS" / "CloudTrail.sample.log"
-    record = json.loads(sample.read_text(encoding="utf-8").splitlines()[0])
-    record["requestParameters"] = {"x": "VALUE"}
-    return json.dumps(record).replace('"VALUE"', value).encode()
-
-
 @pytest.mark.parametrize(
     "line",
     [
-        _cloudtrail("[" * 300 + "1" + "]" * 300),  # past orjson's 254 levels
-        _cloudtrail("[" * 1000 + "1" + "]" * 1000),  # near the reader's bound
-        _cloudtrail('"a\\ud800b"'),  # a lone surrogate: orjson writes no such string
+        cloudtrail_with("[" * 300 + "1" + "]" * 300),  # past orjson's 254 levels
+        cloudtrail_with("[" * 1000 + "1" + "]" * 1000),  # near the reader's bound
+        cloudtrail_with('"a\\ud800b"'),  # a lone surrogate: orjson writes no such string
     ],
     ids=["300 levels", "1000 levels", "lone surrogate"],
 )

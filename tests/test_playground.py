@@ -28,6 +28,7 @@ from engine.playground.command import SKELETON_NAME, start_from
 from engine.scaffold import SCHEMA
 from engine.schematest import run_paths
 from tests.conftest import stable
+from tests.samples import cloudtrail_with
 
 NORMALIZE = str(Path(sys.executable).with_name("normalize"))
 REPO = Path(__file__).resolve().parent.parent
@@ -393,9 +394,7 @@ def test_a_line_nested_past_orjsons_depth_runs_over_http(url: str) -> None:
     """A JSON line 300 levels deep (a run takes 1,023): its event and its explain come back (the
     answer's orjson.dumps raised at 254 levels, a 500)."""
     schema = (REPO / "schemas" / "AWS" / "CloudTrail.yml").read_text(encoding="utf-8")
-    record = json.loads((REPO / "schemas" / "AWS" / "CloudTrail.sample.log").read_text().splitlines()[0])
-    record["requestParameters"] = {"x": "VALUE"}
-    line = json.dumps(record).replace('"VALUE"', "[" * 300 + "1" + "]" * 300)
+    line = cloudtrail_with("[" * 300 + "1" + "]" * 300).decode()
     answer = post(url, "/api/run", {"schema": schema, "sample": line, "cursor": 1})
     assert answer.status_code == 200, answer.text
     assert answer.text.count("[" * 300 + "1" + "]" * 300) == 1  # the event; explain shows it cut short
