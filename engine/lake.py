@@ -270,28 +270,25 @@ class Lake:
                 (notes if key[0] == JOURNAL else records)[key].extend(lines)
         touched: list[tuple[_File, int]] = []
         error: OSError | None = None
-        where: Path | None = None  # what is being written: its partition's folder, then its file
         try:
             # the records first, then the journal notes about them: a note is never on disk
             # without the records it speaks of
             for phase in (records, notes):
                 written = len(touched)
                 for key, lines in phase.items():
-                    where = partition_folder(self.root, *key)
-                    file = self._file(key)
-                    where = file.path
+                    with naming(partition_folder(self.root, *key)):
+                        file = self._file(key)
                     touched.append((file, file.size))
                     data = b"".join(lines)
-                    _write_all(file.fd, data)
+                    with naming(file.path):
+                        _write_all(file.fd, data)
                     file.size += len(data)
                 if self.fsync:
                     for file, _ in touched[written:]:
-                        where = file.path
-                        os.fsync(file.fd)
+                        with naming(file.path):
+                            os.fsync(file.fd)
         except OSError as exc:
             error = exc
-            if exc.filename is None and where is not None:  # name what failed, not the lake
-                error = OSError(exc.errno, exc.strerror, str(where))
             for file, size in touched:
                 with contextlib.suppress(OSError):
                     os.ftruncate(file.fd, size)
@@ -449,6 +446,18 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+@contextlib.contextmanager
+def naming(path: Path) -> Iterator[None]:
+    """An ``OSError`` that names no file (an fsync's, pyarrow's) raised naming ``path``, what was
+    being written: the run's error then says which file or folder failed, not only the lake."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+
+
 def fsync_folders(folder: Path, top: Path) -> None:
     """fsync ``folder`` and its parents up to ``top``: new folder entries survive a crash too."""
     for path in (folder, *folder.parents):
@@ -469,6 +478,7 @@ __all__ = [
     "WriterLock",
     "fsync_folders",
     "hour_of",
+    "naming",
     "partition_folder",
     "partition_of_event",
     "safe_name",

@@ -63,6 +63,7 @@ from .lake import (
     WriterLock,
     fsync_folders,
     hour_of,
+    naming,
     partition_folder,
     safe_name,
 )
@@ -212,7 +213,7 @@ class ParquetLake:
             rows = min(rows, self.max_file_rows - file.rows)
         table = pa.Table.from_batches(partition.waiting, partition.schema)
         group = table.slice(0, rows)
-        with _naming(file.temp):
+        with naming(file.temp):
             file.writer.write_table(group, row_group_size=rows)
         file.rows += group.num_rows
         rest = table.slice(group.num_rows)
@@ -283,7 +284,7 @@ class ParquetLake:
         assert file is not None
         partition.file = None
         self._open.pop(key, None)
-        with _naming(file.temp):
+        with naming(file.temp):
             _finish(file, self.fsync)
         return file
 
@@ -336,18 +337,6 @@ class ParquetLake:
                     temp.unlink(missing_ok=True)
                     removed.append(temp)
         return removed
-
-
-@contextlib.contextmanager
-def _naming(path: Path) -> Iterator[None]:
-    """An ``OSError`` that names no file (pyarrow's do not) raised naming ``path``: the run's error
-    then says which file could not be written, not only the lake."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.filename is not None:
-            raise
-        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
 
 
 def _finish(file: _File, fsync: bool) -> None:
